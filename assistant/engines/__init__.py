@@ -1,0 +1,1 @@
+"""Answer engines: write an answer with [n] markers from numbered sources."""

@@ -1,0 +1,273 @@
+"""The catalog: an SQLite file holding every review, its chunks, the lexical (FTS5) index and
+the write journal. It is the source of truth for what the index holds; Chroma holds vectors.
+
+Writes that span the catalog and Chroma are journaled: a review's chunk ids are recorded in
+`pending` (committed) before Chroma is touched, and removed in the transaction that commits the
+review. After a killed run, `pending` names exactly the reviews whose state is uncertain.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import StoreError
+from index.names import name_key
+from index.records import Chunk, Review
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reviews(
+    id TEXT PRIMARY KEY,
+    film TEXT NOT NULL, film_key TEXT NOT NULL,
+    critic TEXT NOT NULL, critic_key TEXT NOT NULL,
+    publication TEXT NOT NULL, publication_key TEXT NOT NULL,
+    date TEXT NOT NULL, sentiment TEXT NOT NULL, rating TEXT NOT NULL,
+    top_critic INTEGER NOT NULL, url TEXT NOT NULL,
+    source TEXT NOT NULL, line INTEGER NOT NULL,
+    text TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_film ON reviews(film_key);
+CREATE INDEX IF NOT EXISTS reviews_critic ON reviews(critic_key);
+CREATE INDEX IF NOT EXISTS reviews_publication ON reviews(publication_key);
+CREATE INDEX IF NOT EXISTS reviews_source ON reviews(source);
+CREATE TABLE IF NOT EXISTS chunks(
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    review_id TEXT NOT NULL,
+    idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_review ON chunks(review_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, content='chunks', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+CREATE TABLE IF NOT EXISTS pending(review_id TEXT PRIMARY KEY, chunk_ids TEXT NOT NULL);
+"""
+
+REVIEW_COLUMNS = (
+    "id, film, critic, publication, date, sentiment, rating, top_critic, url, source, line, text"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    """A chunk as the catalog holds it, with its review's metadata."""
+
+    chunk_id: str
+    review: Review
+    start: int
+    end: int
+    text: str
+
+
+def review_from_row(row: Sequence[object]) -> Review:
+    """A Review from a row selected with REVIEW_COLUMNS."""
+    (rid, film, critic, pub, date, sentiment, rating, top, url, source, line, text) = row
+    return Review(
+        id=str(rid),
+        film=str(film),
+        critic=str(critic),
+        publication=str(pub),
+        date=str(date),
+        sentiment=sentiment,  # type: ignore[arg-type]
+        rating=str(rating),
+        top_critic=bool(top),
+        url=str(url),
+        source=str(source),
+        line=int(line),  # type: ignore[call-overload]
+        text=str(text),
+    )
+
+
+class Catalog:
+    """One connection to the catalog file; each instance belongs to one thread."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        try:
+            if readonly:
+                if not path.exists():
+                    raise StoreError(
+                        f"no index at {path.parent}: run 'reviewqa ingest PATH' first "
+                        "(or set REVIEWQA_HOME to the folder that holds one)"
+                    )
+                self._db = sqlite3.connect(
+                    f"file:{path}?mode=ro", uri=True, check_same_thread=False
+                )
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the catalog {path}: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- metadata -------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- reading --------------------------------------------------------------------------
+    def hashes(self, ids: Iterable[str]) -> dict[str, str]:
+        """Content hash of each of `ids` that the catalog holds."""
+        found: dict[str, str] = {}
+        for batch in _batches(list(ids), 900):
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT id, hash FROM reviews WHERE id IN ({marks})", batch
+            ).fetchall()
+            found.update((str(i), str(h)) for i, h in rows)
+        return found
+
+    def chunk_ids_of(self, review_ids: Iterable[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for batch in _batches(list(review_ids), 900):
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT review_id, id FROM chunks WHERE review_id IN ({marks}) ORDER BY idx",
+                batch,
+            ).fetchall()
+            for review_id, chunk_id in rows:
+                found.setdefault(str(review_id), []).append(str(chunk_id))
+        return found
+
+    def ids_from_sources(self, sources: Iterable[str]) -> dict[str, str]:
+        """review id -> source, for reviews whose source is one of `sources` or below one."""
+        found: dict[str, str] = {}
+        for source in sources:
+            rows = self._db.execute(
+                "SELECT id, source FROM reviews WHERE source = ? OR source LIKE ? ESCAPE '\\'",
+                (source, _like_prefix(source.rstrip("/") + "/")),
+            ).fetchall()
+            found.update((str(i), str(s)) for i, s in rows)
+        return found
+
+    def all_chunk_ids(self) -> set[str]:
+        return {str(r[0]) for r in self._db.execute("SELECT id FROM chunks")}
+
+    def pending(self) -> dict[str, list[str]]:
+        rows = self._db.execute("SELECT review_id, chunk_ids FROM pending").fetchall()
+        return {str(r): [c for c in str(ids).split("\n") if c] for r, ids in rows}
+
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """The chunks with these ids, with their reviews (missing ids are left out)."""
+        found: dict[str, StoredChunk] = {}
+        cols = ", ".join(f"r.{c.strip()}" for c in REVIEW_COLUMNS.split(","))
+        for batch in _batches(list(chunk_ids), 900):
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT c.id, c.start, c.end, c.text, {cols} FROM chunks c "
+                f"JOIN reviews r ON r.id = c.review_id WHERE c.id IN ({marks})",
+                batch,
+            ).fetchall()
+            for row in rows:
+                found[str(row[0])] = StoredChunk(
+                    chunk_id=str(row[0]),
+                    start=int(row[1]),
+                    end=int(row[2]),
+                    text=str(row[3]),
+                    review=review_from_row(row[4:]),
+                )
+        return found
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        """Run a read query (for stats and retrieval modules that own their SQL)."""
+        return self._db.execute(sql, params)
+
+    # -- writing --------------------------------------------------------------------------
+    def begin_write(self, entries: dict[str, list[str]]) -> None:
+        """Journal the reviews about to change: review id -> every chunk id touched."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO pending VALUES (?, ?)",
+                [(rid, "\n".join(ids)) for rid, ids in entries.items()],
+            )
+
+    def commit_reviews(self, reviews: Sequence[Review], chunks: Sequence[Chunk]) -> None:
+        """Replace these reviews and their chunks, and clear their journal entries, atomically."""
+        ids = [r.id for r in reviews]
+        with self.transaction() as db:
+            self._delete_in(db, ids)
+            db.executemany(
+                "INSERT INTO reviews VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [_review_row(r) for r in reviews],
+            )
+            db.executemany(
+                "INSERT INTO chunks(id, review_id, idx, start, end, text) VALUES (?,?,?,?,?,?)",
+                [(c.id, c.review_id, c.index, c.start, c.end, c.text) for c in chunks],
+            )
+            db.executemany("DELETE FROM pending WHERE review_id = ?", [(i,) for i in ids])
+
+    def delete_reviews(self, review_ids: Sequence[str]) -> None:
+        """Remove reviews, their chunks and their journal entries, atomically."""
+        with self.transaction() as db:
+            self._delete_in(db, review_ids)
+            db.executemany("DELETE FROM pending WHERE review_id = ?", [(i,) for i in review_ids])
+
+    @staticmethod
+    def _delete_in(db: sqlite3.Connection, review_ids: Sequence[str]) -> None:
+        db.executemany("DELETE FROM chunks WHERE review_id = ?", [(i,) for i in review_ids])
+        db.executemany("DELETE FROM reviews WHERE id = ?", [(i,) for i in review_ids])
+
+
+def _review_row(r: Review) -> tuple[object, ...]:
+    return (
+        r.id,
+        r.film,
+        name_key(r.film),
+        r.critic,
+        name_key(r.critic),
+        r.publication,
+        name_key(r.publication),
+        r.date,
+        r.sentiment,
+        r.rating,
+        int(r.top_critic),
+        r.url,
+        r.source,
+        r.line,
+        r.text,
+        r.content_hash(),
+    )
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _batches(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,51 @@
+"""Corpus file readers: find the files, read each into Reviews and the rows it had to skip.
+
+    discover(paths)            the supported files under the given files and folders
+    load_file(path, ...)       one file -> LoadResult(reviews, problems, film_from, notes)
+    parse_column_map(spec)     "--map text=quote,film=title" -> {"text": "quote", ...}
+
+Formats: .txt (one review a line), .csv, .jsonl, .json (an array of objects), and the
+gzipped .csv.gz, .jsonl.gz, .json.gz. A file that cannot be used at all raises CorpusError;
+a row that cannot be used becomes a RowProblem and the rows around it are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from index.loaders.columns import parse_column_map
+from index.loaders.discover import discover
+from index.loaders.result import LoadResult, Problems
+from index.loaders.rows import build_reviews
+from index.loaders.source import SUPPORTED_SUFFIXES, read_text, require_suffix
+from index.loaders.tabular import read_csv, read_json, read_jsonl
+from index.loaders.text import load_txt
+
+__all__ = ["SUPPORTED_SUFFIXES", "LoadResult", "discover", "load_file", "parse_column_map"]
+
+_READERS = {".csv": read_csv, ".jsonl": read_jsonl, ".json": read_json}
+
+
+def load_file(
+    path: Path, *, film: str | None = None, column_map: Mapping[str, str] | None = None
+) -> LoadResult:
+    """Read one corpus file; `film` (--film) sets every review's film, `column_map` (--map)
+    names the column of a field where the automatic match gets it wrong."""
+    path = Path(path)
+    suffix = require_suffix(path)
+    text, bad_utf8 = read_text(path)
+    if suffix == ".txt":
+        return load_txt(path, text, film=film, bad_utf8=bad_utf8)
+    kind = suffix.removesuffix(".gz")
+    problems = Problems(str(path.resolve()), "element" if kind == ".json" else "line")
+    table = _READERS[kind](path, text, problems)
+    return build_reviews(
+        path,
+        table.columns,
+        table.records,
+        problems,
+        film=film,
+        column_map=column_map,
+        bad_utf8=bad_utf8,
+    )

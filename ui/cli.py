@@ -1,0 +1,166 @@
+"""The `reviewqa` command line. Imports stay lazy so that `reviewqa --help` starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from index.ingest import IngestReport, Progress
+    from index.settings import Settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from index.settings import load_settings
+
+    return load_settings(home=getattr(args, "home", None))
+
+
+# -- ingest -------------------------------------------------------------------------------
+def _progress_bar(total: int) -> Progress:
+    from tqdm import tqdm
+
+    from index.ingest import Progress
+
+    class Bar(Progress):
+        def __init__(self) -> None:
+            self._bar = tqdm(total=total, unit="review", file=sys.stderr, leave=False)
+
+        def update(self, n: int) -> None:
+            self._bar.update(n)
+
+        def close(self) -> None:
+            self._bar.close()
+
+    return Bar()
+
+
+def print_ingest_report(report: IngestReport, out: Any = None) -> None:
+    """The summary of an ingest run, as the CLI prints it."""
+    out = out or sys.stdout
+    for f in report.files:
+        if f.error:
+            where = "" if f.error.startswith(str(f.path)) else f"{f.path}: "
+            print(f"error: {where}{f.error}", file=out)
+            for problem in f.problems[:50]:
+                print(f"  bad row {problem}", file=out)
+            continue
+        film_note = f" (film from {f.film_from})" if f.film_from else ""
+        print(
+            f"{f.path}: {f.reviews} reviews{film_note}: {f.added} added, {f.updated} updated, "
+            f"{f.unchanged} unchanged, {len(f.problems)} skipped",
+            file=out,
+        )
+        for note in f.notes:
+            print(f"  note: {note}", file=out)
+        for problem in f.problems[:50]:
+            print(f"  skipped {problem}", file=out)
+        if len(f.problems) > 50:
+            print(f"  ... and {len(f.problems) - 50} more skipped rows", file=out)
+    if report.recovered:
+        print(f"recovered from an interrupted run: {report.recovered} reviews re-done", file=out)
+    if report.removed:
+        print(f"pruned: {report.removed} reviews no longer in their source", file=out)
+    print(
+        f"total: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.skipped} skipped, {report.removed} removed, {report.chunks_written} chunks "
+        f"embedded in {report.seconds:.1f}s",
+        file=out,
+    )
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from index.ingest import ingest
+    from index.loaders import parse_column_map
+
+    settings = _settings(args)
+    report = ingest(
+        [Path(p) for p in args.paths],
+        settings,
+        film=args.film,
+        column_map=parse_column_map(args.map),
+        strict=args.strict,
+        prune=args.prune,
+        progress=_progress_bar if sys.stderr.isatty() else None,
+    )
+    print_ingest_report(report)
+    return 1 if report.failed else 0
+
+
+# -- stats --------------------------------------------------------------------------------
+def cmd_stats(args: argparse.Namespace) -> int:
+    from index.stats import collect_stats
+    from index.store import open_index
+
+    index = open_index(_settings(args), readonly=True)
+    try:
+        stats = collect_stats(index)
+    finally:
+        index.close()
+    if args.json:
+        print(json.dumps(stats.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    print(
+        f"{stats.reviews} reviews, {stats.chunks} chunks, {stats.films} films, "
+        f"{stats.critics} critics, {stats.outlets} outlets"
+    )
+    if not stats.consistent:
+        print(
+            f"warning: Chroma holds {stats.vectors} vectors for {stats.chunks} chunks: "
+            "run 'reviewqa ingest' again to repair"
+        )
+    shown = sorted(stats.per_film.items(), key=lambda kv: (-kv[1].reviews, kv[0]))
+    for title, count in shown[: args.films]:
+        print(f"  {title}: {count.reviews} reviews ({count.positive}+ / {count.negative}-)")
+    if len(shown) > args.films:
+        print(f"  ... and {len(shown) - args.films} more films (--films N shows more)")
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reviewqa",
+        description="Answers questions about films from what critics wrote, with citations.",
+    )
+    parser.add_argument("--home", help="state folder (default: $REVIEWQA_HOME or ./.reviewqa)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="index review files (.txt .csv .jsonl .json, gzipped too)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    p.add_argument("--film", help="the film of every review read (overrides the files)")
+    p.add_argument("--map", help="column mapping, e.g. text=quote,film=title")
+    p.add_argument("--strict", action="store_true", help="a bad row fails its whole file")
+    p.add_argument("--prune", action="store_true", help="remove reviews no longer in PATHs")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("stats", help="what the index holds")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--films", type=int, default=20, help="films to list (default 20)")
+    p.set_defaults(handler=cmd_stats)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from index.errors import ReviewQAError
+
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ReviewQAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to finish", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
