@@ -54,8 +54,7 @@ class Coverage:
             return f"Based on {self.used} of {self.film_reviews} reviews of {self.films[0]}."
         if self.films and self.film_reviews:
             return (
-                f"Based on {self.used} of {self.film_reviews} reviews of "
-                f"{', '.join(self.films)}."
+                f"Based on {self.used} of {self.film_reviews} reviews of {', '.join(self.films)}."
             )
         return f"Based on {self.used} {noun}."
 

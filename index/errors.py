@@ -41,3 +41,7 @@ class ModelError(ReviewQAError):
 
 class EngineError(ReviewQAError):
     """An answer engine failed; the message says how to make it work."""
+
+
+class UnknownNameError(ReviewQAError):
+    """A film, critic or outlet named in a filter is not in the index."""

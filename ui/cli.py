@@ -144,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--films", type=int, default=20, help="films to list (default 20)")
     p.set_defaults(handler=cmd_stats)
+
+    from ui.ask import add_commands
+
+    add_commands(sub)
     return parser
 
 

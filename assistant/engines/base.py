@@ -42,6 +42,6 @@ class Engine(ABC):
         """Yield the answer text in pieces; cite sources as [n] (n = Source.n)."""
 
     def condense(self, history: Sequence[Turn], question: str) -> str:
-        """A follow-up rewritten as a standalone question (engines without an LLM return it as is)."""
+        """A follow-up as a standalone question (engines without an LLM return it as is)."""
         del history
         return question

@@ -1,0 +1,48 @@
+"""Chat sessions: each remembers its turns and the filters its last answer used."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from assistant.engines.base import Turn
+from assistant.filters import Filters
+
+MAX_TURNS = 12
+
+
+@dataclass
+class ChatSession:
+    """One conversation; independent of every other."""
+
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    turns: list[Turn] = field(default_factory=list)
+    filters: Filters = field(default_factory=Filters)
+
+    def record(self, question: str, answer: str, filters: Filters) -> None:
+        self.turns.append(Turn(question, answer))
+        del self.turns[:-MAX_TURNS]
+        self.filters = filters
+
+
+class SessionStore:
+    """Sessions by id, the least recently used dropped past `capacity` (thread-safe)."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._sessions: OrderedDict[str, ChatSession] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def get(self, session_id: str | None) -> ChatSession:
+        """The session with this id (a new one when unknown or None)."""
+        with self._lock:
+            if session_id and session_id in self._sessions:
+                self._sessions.move_to_end(session_id)
+                return self._sessions[session_id]
+            session = ChatSession(id=session_id or uuid.uuid4().hex)
+            self._sessions[session.id] = session
+            while len(self._sessions) > self._capacity:
+                self._sessions.popitem(last=False)
+            return session

@@ -1,0 +1,214 @@
+"""The built-in engine: quotes each source's most relevant sentences verbatim, grouped by stance.
+
+Needs no model or server, so it can always answer; the same input gives the same answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from assistant.engines.base import AnswerRequest, Engine
+from assistant.result import Source
+from index.chunking import sentence_spans
+from index.names import split_year
+from index.records import Review
+
+__all__ = ["ExtractiveEngine", "content_words", "pick_quote"]
+
+NO_SOURCES = "No review in the index speaks to this question."
+SHORT_SOURCE = 300  # a passage of one or two sentences under this many characters is quoted whole
+MAX_QUOTE = 350  # a longer quote is cut at a word and ends with " …"
+SHORT_SENTENCE = 50  # a best sentence shorter than this takes its neighbour along
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STOPWORDS_TEXT = """
+    a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them themselves then
+    there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours
+    critic review reviewer write wrote written say said think thought feel felt opinion view
+    film movie picture like liked dislike disliked love loved hate hated enjoy enjoyed praise
+    praised pan panned tell me anyone anybody people reviews critics
+"""
+_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+_TOPIC = re.compile(
+    r"\b(?:say|says|said|think|thinks|thought|feel|feels|felt|write|wrote)\s+(?:about|of)\s+"
+    r"(?P<topic>.+?)[\s?.!]*$",
+    re.IGNORECASE,
+)
+_UNSAFE = re.compile(r"[\"“”\[\]*]")
+_SPACES = re.compile(r"\s{2,}|[^\S ]")
+_HEADINGS = {"positive": "Positive", "negative": "Negative", "unknown": "Unrated"}
+_VERBS = {"positive": "liked", "negative": "disliked"}
+_MAX_NAMES = 8
+
+
+def content_words(text: str) -> set[str]:
+    """Lowercased, lightly stemmed words of `text` that are not stop words."""
+    words = set()
+    for word in _WORD.findall(text.casefold().replace("’", "'")):
+        stem = _stem(word)
+        if stem and word not in _STOPWORDS and stem not in _STOPWORDS:
+            words.add(stem)
+    return words
+
+
+def _stem(word: str) -> str:
+    if word.endswith("'s"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def pick_quote(source: Source, question: str) -> str:
+    """The passage's sentence(s) that best answer `question`, verbatim (at most two, adjacent).
+
+    Words of the review's film title do not count: every review of the film mentions it.
+    """
+    text = source.text
+    spans = [(a, b) for a, b in sentence_spans(text) if any(c.isalnum() for c in text[a:b])]
+    if not spans:
+        return text.strip()
+    wanted = content_words(question) - content_words(split_year(source.review.film)[0])
+    scores = [len(wanted & content_words(text[a:b])) for a, b in spans]
+
+    def joinable(i: int, j: int) -> bool:  # sentences i < j, adjacent, on one line, short enough
+        return (
+            "\n" not in text[spans[i][1] : spans[j][0]] and spans[j][1] - spans[i][0] <= MAX_QUOTE
+        )
+
+    if (
+        len(spans) <= 2
+        and spans[-1][1] - spans[0][0] < SHORT_SOURCE
+        and joinable(0, len(spans) - 1)
+    ):
+        first, last = 0, len(spans) - 1
+    else:
+        best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+        first = last = best
+        short = spans[best][1] - spans[best][0] < SHORT_SENTENCE
+        if best + 1 < len(spans) and joinable(best, best + 1) and (short or scores[best + 1]):
+            last = best + 1
+        elif best > 0 and joinable(best - 1, best) and (short or scores[best - 1]):
+            first = best - 1
+    return _clip(text[spans[first][0] : spans[last][1]])
+
+
+def _clip(quote: str) -> str:
+    if len(quote) <= MAX_QUOTE:
+        return quote
+    cut = quote.rfind(" ", 0, MAX_QUOTE)
+    return quote[: cut if cut > 0 else MAX_QUOTE].rstrip(" ,;:") + " …"
+
+
+def _display(quote: str) -> str:
+    """One line, with inner straight double quotes made curly so the outer pair stays clear."""
+    quote = _SPACES.sub(" ", quote)
+    out = []
+    for i, ch in enumerate(quote):
+        if ch == '"':
+            ch = "“" if i == 0 or quote[i - 1] in " ([{—–-" else "”"
+        out.append(ch)
+    return "".join(out)
+
+
+def _who(review: Review) -> str:
+    return review.critic.strip() or review.publication.strip() or "an unnamed critic"
+
+
+def _attribution(review: Review) -> str:
+    parts = [p.strip() for p in (review.critic, review.publication) if p.strip()]
+    who = ", ".join(parts) or "a critic"
+    return f"{who} ({review.date})" if review.date else who
+
+
+def _join(names: Sequence[str]) -> str:
+    if len(names) > _MAX_NAMES:
+        names = [*names[:_MAX_NAMES], f"{len(names) - _MAX_NAMES} others"]
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _films(sources: Sequence[Source]) -> list[str]:
+    return list(dict.fromkeys(s.review.film for s in sources if s.review.film))
+
+
+def _lead(question: str, sources: Sequence[Source]) -> str:
+    films = _films(sources)
+    match = _TOPIC.search(question.strip())
+    topic = _SPACES.sub(" ", _UNSAFE.sub("", match.group("topic"))).strip() if match else ""
+    if topic and len(topic) <= 120:
+        if len(films) == 1:
+            title = split_year(films[0])[0]
+            folded = topic.casefold()
+            if folded == title.casefold() or folded.endswith(" " + title.casefold()):
+                topic = topic[: len(topic) - len(title)] + films[0]
+        return f"What critics say about {topic}:"
+    noun = "review" if len(sources) == 1 else "reviews"
+    if len(films) == 1:
+        return f"From {len(sources)} {noun} of {films[0]}:"
+    return f"From {len(sources)} {noun}:"
+
+
+def _stance_lead(stance: str, sources: Sequence[Source]) -> str:
+    matching = [s for s in sources if s.review.sentiment == stance]
+    films = _films(matching) or _films(sources)
+    film = _join(films) if films else "the film"
+    verb = _VERBS[stance]
+    if not matching:
+        noun = "review" if len(sources) == 1 else "reviews"
+        return f"No critic in these {len(sources)} {noun} {verb} {film}."
+    noun = "critic" if len(matching) == 1 else "critics"
+    names = list(dict.fromkeys(_who(s.review) for s in matching))
+    return f"{len(matching)} {noun} {verb} {film}: {_join(names)}."
+
+
+class ExtractiveEngine(Engine):
+    """Answers with the sources' own words: no model, deterministic, always available."""
+
+    name = "extractive"
+
+    def check(self) -> str | None:
+        return None
+
+    def stream(self, request: AnswerRequest) -> Iterator[str]:
+        lines = self.lines(request)
+        for i, line in enumerate(lines):
+            yield line if i == len(lines) - 1 else line + "\n"
+
+    def lines(self, request: AnswerRequest) -> list[str]:
+        """The answer, one line per item (blank lines between sections)."""
+        sources = list(request.sources)
+        coverage = [request.coverage_line] if request.coverage_line else []
+        if not sources:
+            return [NO_SOURCES, *(["", *coverage] if coverage else [])]
+        stance = request.stance if request.stance in _VERBS else None
+        lines = [_stance_lead(stance, sources) if stance else _lead(request.question, sources)]
+        groups: dict[str, list[Source]] = {key: [] for key in _HEADINGS}
+        for source in sources:
+            groups[
+                source.review.sentiment if source.review.sentiment in groups else "unknown"
+            ].append(source)
+        order = list(_HEADINGS)
+        if stance:
+            order.remove(stance)
+            order.insert(0, stance)
+        headed = any(groups[key] for key in ("positive", "negative"))
+        for key in order:
+            if not groups[key]:
+                continue
+            lines.append("")
+            if headed:
+                lines.append(f"**{_HEADINGS[key]}** ({len(groups[key])})")
+            for source in groups[key]:
+                quote = _display(pick_quote(source, request.question))
+                lines.append(f'- "{quote}" — {_attribution(source.review)} [{source.n}]')
+        if coverage:
+            lines += ["", *coverage]
+        return lines

@@ -1,0 +1,191 @@
+"""Find the films, critics and outlets a question names, using the names the index knows.
+
+Matching is case-, accent- and punctuation-blind, and tolerant of a missing year or a partial
+title. Titles and outlet names that are also everyday words ("Her", "Up", "Time") only match
+when the question writes them capitalized, as a name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from index.catalog import Catalog
+from index.names import name_key, split_year
+
+# Words too common to be a name on their own unless written capitalized in the question.
+COMMON_WORDS = frozenset(
+    """a an the her him his she he it its up out in on of to is be me we us you they them
+    this that what who how why when where which soul brave cars coco time empire variety
+    people life love home onward luca elemental inside big us rush heat fresh film films
+    movie movies critic critics review reviews say said think thought about like liked""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A name the index knows: its display form and its match key."""
+
+    display: str
+    key: str
+    words: tuple[str, ...]
+
+
+@dataclass
+class Entities:
+    """What a question names; each list holds display names as stored."""
+
+    films: list[str] = field(default_factory=list)
+    critics: list[str] = field(default_factory=list)
+    outlets: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)  # word spans matched
+
+
+def _tokens(text: str) -> list[str]:
+    return name_key(text).split()
+
+
+def _original_words(text: str) -> list[str]:
+    """The question's words in original case, aligned with `_tokens` for ASCII-ish text."""
+    return [w for w in re.split(r"[^\w]+", text) if w]
+
+
+class NameIndex:
+    """Every film, critic and outlet name in the catalog, for matching against questions."""
+
+    def __init__(self, films: Iterable[str], critics: Iterable[str], outlets: Iterable[str]):
+        self._films = self._build(films, strip_year=True)
+        self._critics = self._build(critics, strip_year=False)
+        self._outlets = self._build(outlets, strip_year=False)
+        self._critic_surnames: dict[str, list[Name]] = {}
+        for names in self._critics.values():
+            for name in names:
+                if len(name.words) >= 2 and len(name.words[-1]) >= 4:
+                    self._critic_surnames.setdefault(name.words[-1], []).append(name)
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> NameIndex:
+        def distinct(column: str) -> list[str]:
+            rows = catalog.execute(f"SELECT DISTINCT {column} FROM reviews WHERE {column} != ''")
+            return [str(r[0]) for r in rows]
+
+        return cls(distinct("film"), distinct("critic"), distinct("publication"))
+
+    @staticmethod
+    def _build(names: Iterable[str], *, strip_year: bool) -> dict[tuple[str, ...], list[Name]]:
+        table: dict[tuple[str, ...], list[Name]] = {}
+        for display in names:
+            base = split_year(display)[0] if strip_year else display
+            words = tuple(_tokens(base))
+            if words:
+                table.setdefault(words, []).append(Name(display, " ".join(words), words))
+        return table
+
+    @property
+    def films(self) -> list[str]:
+        return sorted(n.display for names in self._films.values() for n in names)
+
+    def film_variants(self, film: str) -> list[str]:
+        """Every stored film matching `film` (a title with or without its year)."""
+        key = tuple(_tokens(film))
+        exact = [
+            n.display for names in self._films.values() for n in names if n.key == " ".join(key)
+        ]
+        if exact:
+            return exact
+        base = tuple(_tokens(split_year(film)[0]))
+        return [n.display for n in self._films.get(base, [])]
+
+    def critic_variants(self, critic: str) -> list[str]:
+        return self._lookup(self._critics, critic, surnames=True)
+
+    def outlet_variants(self, outlet: str) -> list[str]:
+        return self._lookup(self._outlets, outlet, surnames=False)
+
+    def _lookup(
+        self, table: dict[tuple[str, ...], list[Name]], text: str, *, surnames: bool
+    ) -> list[str]:
+        words = tuple(_tokens(text))
+        if words in table:
+            return [n.display for n in table[words]]
+        if surnames and len(words) == 1 and words[0] in self._critic_surnames:
+            return [n.display for n in self._critic_surnames[words[0]]]
+        partial = [
+            n.display for key, names in table.items() if _contains(key, words) for n in names
+        ]
+        return partial
+
+    def find(self, question: str) -> Entities:
+        """The films, critics and outlets `question` names (longest, non-overlapping matches)."""
+        words = _tokens(question)
+        originals = _original_words(question)
+        aligned = len(originals) == len(words)
+        found = Entities()
+        taken: list[tuple[int, int]] = []
+
+        def capitalized(start: int, end: int) -> bool:
+            if not aligned:
+                return True
+            return all(w[:1].isupper() or w[:1].isdigit() for w in originals[start:end])
+
+        def claim(table: dict[tuple[str, ...], list[Name]], out: list[str]) -> None:
+            for length in range(min(len(words), 12), 0, -1):
+                for start in range(len(words) - length + 1):
+                    span = (start, start + length)
+                    if any(s < span[1] and span[0] < e for s, e in taken):
+                        continue
+                    names = table.get(tuple(words[start : start + length]))
+                    if not names:
+                        continue
+                    common = length == 1 and words[start] in COMMON_WORDS
+                    if common and not capitalized(*span):
+                        continue
+                    if length == 1 and start == 0 and common:
+                        continue  # "Her ..." at the start of a sentence is a pronoun
+                    taken.append(span)
+                    out.extend(n.display for n in names if n.display not in out)
+
+        claim(self._critics, found.critics)
+        claim(self._films, found.films)
+        claim(self._outlets, found.outlets)
+        self._claim_surnames(words, originals, aligned, taken, found)
+        found.spans = sorted(taken)
+        return found
+
+    def _claim_surnames(
+        self,
+        words: list[str],
+        originals: list[str],
+        aligned: bool,
+        taken: list[tuple[int, int]],
+        found: Entities,
+    ) -> None:
+        """ "What did Ebert think" -> Roger Ebert: a capitalized surname in a critic phrase."""
+        for i, word in enumerate(words):
+            names = self._critic_surnames.get(word)
+            if not names or any(s <= i < e for s, e in taken):
+                continue
+            if aligned and not originals[i][:1].isupper():
+                continue
+            before = words[i - 1] if i else ""
+            after = words[i + 1] if i + 1 < len(words) else ""
+            critic_phrase = before in {"did", "does", "by", "to", "from", "critic"} or after in {
+                "think",
+                "thought",
+                "say",
+                "said",
+                "write",
+                "wrote",
+                "s",
+                "review",
+                "make",
+            }
+            if critic_phrase:
+                taken.append((i, i + 1))
+                found.critics.extend(n.display for n in names if n.display not in found.critics)
+
+
+def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    n = len(needle)
+    return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))

@@ -1,0 +1,77 @@
+"""What a question asks for, beyond the names in it: a stance (who liked / disliked) and the
+content words that a review must speak to."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from index.names import name_key
+
+Stance = Literal["positive", "negative"]
+
+_NEGATIVE = re.compile(
+    r"\b(dislik\w*|hat(e|ed|es|ing)|didn'?t like|did not like|don'?t like|not like|negative\w*|"
+    r"pann?(ed|ing|s)?|rotten|critici[sz]\w*|critical|complain\w*|bad reviews?|"
+    r"unimpressed|disappoint\w*|detractors?|dissent\w*|thumbs down|weak\w*|flaws?|"
+    r"problems?|wrong)\b",
+    re.IGNORECASE,
+)
+_POSITIVE = re.compile(
+    r"\b(lik(e|ed|es)|lov(e|ed|es)|prais\w*|positive\w*|fresh|enjoy\w*|favou?rabl\w*|"
+    r"rave\w*|admir\w*|thumbs up|champion\w*|fans?|best|good reviews?)\b",
+    re.IGNORECASE,
+)
+_RECEPTION = re.compile(
+    r"\b(well|badly|warmly|poorly) received|\breception\b|\bconsensus\b|\bverdict\b|"
+    r"\bdivided\b|\bsplit\b|\bhow (was|is) .+ received\b",
+    re.IGNORECASE,
+)
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in into
+    is it its itself just me more most my myself no nor not now of off on once only or other
+    our ours out over own same she should so some such than that the their theirs them then
+    there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours critic critics critical review
+    reviews reviewer reviewers film films movie movies say says said saying think thinks thought
+    write wrote written feel felt opinion opinions view views tell talk talked mention mentioned
+    whats what's anyone people do does did make made get got much many really
+    well received reception overall general generally consensus verdict""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    stance: Stance | None  # "who disliked X?" -> negative
+    reception: bool  # "was X well received?": an overview of both sides, with counts
+    terms: tuple[str, ...]  # content words, names of the film/critic/outlet removed
+
+
+def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
+    """The stance, reception flag and content terms of `question`.
+
+    `named_spans` are word spans (over `name_key(question).split()`) already claimed by names
+    of films, critics or outlets; their words are not content terms.
+    """
+    negative = bool(_NEGATIVE.search(question))
+    positive = bool(_POSITIVE.search(question))
+    stance: Stance | None = None
+    if negative and not positive:
+        stance = "negative"
+    elif positive and not negative:
+        stance = "positive"
+    words = name_key(question).split()
+    claimed = {i for start, end in (named_spans or []) for i in range(start, end)}
+    terms: list[str] = []
+    for i, word in enumerate(words):
+        if i in claimed or word in STOPWORDS or len(word) < 2 or word.isdigit():
+            continue
+        if _NEGATIVE.fullmatch(word) or _POSITIVE.fullmatch(word):
+            continue
+        if word not in terms:
+            terms.append(word)
+    return Intent(stance=stance, reception=bool(_RECEPTION.search(question)), terms=tuple(terms))

@@ -1,0 +1,201 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (SQLite FTS5 bm25) fused by reciprocal rank,
+narrowed by the names and stance a question carries, one passage per review.
+
+`plan()` turns a question and explicit filters into a `Plan`; `retrieve()` runs it. Both are
+plain Python; `HybridRetriever` exposes them to llama-index as a `BaseRetriever`.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from assistant.entities import Entities, NameIndex
+from assistant.filters import Filters
+from assistant.intent import Intent, analyse
+from index.catalog import StoredChunk
+from index.store import Index
+
+RRF_K = 60
+MIN_DENSE_SIMILARITY = 0.35
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A question ready to retrieve: the filters and the intent found in it."""
+
+    question: str
+    filters: Filters
+    intent: Intent
+    entities: Entities
+    k: int
+
+    @property
+    def kind(self) -> str:
+        """critic | stance | aspect | overview: how retrieval treats the question."""
+        if self.filters.critics:
+            return "critic"
+        if self.filters.sentiment and not self.intent.terms:
+            return "stance"
+        if self.intent.terms:
+            return "aspect"
+        return "overview"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage of one review."""
+
+    chunk: StoredChunk
+    score: float
+    lexical: bool  # the passage contains a content term of the question
+
+
+class Retriever:
+    """Plans and runs retrieval over one index."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    @cached_property
+    def names(self) -> NameIndex:
+        return NameIndex.from_catalog(self.index.catalog)
+
+    def refresh(self) -> None:
+        """Forget cached names (after an ingest)."""
+        self.__dict__.pop("names", None)
+
+    # -- planning -------------------------------------------------------------------------
+    def plan(self, question: str, explicit: Filters | None = None, k: int = 8) -> Plan:
+        explicit = explicit or Filters()
+        found = self.names.find(question)
+        intent = analyse(question, found.spans)
+        resolved = Filters(
+            films=tuple(self._resolve(explicit.films, self.names.film_variants))
+            or tuple(found.films),
+            critics=tuple(self._resolve(explicit.critics, self.names.critic_variants))
+            or tuple(found.critics),
+            outlets=tuple(self._resolve(explicit.outlets, self.names.outlet_variants))
+            or tuple(found.outlets),
+        )
+        sentiment = explicit.sentiment or (intent.stance if not resolved.critics else None)
+        filters = replace(
+            explicit,
+            films=resolved.films,
+            critics=resolved.critics,
+            outlets=resolved.outlets,
+            sentiment=sentiment,
+        )
+        return Plan(question, filters, intent, found, k)
+
+    @staticmethod
+    def _resolve(names: Sequence[str], variants: object) -> list[str]:
+        out: list[str] = []
+        for name in names:
+            matches = variants(name)  # type: ignore[operator]
+            out.extend(matches or [name])
+        return out
+
+    # -- running --------------------------------------------------------------------------
+    def retrieve(self, plan: Plan) -> list[Hit]:
+        """At most `plan.k` passages, one per review, best first; fewer when fewer bear on it."""
+        kind = plan.kind
+        pool = max(plan.k * 5, 40)
+        lexical = self._lexical(plan.intent.terms, plan.filters, pool) if plan.intent.terms else []
+        dense = self._dense(plan.question, plan.filters, pool)
+        lexical_ids = set(lexical)
+        if kind == "aspect" and lexical:
+            # Reviews that name the thing asked about answer it; dense ranks among them.
+            ranked = _fuse([lexical, [c for c, _ in dense if c in lexical_ids]])
+        elif kind == "aspect":
+            best = dense[0][1] if dense else 0.0
+            ranked = [c for c, s in dense if s >= max(MIN_DENSE_SIMILARITY, best - 0.15)]
+        else:
+            ranked = _fuse([[c for c, _ in dense], lexical])
+        return self._one_per_review(ranked, lexical_ids, plan.k)
+
+    def _one_per_review(self, ranked: list[str], lexical_ids: set[str], k: int) -> list[Hit]:
+        chunks = self.index.catalog.chunks(ranked[: k * 8])
+        hits: list[Hit] = []
+        seen_reviews: set[str] = set()
+        outlets: set[str] = set()
+        deferred: list[Hit] = []
+        for position, chunk_id in enumerate(ranked[: k * 8]):
+            chunk = chunks.get(chunk_id)
+            if chunk is None or chunk.review.id in seen_reviews:
+                continue
+            seen_reviews.add(chunk.review.id)
+            hit = Hit(chunk, 1.0 / (RRF_K + position), chunk_id in lexical_ids)
+            outlet = chunk.review.publication
+            # Prefer outlets not yet cited: a repeat outlet waits behind the others.
+            if outlet and outlet in outlets:
+                deferred.append(hit)
+                continue
+            outlets.add(outlet)
+            hits.append(hit)
+        return (hits + deferred)[:k]
+
+    def _dense(self, question: str, filters: Filters, n: int) -> list[tuple[str, float]]:
+        vector = self.index.embedder.embed_query(question)
+        return self.index.vectors.query(vector, n, filters.chroma_where())
+
+    def _lexical(self, terms: Sequence[str], filters: Filters, n: int) -> list[str]:
+        match = fts_query(terms)
+        if not match:
+            return []
+        where, params = filters.sql("r")
+        sql = (
+            "SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "JOIN reviews r ON r.id = c.review_id "
+            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?"
+        )
+        try:
+            rows = self.index.catalog.execute(sql, [match, *params, n]).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [str(r[0]) for r in rows]
+
+    def unlabelled_count(self, filters: Filters) -> int:
+        """Reviews matching `filters` but for sentiment whose sentiment is unknown."""
+        where, params = replace(filters, sentiment="unknown").sql("r")
+        (count,) = self.index.catalog.execute(
+            f"SELECT count(*) FROM reviews r WHERE {where}", params
+        ).fetchone()
+        return int(count)
+
+    def film_review_count(self, films: Sequence[str]) -> int:
+        """How many reviews the index holds for these films."""
+        if not films:
+            return 0
+        where, params = Filters(films=tuple(films)).sql("r")
+        (count,) = self.index.catalog.execute(
+            f"SELECT count(*) FROM reviews r WHERE {where}", params
+        ).fetchone()
+        return int(count)
+
+
+_FTS_SAFE = re.compile(r"[^\w]+")
+
+
+def fts_query(terms: Sequence[str]) -> str:
+    """An FTS5 query matching any term or its simple plural/singular form."""
+    forms: list[str] = []
+    for term in terms:
+        word = _FTS_SAFE.sub("", term)
+        if not word:
+            continue
+        variants = {word, word[:-1] if word.endswith("s") and len(word) > 3 else word + "s"}
+        forms.extend(f'"{v}"' for v in sorted(variants))
+    return " OR ".join(forms)
+
+
+def _fuse(rankings: Sequence[Sequence[str]]) -> list[str]:
+    """Reciprocal rank fusion of several rankings of chunk ids."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return sorted(scores, key=lambda c: -scores[c])
