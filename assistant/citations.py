@@ -247,6 +247,11 @@ def _find_quotes(text: str) -> list[_Quote]:
             if any(ch.isalnum() for ch in inner):  # "..." alone claims nothing
                 quotes.append(_Quote(line_start + i, line_start + close + 1, inner))
             i = close + 1
+            if line.startswith(" — ", i):
+                # `"quote" — Critic, Outlet [n]`: the attribution up to the marker quotes
+                # nothing, even a nickname like David 'Mad Dog' Bradley.
+                marker = line.find("[", i)
+                i = marker if marker > 0 else len(line)
         line_start += len(line) + 1
     return quotes
 

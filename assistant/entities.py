@@ -129,7 +129,10 @@ class NameIndex:
                 return True
             return all(w[:1].isupper() or w[:1].isdigit() for w in originals[start:end])
 
-        def claim(table: dict[tuple[str, ...], list[Name]], out: list[str]) -> None:
+        def claim(
+            table: dict[tuple[str, ...], list[Name]], out: list[str]
+        ) -> list[tuple[tuple[int, int], list[Name]]]:
+            claimed: list[tuple[tuple[int, int], list[Name]]] = []
             for length in range(min(len(words), 12), 0, -1):
                 for start in range(len(words) - length + 1):
                     span = (start, start + length)
@@ -144,14 +147,38 @@ class NameIndex:
                     if length == 1 and start == 0 and common:
                         continue  # "Her ..." at the start of a sentence is a pronoun
                     taken.append(span)
+                    claimed.append((span, names))
                     out.extend(n.display for n in names if n.display not in out)
+            return claimed
 
         claim(self._critics, found.critics)
-        claim(self._films, found.films)
+        films = claim(self._films, found.films)
+        if len(films) > 1:
+            self._scope_films(words, films, taken, found)
         claim(self._outlets, found.outlets)
         self._claim_surnames(words, originals, aligned, taken, found)
         found.spans = sorted(taken)
         return found
+
+    @staticmethod
+    def _scope_films(
+        words: list[str],
+        films: list[tuple[tuple[int, int], list[Name]]],
+        taken: list[tuple[int, int]],
+        found: Entities,
+    ) -> None:
+        """ "About Lightyear in Toy Story": the film after "in" is the scope; a title named
+        before it is a thing talked about, so its words stay content terms."""
+        scoped = [
+            (span, names) for span, names in films if span[0] > 0 and words[span[0] - 1] == "in"
+        ]
+        if not scoped or len(scoped) == len(films):
+            return
+        keep = {n.display for _, names in scoped for n in names}
+        for span, _ in films:
+            if all(span != s for s, _ in scoped):
+                taken.remove(span)
+        found.films = [f for f in found.films if f in keep]
 
     def _claim_surnames(
         self,

@@ -44,18 +44,24 @@ STOPWORDS = frozenset(
 )
 
 
+FUNCTION_WORDS = frozenset("a an the i of in on at to and or but what who how why which".split())
+
+
 @dataclass(frozen=True, slots=True)
 class Intent:
     stance: Stance | None  # "who disliked X?" -> negative
     reception: bool  # "was X well received?": an overview of both sides, with counts
-    terms: tuple[str, ...]  # content words, names of the film/critic/outlet removed
+    terms: tuple[str, ...]  # content words (name keys), names of film/critic/outlet removed
+    proper: tuple[str, ...] = ()  # terms written as names mid-question, in their exact case
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
     """The stance, reception flag and content terms of `question`.
 
     `named_spans` are word spans (over `name_key(question).split()`) already claimed by names
-    of films, critics or outlets; their words are not content terms.
+    of films, critics or outlets; their words are not content terms. A word capitalized in
+    mid-question ("about Sadness in Inside Out") is a name: it is a term even when it is an
+    everyday word, and it is matched in its exact case.
     """
     negative = bool(_NEGATIVE.search(question))
     positive = bool(_POSITIVE.search(question))
@@ -65,13 +71,28 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     elif positive and not negative:
         stance = "positive"
     words = name_key(question).split()
+    originals = [w for w in re.split(r"[^\w]+", question) if w]
+    aligned = len(originals) == len(words)
     claimed = {i for start, end in (named_spans or []) for i in range(start, end)}
     terms: list[str] = []
+    proper: list[str] = []
     for i, word in enumerate(words):
-        if i in claimed or word in STOPWORDS or len(word) < 2 or word.isdigit():
+        if i in claimed or len(word) < 2 or word.isdigit() or _stance_word(word):
             continue
-        if _NEGATIVE.fullmatch(word) or _POSITIVE.fullmatch(word):
+        is_name = aligned and i > 0 and originals[i][:1].isupper() and word not in FUNCTION_WORDS
+        if not is_name and word in STOPWORDS:
             continue
         if word not in terms:
             terms.append(word)
-    return Intent(stance=stance, reception=bool(_RECEPTION.search(question)), terms=tuple(terms))
+        if is_name and originals[i] not in proper:
+            proper.append(originals[i])
+    return Intent(
+        stance=stance,
+        reception=bool(_RECEPTION.search(question)),
+        terms=tuple(terms),
+        proper=tuple(proper),
+    )
+
+
+def _stance_word(word: str) -> bool:
+    return bool(_NEGATIVE.fullmatch(word) or _POSITIVE.fullmatch(word))

@@ -17,6 +17,7 @@ from assistant.entities import Entities, NameIndex
 from assistant.filters import Filters
 from assistant.intent import Intent, analyse
 from index.catalog import StoredChunk
+from index.names import name_key
 from index.store import Index
 
 RRF_K = 60
@@ -104,7 +105,7 @@ class Retriever:
         """At most `plan.k` passages, one per review, best first; fewer when fewer bear on it."""
         kind = plan.kind
         pool = max(plan.k * 5, 40)
-        lexical = self._lexical(plan.intent.terms, plan.filters, pool) if plan.intent.terms else []
+        lexical = self._lexical(plan.intent, plan.filters, pool) if plan.intent.terms else []
         dense = self._dense(plan.question, plan.filters, pool)
         lexical_ids = set(lexical)
         if kind == "aspect" and lexical:
@@ -142,21 +143,33 @@ class Retriever:
         vector = self.index.embedder.embed_query(question)
         return self.index.vectors.query(vector, n, filters.chroma_where())
 
-    def _lexical(self, terms: Sequence[str], filters: Filters, n: int) -> list[str]:
-        match = fts_query(terms)
+    def _lexical(self, intent: Intent, filters: Filters, n: int) -> list[str]:
+        """Chunk ids whose text has a content term, best bm25 first.
+
+        Terms written as names in the question ("Sadness") must appear in that exact case
+        when any passage has them so: the character, not the feeling.
+        """
+        proper = {name_key(p) for p in intent.proper}
+        match = fts_query(intent.terms, exact=proper)
         if not match:
             return []
         where, params = filters.sql("r")
+        limit = n * 10 if intent.proper else n
         sql = (
-            "SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "SELECT c.id, c.text FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
             "JOIN reviews r ON r.id = c.review_id "
             f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?"
         )
         try:
-            rows = self.index.catalog.execute(sql, [match, *params, n]).fetchall()
+            rows = self.index.catalog.execute(sql, [match, *params, limit]).fetchall()
         except sqlite3.OperationalError:
             return []
-        return [str(r[0]) for r in rows]
+        if intent.proper:
+            pattern = re.compile("|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in intent.proper))
+            exact = [str(cid) for cid, text in rows if pattern.search(str(text))]
+            if exact:
+                return exact[:n]
+        return [str(r[0]) for r in rows[:n]]
 
     def unlabelled_count(self, filters: Filters) -> int:
         """Reviews matching `filters` but for sentiment whose sentiment is unknown."""
@@ -180,14 +193,17 @@ class Retriever:
 _FTS_SAFE = re.compile(r"[^\w]+")
 
 
-def fts_query(terms: Sequence[str]) -> str:
-    """An FTS5 query matching any term or its simple plural/singular form."""
+def fts_query(terms: Sequence[str], exact: set[str] | frozenset[str] = frozenset()) -> str:
+    """An FTS5 query matching any term, or its simple plural/singular form unless the term
+    is in `exact` (names are not inflected)."""
     forms: list[str] = []
     for term in terms:
         word = _FTS_SAFE.sub("", term)
         if not word:
             continue
-        variants = {word, word[:-1] if word.endswith("s") and len(word) > 3 else word + "s"}
+        variants = {word}
+        if term not in exact:
+            variants.add(word[:-1] if word.endswith("s") and len(word) > 3 else word + "s")
         forms.extend(f'"{v}"' for v in sorted(variants))
     return " OR ".join(forms)
 

@@ -104,12 +104,24 @@ class SentenceTransformerEmbedder(Embedder):
         return np.asarray(vectors, dtype=np.float32)
 
 
-_loaded: dict[tuple[str, int], Embedder] = {}
+_loaded: dict[tuple[str, str, int], Embedder] = {}
 
 
 def load_embedder(settings: Settings) -> Embedder:
     """The embedder that `settings` names, loaded once per process."""
-    key = (settings.embedding_model, settings.embedding_batch_size)
+    key = (settings.embedding_model, settings.embedding_backend, settings.embedding_batch_size)
     if key not in _loaded:
-        _loaded[key] = SentenceTransformerEmbedder(*key)
+        if settings.embedding_backend == "torch":
+            _loaded[key] = SentenceTransformerEmbedder(
+                settings.embedding_model, settings.embedding_batch_size
+            )
+        else:
+            from index.embedding_onnx import OnnxEmbedder
+
+            _loaded[key] = OnnxEmbedder(
+                settings.embedding_model,
+                cache_dir=settings.home / "models",
+                quantized=settings.embedding_backend == "onnx-int8",
+                batch_size=settings.embedding_batch_size,
+            )
     return _loaded[key]

@@ -257,8 +257,10 @@ def _plan(
 
 
 def _batches(reviews: Sequence[Review], settings: Settings) -> Iterator[_Batch]:
+    """Commit batches of whole reviews, shortest first: texts of like length pad least when
+    the model encodes them together (the order reviews are committed in does not matter)."""
     batch = _Batch([], [], {})
-    for review in reviews:
+    for review in sorted(reviews, key=lambda r: len(r.text)):
         batch.reviews.append(review)
         batch.chunks.extend(chunk_review(review, settings.chunk_size, settings.chunk_overlap))
         if len(batch.chunks) >= BATCH_CHUNKS:

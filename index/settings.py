@@ -41,6 +41,13 @@ class Settings(BaseSettings):
             "package) or the path of a local model folder. Nothing is downloaded."
         ),
     )
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="torch",
+        description=(
+            "How the embedding model runs: torch (sentence-transformers on PyTorch), onnx "
+            "(ONNX Runtime, exported locally from the same model) or onnx-int8 (quantized)."
+        ),
+    )
     embedding_batch_size: int = Field(default=64, ge=1, description="Texts per encode batch.")
     chunk_size: int = Field(
         default=900, ge=100, description="Target characters per chunk of a long review."

@@ -251,3 +251,20 @@ def test_locate_quote_does_not_cut_words() -> None:
     assert locate_quote("Boredom sets in; a bore.", "bore") == (19, 23)
     assert locate_quote("Boredom sets in.", "ore") is None
     assert locate_quote("A heart of art.", "art") == (11, 14)
+
+
+def test_attribution_after_a_quote_is_not_a_quote() -> None:
+    review = Review(
+        id="m",
+        film="Onward (2020)",
+        text="A road movie with heart.",
+        critic="David 'Mad Dog' Bradley",
+    )
+    source = Source(1, review, review.text, 0, len(review.text))
+    checked = verify(
+        """- "A road movie with heart." — David 'Mad Dog' Bradley, Outlet [1]""", [source]
+    )
+    assert checked.problems == []
+    assert [(c.quote, c.verified) for c in checked.citations] == [
+        ("A road movie with heart.", True)
+    ]

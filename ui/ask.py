@@ -174,6 +174,24 @@ def cmd_chat(args: argparse.Namespace) -> int:
         assistant.close()
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluation import evaluate, format_comparison, format_report
+    from index.settings import load_settings
+
+    settings = load_settings(home=args.home)
+    k = args.k or settings.top_k
+    ours = evaluate(settings, Path(args.file), k=k, baseline=False)
+    base = evaluate(settings, Path(args.file), k=k, baseline=True) if args.baseline else None
+    if args.json:
+        data = {"reviewqa": ours.to_json()}
+        if base is not None:
+            data["baseline"] = base.to_json()
+        print(json.dumps(data, indent=2))
+    else:
+        print(format_report(ours) if base is None else format_comparison(ours, base))
+    return 0
+
+
 def add_commands(sub: Any) -> None:
     """Register ask and chat on the CLI's subparsers."""
     p = sub.add_parser("ask", help="answer a question with citations")
@@ -186,3 +204,10 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("chat", help="a terminal chat; follow-ups keep context")
     add_filter_options(p)
     p.set_defaults(handler=cmd_chat)
+
+    p = sub.add_parser("eval", help="score retrieval on questions with gold review ids")
+    p.add_argument("file", metavar="FILE.jsonl", help='lines of {"id","kind","question","gold"}')
+    p.add_argument("--k", type=int, help="citations per answer (default: settings top_k)")
+    p.add_argument("--baseline", action="store_true", help="also score stock llama-index")
+    p.add_argument("--json", action="store_true", help="print the reports as JSON")
+    p.set_defaults(handler=cmd_eval)

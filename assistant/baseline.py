@@ -1,0 +1,169 @@
+"""The stock llama-index pipeline over the same reviews, to measure reviewqa against.
+
+One `TextNode` per review (id = review id) whose metadata (film, critic, publication) llama-index
+folds into the embedded text by default; a `VectorStoreIndex` over its own Chroma collection
+beside the index's; `as_retriever(similarity_top_k=k)`; the cited review ids are the retrieved
+nodes' ids. Our MiniLM embeds, wrapped as a llama-index `BaseEmbedding`; no LLM is involved.
+
+The collection is built on first use and then reused: only reviews added or changed since are
+embedded again, and reviews gone from the catalog are deleted from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import TextNode
+from pydantic import PrivateAttr
+
+from assistant.evaluation import Answer
+from index.embedding import Embedder
+from index.store import Index
+from index.vectors import VectorStore
+
+if TYPE_CHECKING:
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.base.base_retriever import BaseRetriever
+
+# Bump when the node text changes: the collection name changes with it, so nothing stale is read.
+NODE_FORMAT = "1"
+_HIDDEN = ["hash"]  # node metadata kept for syncing, never embedded nor shown
+
+
+class ReviewQAEmbedding(BaseEmbedding):
+    """Our `Embedder` (the packaged MiniLM) as a llama-index embedding model."""
+
+    _embedder: Embedder = PrivateAttr()
+
+    def __init__(self, embedder: Embedder, **kwargs: Any) -> None:
+        super().__init__(model_name=embedder.name, **kwargs)
+        self._embedder = embedder
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "ReviewQAEmbedding"
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return [float(x) for x in self._embedder.embed_query(query)]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return [float(x) for x in self._embedder.embed_query(text)]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return [[float(x) for x in row] for row in self._embedder.embed(texts)]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
+
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._get_text_embeddings(texts)
+
+
+def collection_name(index: Index) -> str:
+    """The baseline's Chroma collection: named after the index's collection, the embedding
+    model and how it runs, and the node format (a change of any of them means a new build)."""
+    settings = index.settings
+    model = settings.model_dump_json(include={"embedding_model", "embedding_backend"})
+    key = "\x1f".join((settings.collection, model, NODE_FORMAT))
+    return "baseline_" + hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
+
+
+def review_nodes(index: Index, ids: set[str] | None = None) -> Iterator[TextNode]:
+    """One node per review of the catalog (or of `ids`), metadata folded into the embed text."""
+    rows = index.catalog.execute(
+        "SELECT id, film, critic, publication, text, hash FROM reviews ORDER BY id"
+    )
+    for rid, film, critic, publication, text, digest in rows:
+        if ids is not None and rid not in ids:
+            continue
+        yield TextNode(
+            id_=str(rid),
+            text=str(text),
+            metadata={
+                "Film": str(film),
+                "Critic": str(critic),
+                "Publication": str(publication),
+                "hash": str(digest),
+            },
+            excluded_embed_metadata_keys=list(_HIDDEN),
+            excluded_llm_metadata_keys=list(_HIDDEN),
+        )
+
+
+class BaselineRetriever:
+    """The stock pipeline over one index; a context manager that closes its Chroma client."""
+
+    def __init__(self, index: Index) -> None:
+        from llama_index.core import VectorStoreIndex
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.index = index
+        self.name = collection_name(index)
+        self._vectors = VectorStore(index.settings.model_copy(update={"collection": self.name}))
+        self.embed_model = ReviewQAEmbedding(
+            index.embedder, embed_batch_size=index.settings.embedding_batch_size
+        )
+        store = ChromaVectorStore(chroma_collection=self._vectors.collection)
+        self.llama_index: VectorStoreIndex = VectorStoreIndex.from_vector_store(
+            store, embed_model=self.embed_model
+        )
+        self.synced = self.sync()
+        self._retrievers: dict[int, BaseRetriever] = {}
+
+    def __enter__(self) -> BaselineRetriever:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._vectors.close()
+
+    def _stored_hashes(self) -> dict[str, str]:
+        collection = self._vectors.collection
+        stored: dict[str, str] = {}
+        offset, page = 0, 10_000
+        while True:
+            got = collection.get(include=["metadatas"], limit=page, offset=offset)
+            for rid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                stored[str(rid)] = str((meta or {}).get("hash", ""))
+            if len(got["ids"]) < page:
+                return stored
+            offset += page
+
+    def sync(self) -> int:
+        """Bring the collection in line with the catalog; returns how many nodes were embedded."""
+        rows = self.index.catalog.execute("SELECT id, hash FROM reviews").fetchall()
+        wanted = {str(rid): str(digest) for rid, digest in rows}
+        stored = self._stored_hashes()
+        stale = [rid for rid, digest in stored.items() if wanted.get(rid) != digest]
+        if stale:
+            self._vectors.delete(stale)
+        missing = {rid for rid, digest in wanted.items() if stored.get(rid) != digest}
+        if missing:
+            self.llama_index.insert_nodes(list(review_nodes(self.index, missing)))
+        return len(missing)
+
+    def retrieve(self, question: str, k: int) -> list[str]:
+        """The review ids of the k nodes most similar to the question, best first."""
+        retriever = self._retrievers.get(k)
+        if retriever is None:
+            retriever = self._retrievers[k] = self.llama_index.as_retriever(similarity_top_k=k)
+        return [hit.node.node_id for hit in retriever.retrieve(question)]
+
+    def answer(self, question: str, k: int) -> Answer:
+        """The baseline as an evaluation Answerer: it cites what it retrieves, quoting nothing."""
+        cited = tuple(dict.fromkeys(self.retrieve(question, k)))
+        return Answer(cited=cited, citations=len(cited), verified=None)

@@ -1,0 +1,83 @@
+"""Question latency with the extractive engine, against the floor of the same run.
+
+    python -m bench.ask_latency --home DIR [--questions 200]
+
+DIR must hold an index, e.g. from
+`reviewqa --home DIR ingest ../shared/data/rt-critics-cs109/critics.csv`.
+Questions are generated from the index itself (films, critics, words of reviews), so the
+benchmark runs on any corpus. The floor is what every question must pay anyway: embedding
+the question and one unfiltered Chroma query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+
+from assistant.service import Assistant
+from index.settings import load_settings
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def make_questions(assistant: Assistant, n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    rows = assistant.index.catalog.execute(
+        "SELECT film, critic, text FROM reviews WHERE critic != '' ORDER BY id LIMIT 20000"
+    ).fetchall()
+    questions: list[str] = []
+    while len(questions) < n:
+        film, critic, text = rng.choice(rows)
+        title = film.split(" (")[0]
+        words = [w.strip(".,;:!?\"'") for w in text.split() if len(w) > 6]
+        kind = len(questions) % 4
+        if kind == 0:
+            questions.append(f"What do critics say about {title}?")
+        elif kind == 1:
+            questions.append(f"Who disliked {title}?")
+        elif kind == 2:
+            questions.append(f"What did {critic} think of {title}?")
+        elif words:
+            questions.append(f"What do critics say about the {rng.choice(words)} in {title}?")
+    return questions
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", required=True)
+    parser.add_argument("--questions", type=int, default=200)
+    args = parser.parse_args()
+    assistant = Assistant(load_settings(home=args.home, engine="extractive"))
+    questions = make_questions(assistant, args.questions)
+    assistant.ask(questions[0])  # warm: model, names, caches
+    embedder, vectors = assistant.index.embedder, assistant.index.vectors
+    floor: list[float] = []
+    total: list[float] = []
+    for question in questions:
+        t0 = time.perf_counter()
+        vectors.query(embedder.embed_query(question), 8)
+        floor.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        assistant.ask(question)
+        total.append((time.perf_counter() - t0) * 1000)
+    reviews = assistant.index.catalog.execute("SELECT count(*) FROM reviews").fetchone()[0]
+    print(f"index: {reviews} reviews; {len(questions)} questions, extractive engine, warm")
+    for name, values in (("floor (embed + 1 query)", floor), ("reviewqa ask", total)):
+        print(
+            f"{name:>24}: p50 {percentile(values, 0.5):6.1f} ms  "
+            f"p95 {percentile(values, 0.95):6.1f} ms  mean {statistics.fmean(values):6.1f} ms"
+        )
+    print(
+        f"ratio ask/floor: p50 {percentile(total, 0.5) / percentile(floor, 0.5):.2f}x, "
+        f"p95 {percentile(total, 0.95) / percentile(floor, 0.95):.2f}x"
+    )
+    assistant.close()
+
+
+if __name__ == "__main__":
+    main()
