@@ -20,7 +20,9 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	$(BIN)/reviewqa ingest corpus/
-	$(BIN)/reviewqa stats
+	$(BIN)/reviewqa stats --films 5
+	@echo "reviewqa: chat at http://127.0.0.1:7860 (API docs at /docs, widget demo at /widget/demo)"
+	$(BIN)/reviewqa serve --host 127.0.0.1 --port 7860
 
 test: setup
 	$(BIN)/python -m pytest

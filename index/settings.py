@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         toml_path = _config_file()
         if toml_path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+            sources.append(_CoreToml(settings_cls, toml_file=toml_path))
         return tuple(sources)
 
     @property
@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     @property
     def catalog_path(self) -> Path:
         return self.home / "catalog.sqlite3"
+
+
+class _CoreToml(TomlConfigSettingsSource):
+    """reviewqa.toml's top-level keys; tables such as [server] belong to other settings."""
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in super().__call__().items() if not isinstance(v, dict)}
 
 
 def _config_file() -> Path | None:

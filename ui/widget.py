@@ -1,0 +1,67 @@
+"""The embeddable widget: `GET /widget.js` (the script a site pastes) and `GET /widget/demo`."""
+
+from __future__ import annotations
+
+from functools import cache
+from html import escape
+from importlib import resources
+from string import Template
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from assistant.service import Assistant
+from ui.security import DEMO_KEY, ServerSettings
+
+
+@cache
+def static_text(name: str) -> str:
+    """A file of ui/static, as text."""
+    return resources.files("ui").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def snippet(base: str, film: str, key: str) -> str:
+    """The tag a site pastes to embed the widget for `film`."""
+    attrs = f' data-film="{escape(film)}"' if film else ""
+    attrs += f' data-key="{escape(key)}"' if key else ""
+    return f'<script src="{escape(base)}/widget.js"{attrs} async></script>'
+
+
+def demo_page(base: str, film: str, key: str, films: list[str]) -> str:
+    """The demo page: the snippet shown as text and used for real."""
+    tag = snippet(base, film, key)
+    links = ", ".join(
+        f'<a href="/widget/demo?{escape(urlencode({"film": f, "key": key}))}">{escape(f)}</a>'
+        for f in films[:40]
+        if f != film
+    )
+    return Template(static_text("demo.html")).substitute(
+        film_html=escape(film or "every film in the index"),
+        snippet_html=escape(tag),
+        snippet_tag=tag,
+        film_links=links or "none",
+    )
+
+
+def build_widget_router(assistant: Assistant, settings: ServerSettings) -> APIRouter:
+    router = APIRouter(tags=["widget"])
+    default_key = "" if settings.widget_keys else DEMO_KEY
+
+    @router.get("/widget.js", summary="The embeddable chat widget script")
+    def widget_js() -> Response:
+        return Response(
+            static_text("widget.js"),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    @router.get("/widget/demo", summary="A page showing the widget in use")
+    def widget_demo(request: Request, film: str | None = None, key: str | None = None) -> Response:
+        films = assistant.films()
+        chosen = film if film is not None else (films[0] if films else "")
+        base = str(request.base_url).rstrip("/")
+        page = demo_page(base, chosen, default_key if key is None else key, films)
+        return HTMLResponse(page)
+
+    return router
