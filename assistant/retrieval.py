@@ -11,7 +11,6 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
 
 from assistant.entities import Entities, NameIndex
 from assistant.filters import Filters
@@ -60,14 +59,21 @@ class Retriever:
 
     def __init__(self, index: Index) -> None:
         self.index = index
+        self._names: NameIndex | None = None
+        self._names_version = -1
 
-    @cached_property
+    @property
     def names(self) -> NameIndex:
-        return NameIndex.from_catalog(self.index.catalog)
+        """The names the index knows, reloaded when an ingest (any process) changed it."""
+        version = self.index.catalog.data_version()
+        if self._names is None or version != self._names_version:
+            self._names = NameIndex.from_catalog(self.index.catalog)
+            self._names_version = version
+        return self._names
 
     def refresh(self) -> None:
         """Forget cached names (after an ingest)."""
-        self.__dict__.pop("names", None)
+        self._names = None
 
     # -- planning -------------------------------------------------------------------------
     def plan(self, question: str, explicit: Filters | None = None, k: int = 8) -> Plan:

@@ -140,6 +140,10 @@ class Catalog:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # -- reading --------------------------------------------------------------------------
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the catalog (e.g. an ingest)."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """Content hash of each of `ids` that the catalog holds."""
         found: dict[str, str] = {}

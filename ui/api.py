@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -367,7 +368,7 @@ def build_router(
     @router.get("/healthz", tags=["health"], summary="Store, model and engine status")
     def healthz() -> JSONResponse:
         started = time.perf_counter()
-        body: dict[str, Any] = {"status": "ok"}
+        body: dict[str, Any] = {"status": "ok", "worker": os.getpid()}
         try:
             s = collect_stats(assistant.index)
             body["store"] = {

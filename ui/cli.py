@@ -129,7 +129,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ui.serve import serve
 
     settings = load_settings(home=args.home, engine=args.engine)
-    serve(settings, host=args.host, port=args.port)
+    serve(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
@@ -163,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=7860, help="port (7860)")
     p.add_argument("--engine", choices=["auto", "ollama", "extractive"], help="answer engine")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes answering in parallel (needs a Chroma server)",
+    )
     p.set_defaults(handler=cmd_serve)
     return parser
 

@@ -6,9 +6,12 @@ python -m ui.serve [--home DIR] [--host 127.0.0.1] [--port 7860] [--engine extra
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+from index.errors import ConfigError
 from index.settings import Settings, load_settings
 from ui.security import ServerSettings
 
@@ -19,22 +22,43 @@ def serve(
     port: int = 7860,
     server: ServerSettings | None = None,
     log_level: str = "info",
+    workers: int = 1,
 ) -> None:
-    """Serve `create_app(settings)` on host:port until interrupted."""
+    """Serve `create_app(settings)` on host:port until interrupted.
+
+    With `workers` > 1, that many processes share the port, each with its own assistant over
+    one store: the store must then be a Chroma server (REVIEWQA_CHROMA_URL).
+    """
     import uvicorn
 
     from ui.app import create_app
 
-    app = create_app(settings, server=server)
     print(f"reviewqa: chat http://{host}:{port}/  API docs http://{host}:{port}/docs", flush=True)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        timeout_graceful_shutdown=5,
-        proxy_headers=False,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "timeout_graceful_shutdown": 5,
+        "proxy_headers": False,
+    }
+    if workers > 1:
+        if not settings.chroma_url:
+            raise ConfigError(
+                f"--workers {workers} needs a Chroma server that every worker shares: start "
+                "'chroma run --path DIR --port 8000' and set REVIEWQA_CHROMA_URL="
+                "http://127.0.0.1:8000 (the embedded store belongs to one process)"
+            )
+        export_settings(settings)
+        uvicorn.run("ui.app:app_from_env", factory=True, workers=workers, **options)
+        return
+    uvicorn.run(create_app(settings, server=server), **options)
+
+
+def export_settings(settings: Settings) -> None:
+    """Put `settings` in this process' environment, for worker processes to load."""
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            os.environ[f"REVIEWQA_{name.upper()}"] = str(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,10 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--engine", choices=["auto", "ollama", "extractive"], help="answer engine")
     parser.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+    parser.add_argument("--workers", type=int, default=1, help="processes (needs a Chroma server)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings(home=args.home, engine=args.engine)
-        serve(settings, args.host, args.port, log_level=args.log_level)
+        serve(settings, args.host, args.port, log_level=args.log_level, workers=args.workers)
     except ReviewQAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,105 @@
+"""`reviewqa serve --workers N` over one Chroma server: parallel answers, ingest while serving."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from index.ingest import ingest
+from index.settings import load_settings
+from tests.conftest import CORPUS, ROOT, free_port
+
+pytestmark = pytest.mark.slow
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the server exited"
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    pytest.fail("server not ready")
+
+
+def test_two_workers_answer_while_ingest_runs(chroma_server: str, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env_settings = {"REVIEWQA_CHROMA_URL": chroma_server, "REVIEWQA_COLLECTION": "workers"}
+    settings = load_settings(home=home, chroma_url=chroma_server, collection="workers")
+    assert ingest([CORPUS], settings).added == 26
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, **env_settings, "REVIEWQA_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "ui.cli", "serve", "--workers", "2", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*command, "--engine", "extractive"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(url, proc)
+        more = tmp_path / "more.csv"
+        with more.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["id", "title", "critic", "quote"])
+            writer.writerows(
+                [f"m{i}", "Arrival (2016)", f"Critic {i}", f"Amy Adams anchors it, take {i}."]
+                for i in range(300)
+            )
+        ingesting = threading.Thread(target=ingest, args=([more], settings))
+
+        def ask(_: int) -> tuple[int, list[str], int]:
+            with httpx.Client(timeout=60) as client:
+                r = client.post(
+                    f"{url}/api/ask", json={"question": "what do critics say about Phoenix?"}
+                )
+                pid = client.get(f"{url}/healthz").json()["worker"]
+            return r.status_code, [c["review_id"] for c in r.json().get("citations", [])], pid
+
+        ingesting.start()
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(ask, range(40)))
+        ingesting.join()
+        assert [status for status, _, _ in answers] == [200] * 40
+        assert all(len(ids) == 2 for _, ids, _ in answers), "an answer changed during ingest"
+        assert len({ids[0] for _, ids, _ in answers}) == 1
+        assert len({pid for _, _, pid in answers}) == 2, "both workers should have answered"
+        with httpx.Client(timeout=60) as client:
+            r = client.post(
+                f"{url}/api/ask", json={"question": "What do critics say about Arrival?"}
+            )
+        assert r.status_code == 200
+        assert {c["film"] for c in r.json()["citations"]} == {"Arrival (2016)"}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_workers_need_a_chroma_server(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--home", str(tmp_path), "serve", "--workers", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "REVIEWQA_CHROMA_URL"},
+    )
+    assert done.returncode == 2
+    assert "REVIEWQA_CHROMA_URL" in done.stderr
