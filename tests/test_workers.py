@@ -41,7 +41,8 @@ def test_two_workers_answer_while_ingest_runs(chroma_server: str, tmp_path: Path
     assert ingest([CORPUS], settings).added == 26
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **env_settings, "REVIEWQA_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    limits = {"REVIEWQA_RATE_IP_PER_MINUTE": "100000", "REVIEWQA_RATE_IP_BURST": "100000"}
+    env = {**os.environ, **env_settings, **limits, "REVIEWQA_HOME": str(home)}
     command = [sys.executable, "-m", "ui.cli", "serve", "--workers", "2", "--port", str(port)]
     proc = subprocess.Popen(
         [*command, "--engine", "extractive"],
