@@ -17,7 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.common import run_command, shared
+from bench.common import ROOT, run_command, shared
+
+CORPUS = ROOT / "corpus"
 
 DATASETS = {
     "cs109": ("rt-critics-cs109", "critics.csv"),
@@ -69,6 +71,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="cs109")
     parser.add_argument("--limit", type=int, help="only the first N rows (for a quick run)")
+    parser.add_argument(
+        "--backend",
+        action="append",
+        choices=["torch", "onnx", "onnx-int8"],
+        help="embedding backend(s) of the ingest runs (default: torch and onnx)",
+    )
     args = parser.parse_args()
     path = shared(*DATASETS[args.dataset])
     with tempfile.TemporaryDirectory(prefix="reviewqa-bench-") as tmp:
@@ -77,20 +85,31 @@ def main() -> None:
         python = sys.executable
         floor_run = run_command([python, "-c", FLOOR_SCRIPT, str(path)])
         floor = json.loads(floor_run.stdout.strip().splitlines()[-1])
-        home = Path(tmp) / "home"
         reviewqa = shutil.which("reviewqa", path=str(Path(python).parent)) or "reviewqa"
-        ingest_run = run_command([reviewqa, "--home", str(home), "ingest", str(path)])
-        ingest_rss = ingest_run.peak_rss_mb
-        disk_mb = sum(f.stat().st_size for f in home.rglob("*") if f.is_file()) / 2**20
-    ratio = ingest_run.seconds / floor["encode_s"]
+        runs = {}
+        for backend in args.backend or ["torch", "onnx"]:
+            home = Path(tmp) / f"home-{backend}"
+            env = {"REVIEWQA_EMBEDDING_BACKEND": backend, "REVIEWQA_MODEL_CACHE": f"{tmp}/models"}
+            if backend != "torch":  # export the model once, outside the timed run
+                run_command([reviewqa, "--home", f"{tmp}/warm", "ingest", str(CORPUS)], env)
+            run = run_command([reviewqa, "--home", str(home), "ingest", str(path)], env)
+            disk_mb = sum(f.stat().st_size for f in home.rglob("*") if f.is_file()) / 2**20
+            runs[backend] = (run, disk_mb)
     print(f"dataset: {args.dataset}{f' (first {args.limit} rows)' if args.limit else ''}")
     print(f"reviews: {floor['reviews']}, chunks: {floor['chunks']}")
-    print(f"floor (encode only): {floor['encode_s']:.1f} s (model load {floor['load_s']:.1f} s)")
-    print(f"reviewqa ingest (whole command): {ingest_run.seconds:.1f} s")
-    print(f"ratio ingest/floor: {ratio:.2f}x")
-    print(f"peak RSS: floor {floor['peak_rss_mb']:.0f} MB, ingest {ingest_rss:.0f} MB")
-    print(f"index size on disk: {disk_mb:.0f} MB")
-    print(ingest_run.stdout.strip().splitlines()[-1])
+    print(
+        f"floor (PyTorch encode only): {floor['encode_s']:.1f} s "
+        f"(model load {floor['load_s']:.1f} s)"
+    )
+    print(f"floor peak RSS: {floor['peak_rss_mb']:.0f} MB")
+    for backend, (run, disk_mb) in runs.items():
+        ratio = run.seconds / floor["encode_s"]
+        print(
+            f"reviewqa ingest, {backend} backend (whole command): {run.seconds:.1f} s, "
+            f"ratio to floor {ratio:.2f}x ({1 / ratio:.2f}x faster), peak RSS "
+            f"{run.peak_rss_mb:.0f} MB, index {disk_mb:.0f} MB"
+        )
+        print(f"  {run.stdout.strip().splitlines()[-1]}")
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ def load_embedder(settings: Settings) -> Embedder:
 
             _loaded[key] = OnnxEmbedder(
                 settings.embedding_model,
-                cache_dir=settings.home / "models",
+                cache_dir=settings.model_cache or settings.home / "models",
                 quantized=settings.embedding_backend == "onnx-int8",
                 batch_size=settings.embedding_batch_size,
             )

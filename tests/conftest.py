@@ -39,13 +39,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the locally exported ONNX model, shared by the session's processes."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_cache: Path) -> None:
     """No test sees the developer's state, config or Ollama."""
     for var in list(os.environ):
         if var.startswith("REVIEWQA_") or var == "OLLAMA_HOST":
             monkeypatch.delenv(var)
     monkeypatch.setenv("REVIEWQA_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("REVIEWQA_MODEL_CACHE", str(model_cache))
     monkeypatch.chdir(tmp_path)
 
 

@@ -99,12 +99,16 @@ def second_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondOr
 
 @pytest.fixture(scope="module")
 def server(
-    home: Path, second_origin: SecondOrigin, tmp_path_factory: pytest.TempPathFactory
+    home: Path,
+    second_origin: SecondOrigin,
+    tmp_path_factory: pytest.TempPathFactory,
+    model_cache: Path,
 ) -> Iterator[str]:
     """`python -m ui.serve` in a subprocess; its one widget key allows the second origin only."""
     port = free_port()
     logs = tmp_path_factory.mktemp("server")
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWQA_")}
+    env["REVIEWQA_MODEL_CACHE"] = str(model_cache)
     env.update(
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",

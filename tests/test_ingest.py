@@ -186,7 +186,9 @@ def _reviews(settings: Settings) -> int:
 
 
 @pytest.mark.slow
-def test_kill_9_mid_write_then_rerun_ends_exact(store_settings: Settings, tmp_path: Path) -> None:
+def test_kill_9_mid_write_then_rerun_ends_exact(
+    store_settings: Settings, tmp_path: Path, model_cache: Path
+) -> None:
     """kill -9 while a batch is half written (journal open), then the same command again."""
     n = 3000
     path = write_csv(tmp_path / "many.csv", rows(n))
@@ -194,6 +196,7 @@ def test_kill_9_mid_write_then_rerun_ends_exact(store_settings: Settings, tmp_pa
         "REVIEWQA_HOME": str(store_settings.home),
         "REVIEWQA_COLLECTION": store_settings.collection,
         "HF_HUB_OFFLINE": "1",
+        "REVIEWQA_MODEL_CACHE": str(model_cache),
         "PATH": str(Path(sys.executable).parent),
     }
     if store_settings.chroma_url:
