@@ -21,6 +21,7 @@ from index.store import Index
 
 RRF_K = 60
 MIN_DENSE_SIMILARITY = 0.35
+EXACT_SEARCH_LIMIT = 5000  # chunks a name filter may leave for exact search
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,17 @@ class Retriever:
 
     def _dense(self, question: str, filters: Filters, n: int) -> list[tuple[str, float]]:
         vector = self.index.embedder.embed_query(question)
+        if filters.films or filters.critics or filters.outlets:
+            # A name filter leaves few chunks: rank them exactly (the catalog finds them by
+            # index) rather than walk the HNSW graph for the few it allows.
+            where, params = filters.sql("r")
+            rows = self.index.catalog.execute(
+                f"SELECT c.id FROM reviews r JOIN chunks c ON c.review_id = r.id WHERE {where} "
+                "LIMIT ?",
+                [*params, EXACT_SEARCH_LIMIT + 1],
+            ).fetchall()
+            if len(rows) <= EXACT_SEARCH_LIMIT:
+                return self.index.vectors.rank_among([str(r[0]) for r in rows], vector, n)
         return self.index.vectors.query(vector, n, filters.chroma_where())
 
     def _lexical(self, intent: Intent, filters: Filters, n: int) -> list[str]:

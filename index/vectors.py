@@ -114,6 +114,22 @@ class VectorStore:
                 return ids
             offset += page
 
+    def rank_among(
+        self, ids: Sequence[str], vector: npt.NDArray[np.float32], n: int
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `n` chunks among `ids` nearest to `vector`,
+        by exact search: for a narrow filter (one film's chunks) this beats a filtered HNSW
+        search, whose cost grows with the whole collection."""
+        import numpy as np
+
+        if not ids:
+            return []
+        got = self._collection.get(ids=list(ids), include=["embeddings"])
+        matrix = np.asarray(got["embeddings"], dtype=np.float32)
+        similarities = matrix @ np.asarray(vector, dtype=np.float32)
+        best = np.argsort(-similarities, kind="stable")[:n]
+        return [(str(got["ids"][i]), float(similarities[i])) for i in best]
+
     def query(
         self,
         vector: npt.NDArray[np.float32],
