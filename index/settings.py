@@ -98,7 +98,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        toml_path = _config_file()
+        toml_path = config_file()
         if toml_path is not None:
             sources.append(_CoreToml(settings_cls, toml_file=toml_path))
         return tuple(sources)
@@ -119,7 +119,8 @@ class _CoreToml(TomlConfigSettingsSource):
         return {k: v for k, v in super().__call__().items() if not isinstance(v, dict)}
 
 
-def _config_file() -> Path | None:
+def config_file() -> Path | None:
+    """The reviewqa.toml in force: $REVIEWQA_CONFIG, else ./reviewqa.toml when present."""
     explicit = os.environ.get(CONFIG_FILE_ENV)
     if explicit:
         path = Path(explicit)

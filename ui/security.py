@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 import time
 import tomllib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -37,7 +35,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index.errors import ConfigError
-from index.settings import CONFIG_FILE_ENV
+from index.settings import config_file
 
 DEMO_KEY = "demo"
 DEMO_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
@@ -130,9 +128,8 @@ class ServerSettings(BaseSettings):
 
 def _server_table() -> dict[str, Any]:
     """The `[server]` table of reviewqa.toml (or of $REVIEWQA_CONFIG)."""
-    explicit = os.environ.get(CONFIG_FILE_ENV)
-    path = Path(explicit) if explicit else Path("reviewqa.toml")
-    if not path.is_file():
+    path = config_file()
+    if path is None:
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
