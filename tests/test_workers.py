@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,21 +16,9 @@ import pytest
 from index.ingest import ingest
 from index.settings import load_settings
 from tests.conftest import CORPUS, ROOT, free_port
+from tests.support.servers import stop, wait_until_up
 
 pytestmark = pytest.mark.slow
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the server exited"
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    pytest.fail("server not ready")
 
 
 def test_two_workers_answer_while_ingest_runs(chroma_server: str, tmp_path: Path) -> None:
@@ -52,7 +39,7 @@ def test_two_workers_answer_while_ingest_runs(chroma_server: str, tmp_path: Path
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_ready(url, proc)
+        assert wait_until_up(f"{url}/healthz", proc, 120), "server not ready"
         more = tmp_path / "more.csv"
         with more.open("w", newline="") as f:
             writer = csv.writer(f)
@@ -86,12 +73,7 @@ def test_two_workers_answer_while_ingest_runs(chroma_server: str, tmp_path: Path
         assert r.status_code == 200
         assert {c["film"] for c in r.json()["citations"]} == {"Arrival (2016)"}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, grace=20)
 
 
 def test_workers_need_a_chroma_server(tmp_path: Path) -> None:
