@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from index.catalog import Catalog
 from index.names import name_key, split_year
@@ -56,6 +57,12 @@ class NameIndex:
 
     def __init__(self, films: Iterable[str], critics: Iterable[str], outlets: Iterable[str]):
         self._films = self._build(films, strip_year=True)
+        self._film_titles: dict[str, list[str]] = {}  # match key of title + year -> titles
+        for names in self._films.values():
+            for name in names:
+                self._film_titles.setdefault(" ".join(_tokens(name.display)), []).append(
+                    name.display
+                )
         self._critics = self._build(critics, strip_year=False)
         self._outlets = self._build(outlets, strip_year=False)
         self._critic_surnames: dict[str, list[Name]] = {}
@@ -82,18 +89,16 @@ class NameIndex:
                 table.setdefault(words, []).append(Name(display, " ".join(words), words))
         return table
 
-    @property
+    @cached_property
     def films(self) -> list[str]:
         return sorted(n.display for names in self._films.values() for n in names)
 
     def film_variants(self, film: str) -> list[str]:
-        """Every stored film matching `film` (a title with or without its year)."""
-        key = tuple(_tokens(film))
-        exact = [
-            n.display for names in self._films.values() for n in names if n.key == " ".join(key)
-        ]
+        """The stored films matching `film`: the one of that title and year when `film` gives
+        a year the index has, else every film of that title (any year)."""
+        exact = self._film_titles.get(" ".join(_tokens(film)))
         if exact:
-            return exact
+            return list(exact)
         base = tuple(_tokens(split_year(film)[0]))
         return [n.display for n in self._films.get(base, [])]
 

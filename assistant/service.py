@@ -17,7 +17,10 @@ from assistant.result import Coverage, Result, Source
 from assistant.retrieval import Plan, Retriever
 from index.errors import EngineError, UnknownNameError
 from index.settings import Settings
+from index.stats import Counts, count_entries
 from index.store import Index, open_index
+
+WARM_UP_QUESTION = "What do critics say about the acting?"
 
 EngineName = Literal["auto", "ollama", "extractive"]
 
@@ -38,9 +41,24 @@ class Assistant:
         self.settings = settings
         self.index = index or open_index(settings, readonly=True)
         self.retriever = Retriever(self.index)
+        self._counts: tuple[int, Counts] | None = None
 
     def close(self) -> None:
         self.index.close()
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise pay for: the embedding model, the
+        names of films, critics and outlets, Chroma's vector index and the lexical index'
+        pages, and the health counts."""
+        self.counts()
+        self.ask(WARM_UP_QUESTION, engine="extractive")
+
+    def counts(self) -> Counts:
+        """Reviews, chunks and vectors, recounted only after an ingest (any process)."""
+        version = self.index.catalog.data_version()
+        if self._counts is None or self._counts[0] != version:
+            self._counts = (version, count_entries(self.index))
+        return self._counts[1]
 
     # -- engines --------------------------------------------------------------------------
     @cached_property

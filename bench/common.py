@@ -1,10 +1,16 @@
-"""Helpers shared by the benchmarks: the shared data paths, timing a command, peak RSS."""
+"""Helpers shared by the benchmarks: the shared data paths, timing a command, peak RSS, and a
+`reviewqa serve` started on loopback."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,3 +57,118 @@ def run_command(args: list[str], env: dict[str, str] | None = None) -> Run:
     line = [x for x in done.stderr.splitlines() if x.startswith("@@measure ")][-1]
     _, seconds, max_rss_kb, _ = line.split()
     return Run(float(seconds), int(max_rss_kb) / 1024, done.stdout)
+
+
+# -- a server under test ------------------------------------------------------------------
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """This environment without REVIEWQA_* settings, offline, rate limits off, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWQA_")}
+    env.update(
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+        REVIEWQA_RATE_IP_PER_MINUTE="0",
+        REVIEWQA_RATE_KEY_PER_MINUTE="0",
+    )
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def _running(
+    command: list[str], health_url: str, log_path: Path, timeout: float, env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+    """`command` started with its output in `log_path`, once GET `health_url` answers 200;
+    yields the process and the seconds it took. Exits the benchmark, naming the log, if the
+    process dies or `timeout` passes first; stops it (killed after 30 s) when the block ends."""
+    import httpx
+
+    started = time.perf_counter()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        while True:
+            try:
+                if httpx.get(health_url, timeout=timeout).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.perf_counter() - started > timeout:
+                sys.exit(f"{Path(command[0]).name} did not become healthy: see {log_path}")
+            time.sleep(0.1)
+        yield proc, time.perf_counter() - started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@dataclass
+class Served:
+    """A `reviewqa serve` process: its URL, its process, and seconds from spawn to healthy."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+    ready_s: float
+
+
+@contextmanager
+def served(
+    home: Path,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> Iterator[Served]:
+    """`reviewqa serve` over `home` (extractive engine) on a free loopback port, healthy."""
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("reviewqa")), "--home", str(home), "serve"]
+    command += ["--host", HOST, "--port", str(port), "--engine", "extractive"]
+    command += ["--workers", str(workers)]
+    folder = Path(tempfile.mkdtemp(prefix="reviewqa-bench-serve-"))
+    url = f"http://{HOST}:{port}"
+    environment = server_env(**(env or {}))
+    with _running(command, f"{url}/healthz", folder / "server.log", timeout, environment) as (
+        proc,
+        seconds,
+    ):
+        yield Served(url, proc, seconds)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def process_memory_mb(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM (peak) of one process, in MB, from /proc."""
+    found: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(value.split()[0]) / 1024
+    return found
+
+
+@contextmanager
+def chroma_served(path: Path, timeout: float = 300) -> Iterator[str]:
+    """A real `chroma run --path PATH` on a free loopback port; yields its URL."""
+    exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if exe is None:
+        sys.exit("the 'chroma' command is missing: pip install chromadb")
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    command = [exe, "run", "--path", str(path), "--host", HOST, "--port", str(port)]
+    log_path = path.parent / f"chroma-{port}.log"
+    with _running(command, f"{url}/api/v2/heartbeat", log_path, timeout, dict(os.environ)):
+        yield url

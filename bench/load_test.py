@@ -1,35 +1,34 @@
-"""A bounded load test of POST /api/ask on loopback.
+"""A bounded load test of POST /api/ask on loopback, for 1 or more worker processes.
 
     python -m bench.load_test --home DIR [--clients 32] [--requests 640] [--max-seconds 600]
+        [--workers 1 --workers 2 --workers 4] [--chroma-server]
 
-Starts `python -m ui.serve` over the index in DIR (extractive engine, rate limits off) on a
-free 127.0.0.1 port, measures one client alone (the baseline), then `--clients` concurrent
-clients sharing `--requests` questions. Any error fails the run. Prints p50/p95 latency and
-throughput of both, and their ratios. Nothing leaves the machine.
+Starts `reviewqa serve` over the index in DIR (extractive engine, rate limits off) on a free
+127.0.0.1 port, measures one client alone (the baseline), then `--clients` concurrent clients
+sharing `--requests` questions. With several `--workers` values (or `--chroma-server`) the
+index is copied and its vectors served by a real `chroma run` on loopback, which every worker
+of every run shares, as in a deployment; the runs are compared in one table against the first
+worker count. Any error fails the run. Nothing leaves the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import os
-import socket
+import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from bench.common import ROOT
-
-HOST = "127.0.0.1"
+from bench.common import chroma_served, served
 
 
 @dataclass
@@ -55,56 +54,6 @@ class Run:
             f"mean {statistics.fmean(self.latencies or [0]) * 1000:7.1f} ms  "
             f"{self.throughput:7.1f} req/s"
         )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(home: Path, start_timeout: float) -> Iterator[str]:
-    """The app in a subprocess on loopback, rate limits off; yields its base URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWQA_")}
-    env.update(
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        GRADIO_ANALYTICS_ENABLED="False",
-        REVIEWQA_RATE_IP_PER_MINUTE="0",
-        REVIEWQA_RATE_KEY_PER_MINUTE="0",
-    )
-    log_path = Path(tempfile.mkdtemp(prefix="reviewqa-load-")) / "server.log"
-    command = [sys.executable, "-m", "ui.serve", "--home", str(home), "--host", HOST]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [*command, "--port", str(port), "--engine", "extractive", "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + start_timeout
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"the server did not start: see {log_path}")
-            time.sleep(0.25)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def questions(url: str) -> list[str]:
@@ -159,33 +108,81 @@ def run(url: str, asked: list[str], clients: int, total: int, deadline: float) -
     return result
 
 
+@contextmanager
+def shared_store(home: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A copy of `home` whose vectors a real `chroma run` serves; yields (home, env)."""
+    folder = Path(tempfile.mkdtemp(prefix="reviewqa-load-"))
+    try:
+        copy = folder / "home"
+        shutil.copytree(home, copy, ignore=shutil.ignore_patterns("models"))
+        with chroma_served(copy / "chroma") as url:
+            yield copy, {"REVIEWQA_CHROMA_URL": url}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(
+    home: Path, env: dict[str, str], workers: int, args: argparse.Namespace
+) -> tuple[Run, Run]:
+    """One server with `workers` processes: one client alone, then `--clients` at once."""
+    deadline = time.monotonic() + args.max_seconds
+    with served(home, workers=workers, env=env, timeout=min(300.0, args.max_seconds)) as server:
+        url = server.url
+        asked = questions(url)
+        run(url, asked, clients=2 * workers, total=8 * workers, deadline=deadline)  # warm
+        single = run(url, asked, clients=1, total=args.baseline, deadline=deadline)
+        loaded = run(url, asked, clients=args.clients, total=args.requests, deadline=deadline)
+    label = f"{workers} worker{'s' if workers > 1 else ''}"
+    print(f"{label}: {url}  index: {home}  questions: {len(asked)} distinct", flush=True)
+    print("  " + single.line("1 client"))
+    print("  " + loaded.line(f"{args.clients} clients"), flush=True)
+    return single, loaded
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load_test", description=__doc__)
     parser.add_argument("--home", required=True, type=Path, help="REVIEWQA_HOME of an index")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
     parser.add_argument("--requests", type=int, default=640, help="questions in all (640)")
     parser.add_argument("--baseline", type=int, default=40, help="single-client questions (40)")
-    parser.add_argument("--max-seconds", type=float, default=600, help="time limit (600)")
+    parser.add_argument("--max-seconds", type=float, default=600, help="time limit a run (600)")
+    parser.add_argument(
+        "--workers", type=int, action="append", help="worker processes; repeat to compare (1)"
+    )
+    parser.add_argument(
+        "--chroma-server", action="store_true", help="serve the vectors from `chroma run`"
+    )
     args = parser.parse_args(argv)
     if not (args.home / "catalog.sqlite3").exists():
         sys.exit(f"no index in {args.home}: run 'reviewqa --home {args.home} ingest PATH'")
-    deadline = time.monotonic() + args.max_seconds
-    with server(args.home, start_timeout=min(120.0, args.max_seconds)) as url:
-        asked = questions(url)
-        run(url, asked, clients=1, total=8, deadline=deadline)  # warm caches, not measured
-        single = run(url, asked, clients=1, total=args.baseline, deadline=deadline)
-        loaded = run(url, asked, clients=args.clients, total=args.requests, deadline=deadline)
-    print(f"server: {url}  index: {args.home}  questions: {len(asked)} distinct")
-    print(single.line("1 client"))
-    print(loaded.line(f"{args.clients} clients"))
+    counts = args.workers or [1]
+    results: dict[int, tuple[Run, Run]] = {}
+    with ExitStack() as stack:
+        home, env = args.home, dict[str, str]()
+        if args.chroma_server or max(counts) > 1:
+            home, env = stack.enter_context(shared_store(args.home))
+            chroma = env["REVIEWQA_CHROMA_URL"]
+            print(f"store: a copy of {args.home}, its vectors served by chroma run at {chroma}")
+        for workers in counts:
+            results[workers] = measure(home, env, workers, args)
+    single, loaded = results[counts[0]]
     if single.latencies and loaded.latencies:
         print(
-            f"ratios: p50 x{loaded.pct(0.5) / single.pct(0.5):.2f}  "
+            f"ratios ({counts[0]} worker(s)): p50 x{loaded.pct(0.5) / single.pct(0.5):.2f}  "
             f"p95 x{loaded.pct(0.95) / single.pct(0.95):.2f}  "
             f"throughput x{loaded.throughput / single.throughput:.2f} "
             f"(concurrent / single client)"
         )
-    errors = single.errors + loaded.errors
+    if len(results) > 1:
+        base = results[counts[0]][1].throughput
+        print(f"\n| workers | p50 | p95 | req/s | vs {counts[0]} worker(s) |")
+        print("|---|---|---|---|---|")
+        for workers, (_, run_) in results.items():
+            print(
+                f"| {workers} | {run_.pct(0.5) * 1000:.0f} ms | {run_.pct(0.95) * 1000:.0f} ms | "
+                f"{run_.throughput:.1f} | {run_.throughput / base if base else 0:.2f}x |"
+            )
+    errors = [e for single, loaded in results.values() for e in single.errors + loaded.errors]
     for error in errors[:10]:
         print(f"error: {error}", file=sys.stderr)
     return 1 if errors else 0

@@ -37,6 +37,27 @@ class Stats:
         return data
 
 
+@dataclass(frozen=True)
+class Counts:
+    """What a health check reports: entries in the catalog and in Chroma (cheap to read)."""
+
+    reviews: int
+    chunks: int
+    vectors: int
+
+    @property
+    def consistent(self) -> bool:
+        return self.chunks == self.vectors
+
+
+def count_entries(index: Index) -> Counts:
+    """Reviews and chunks in the catalog, vectors in Chroma; no per-film or distinct scans."""
+    one = index.catalog.execute
+    (reviews,) = one("SELECT count(*) FROM reviews").fetchone()
+    (chunks,) = one("SELECT count(*) FROM chunks").fetchone()
+    return Counts(int(reviews), int(chunks), index.vectors.count())
+
+
 def collect_stats(index: Index) -> Stats:
     one = index.catalog.execute
     reviews, films, critics, outlets = one(

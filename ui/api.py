@@ -370,16 +370,18 @@ def build_router(
         started = time.perf_counter()
         body: dict[str, Any] = {"status": "ok", "worker": os.getpid()}
         try:
-            s = collect_stats(assistant.index)
+            assistant.index.vectors.heartbeat()
+            counts = assistant.counts()
             body["store"] = {
                 "reachable": True,
-                "reviews": s.reviews,
-                "chunks": s.chunks,
-                "vectors": s.vectors,
-                "films": s.films,
-                "consistent": s.consistent,
+                "reviews": counts.reviews,
+                "chunks": counts.chunks,
+                "vectors": counts.vectors,
+                "films": len(assistant.films()),
+                "consistent": counts.consistent,
             }
-            body["embedding_model"] = s.embedding_model or assistant.settings.embedding_model
+            built_with = assistant.index.catalog.get_meta("embedding_model")
+            body["embedding_model"] = built_with or assistant.settings.embedding_model
         except Exception as exc:
             body["status"] = "error"
             body["store"] = {"reachable": False, "error": str(exc)}

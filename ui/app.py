@@ -65,7 +65,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if server.warm_up:
-            await run_in_threadpool(lambda: assistant.index.embedder.embed_query("warm up"))
+            await run_in_threadpool(assistant.warm_up)
         try:
             yield
         finally:

@@ -96,7 +96,9 @@ class ServerSettings(BaseSettings):
         default=True, description="Offer 'add reviews' (file upload -> ingest) in the Gradio UI."
     )
     warm_up: bool = Field(
-        default=True, description="Load the embedding model at startup, not on the first question."
+        default=True,
+        description="Answer one question at startup (loads the model, the names and the "
+        "vector index) so that the first user does not wait; the server listens after it.",
     )
 
     @field_validator("widget_keys")
