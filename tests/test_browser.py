@@ -10,7 +10,9 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -97,6 +99,32 @@ def second_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondOr
     origin.close()
 
 
+@contextmanager
+def serving(
+    home: Path, logs: Path, env: dict[str, str], workers: int = 1
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python -m ui.serve` over `home` in a subprocess (extractive engine); yields its URL."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWQA_")}
+    environment.update(
+        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", **env
+    )
+    log = (logs / "server.log").open("wb")
+    command = [sys.executable, "-m", "ui.serve", "--home", str(home), "--port", str(port)]
+    command += ["--engine", "extractive", "--log-level", "warning", "--workers", str(workers)]
+    proc = subprocess.Popen(
+        command, cwd=logs, env=environment, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_until_up(f"{url}/healthz", proc, 180):
+            pytest.fail(f"the server did not start:\n{(logs / 'server.log').read_text()}")
+        yield url, proc
+    finally:
+        stop(proc, grace=20)
+        log.close()
+
+
 @pytest.fixture(scope="module")
 def server(
     home: Path,
@@ -104,34 +132,15 @@ def server(
     tmp_path_factory: pytest.TempPathFactory,
     model_cache: Path,
 ) -> Iterator[str]:
-    """`python -m ui.serve` in a subprocess; its one widget key allows the second origin only."""
-    port = free_port()
-    logs = tmp_path_factory.mktemp("server")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWQA_")}
-    env["REVIEWQA_MODEL_CACHE"] = str(model_cache)
-    env.update(
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        GRADIO_ANALYTICS_ENABLED="False",
-        REVIEWQA_WIDGET_KEYS=json.dumps({WIDGET_KEY: [f"http://127.0.0.1:{second_origin.port}"]}),
-    )
-    log = (logs / "server.log").open("wb")
-    command = [sys.executable, "-m", "ui.serve", "--home", str(home), "--port", str(port)]
-    proc = subprocess.Popen(
-        [*command, "--engine", "extractive", "--log-level", "warning"],
-        cwd=logs,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_until_up(f"{url}/healthz", proc, 120):
-            pytest.fail(f"the server did not start:\n{(logs / 'server.log').read_text()}")
+    """The app in a subprocess; its one widget key allows the second origin only."""
+    env = {
+        "REVIEWQA_MODEL_CACHE": str(model_cache),
+        "REVIEWQA_WIDGET_KEYS": json.dumps(
+            {WIDGET_KEY: [f"http://127.0.0.1:{second_origin.port}"]}
+        ),
+    }
+    with serving(home, tmp_path_factory.mktemp("server"), env) as (url, _):
         yield url
-    finally:
-        stop(proc)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -317,3 +326,49 @@ def test_gradio_ingest_upload_refreshes_the_filters(server: str, page: Any, tmp_
     assert "total: 1 added" in text
     page.get_by_label("Film").click()
     assert "Coco (2017)" in page.get_by_role("option").all_inner_texts()
+
+
+def test_gradio_chat_works_with_several_workers(
+    chroma_server: str, tmp_path: Path, browser: Any, model_cache: Path
+) -> None:
+    """Each browser stays with the worker that served its page (Gradio keeps the chat there),
+    a follow-up included, while a worker that dies is started again."""
+    settings = Settings(home=tmp_path / "home", chroma_url=chroma_server, collection="ui2")
+    assert ingest([CORPUS], settings).added == 26
+    env = {
+        "REVIEWQA_CHROMA_URL": chroma_server,
+        "REVIEWQA_COLLECTION": "ui2",
+        "REVIEWQA_MODEL_CACHE": str(model_cache),
+    }
+    with serving(settings.home, tmp_path, env, workers=2) as (url, front):
+        pinned = set()
+        for visit in range(4):
+            context = browser.new_context(viewport={"width": 1280, "height": 1000})
+            page = context.new_page()
+            page.goto(url)
+            page.wait_for_selector("#rq-question textarea", timeout=30_000)
+            ask_gradio(page, QUESTION, 1)
+            ask_gradio(page, "Who disliked it?", 2)
+            answers = page.locator("#rq-transcript .rq-a")
+            assert answers.nth(0).locator(".rq-card").count() == 2, f"visit {visit}"
+            assert "Her (2013)" in answers.nth(1).inner_text(), f"visit {visit}"
+            pinned |= {c["value"] for c in context.cookies() if c["name"] == "reviewqa_worker"}
+            context.close()
+        assert pinned <= {"0", "1"} and pinned, "the front pins each browser to a worker"
+        workers = [int(p) for p in subprocess.check_output(["pgrep", "-P", str(front.pid)]).split()]
+        assert len(workers) == 2
+        os.kill(workers[0], 9)
+        for _ in range(6):  # the other worker answers meanwhile; the dead one comes back
+            r = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, timeout=60)
+            assert r.status_code == 200 and len(r.json()["citations"]) == 2
+        assert wait_until_up(f"{url}/healthz", front, 5)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            children = subprocess.run(
+                ["pgrep", "-P", str(front.pid)], capture_output=True, text=True
+            ).stdout.split()
+            if len(children) == 2 and str(workers[0]) not in children:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the killed worker was not started again")

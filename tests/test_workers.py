@@ -86,3 +86,47 @@ def test_workers_need_a_chroma_server(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "REVIEWQA_CHROMA_URL" in done.stderr
+
+
+def test_the_front_sets_the_client_address_and_drops_hop_by_hop_headers() -> None:
+    from starlette.requests import Request
+
+    from ui.balancer import forwarded_headers
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/api/films",
+        "headers": [
+            (b"x-forwarded-for", b"6.6.6.6"),  # a client naming its own address
+            (b"connection", b"keep-alive"),
+            (b"cookie", b"reviewqa_worker=1"),
+        ],
+        "client": ("203.0.113.9", 50000),
+    }
+    headers = dict(forwarded_headers(Request(scope)))
+    assert headers[b"x-forwarded-for"] == b"203.0.113.9"
+    assert b"connection" not in headers
+    assert headers[b"cookie"] == b"reviewqa_worker=1"
+
+
+def test_the_pool_keeps_a_browser_on_its_worker_and_skips_dead_ones() -> None:
+    from ui.balancer import Pool, Worker
+
+    class Running:
+        def poll(self) -> None:
+            return None
+
+    workers = [Worker(i, 9000 + i, {}) for i in range(3)]
+    for worker in workers:
+        worker.proc = Running()  # type: ignore[assignment]
+        worker.healthy = True
+    pool = Pool(workers)
+    assert [pool.pick("2").number for _ in range(3)] == [2, 2, 2]
+    assert [pool.pick(None).number for _ in range(3)] == [0, 1, 2]
+    workers[2].healthy = False
+    assert pool.pick("2").number in (0, 1)
+    assert pool.pick("not a number").number in (0, 1)
+    for worker in workers:
+        worker.healthy = False
+    assert pool.pick(None) is None

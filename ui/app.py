@@ -119,13 +119,6 @@ def create_app(
     return app
 
 
-def app_from_env() -> FastAPI:
-    """The app for one worker of `reviewqa serve --workers N` (settings from REVIEWQA_*)."""
-    from index.settings import load_settings
-
-    return create_app(load_settings())
-
-
 def _with_running_loop(build: Callable[[], None]) -> None:
     """Run `build` inside an event loop that is then closed.
 

@@ -9,7 +9,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from index.errors import ConfigError
 from index.settings import Settings, load_settings
@@ -34,13 +33,6 @@ def serve(
     from ui.app import create_app
 
     print(f"reviewqa: chat http://{host}:{port}/  API docs http://{host}:{port}/docs", flush=True)
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "log_level": log_level,
-        "timeout_graceful_shutdown": 5,
-        "proxy_headers": False,
-    }
     if workers > 1:
         if not settings.chroma_url:
             raise ConfigError(
@@ -48,17 +40,28 @@ def serve(
                 "'chroma run --path DIR --port 8000' and set REVIEWQA_CHROMA_URL="
                 "http://127.0.0.1:8000 (the embedded store belongs to one process)"
             )
-        export_settings(settings)
-        uvicorn.run("ui.app:app_from_env", factory=True, workers=workers, **options)
+        from ui.balancer import serve_balanced
+
+        env = {**os.environ, **settings_env(settings)}
+        serve_balanced(env, host=host, port=port, workers=workers, log_level=log_level)
         return
-    uvicorn.run(create_app(settings, server=server), **options)
+    uvicorn.run(
+        create_app(settings, server=server),
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=5,
+        proxy_headers=False,
+    )
 
 
-def export_settings(settings: Settings) -> None:
-    """Put `settings` in this process' environment, for worker processes to load."""
-    for name, value in settings.model_dump().items():
-        if value is not None:
-            os.environ[f"REVIEWQA_{name.upper()}"] = str(value)
+def settings_env(settings: Settings) -> dict[str, str]:
+    """`settings` as REVIEWQA_* environment variables, for worker processes to load."""
+    return {
+        f"REVIEWQA_{name.upper()}": str(value)
+        for name, value in settings.model_dump().items()
+        if value is not None
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
