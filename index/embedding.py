@@ -19,6 +19,14 @@ if TYPE_CHECKING:
     Vectors = npt.NDArray[np.float32]
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class Embedder(ABC):
     """Turns texts into unit-length float32 vectors; the same model embeds chunks and questions."""
 
@@ -65,13 +73,18 @@ def resolve_model_path(model: str) -> Path:
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model on the CPU (PyTorch)."""
 
-    def __init__(self, model: str, batch_size: int = 64) -> None:
+    def __init__(self, model: str, batch_size: int = 64, threads: int | None = None) -> None:
         path = resolve_model_path(model)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
+
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
 
         transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
@@ -104,16 +117,23 @@ class SentenceTransformerEmbedder(Embedder):
         return np.asarray(vectors, dtype=np.float32)
 
 
-_loaded: dict[tuple[str, str, int], Embedder] = {}
+_loaded: dict[tuple[str, str, int, int | None], Embedder] = {}
 
 
 def load_embedder(settings: Settings) -> Embedder:
     """The embedder that `settings` names, loaded once per process."""
-    key = (settings.embedding_model, settings.embedding_backend, settings.embedding_batch_size)
+    key = (
+        settings.embedding_model,
+        settings.embedding_backend,
+        settings.embedding_batch_size,
+        settings.embedding_threads,
+    )
     if key not in _loaded:
         if settings.embedding_backend == "torch":
             _loaded[key] = SentenceTransformerEmbedder(
-                settings.embedding_model, settings.embedding_batch_size
+                settings.embedding_model,
+                settings.embedding_batch_size,
+                settings.embedding_threads,
             )
         else:
             from index.embedding_onnx import OnnxEmbedder
@@ -123,5 +143,6 @@ def load_embedder(settings: Settings) -> Embedder:
                 cache_dir=settings.model_cache or settings.home / "models",
                 quantized=settings.embedding_backend == "onnx-int8",
                 batch_size=settings.embedding_batch_size,
+                threads=settings.embedding_threads,
             )
     return _loaded[key]

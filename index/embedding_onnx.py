@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.embedding import Embedder, resolve_model_path
+from index.embedding import Embedder, resolve_model_path, usable_cores
 from index.errors import ModelError
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ class OnnxEmbedder(Embedder):
         cache_dir: Path,
         quantized: bool = False,
         batch_size: int = 64,
+        threads: int | None = None,
     ) -> None:
         folder = resolve_model_path(model)
         transformer = _transformer_folder(folder)
@@ -66,7 +67,9 @@ class OnnxEmbedder(Embedder):
         self.max_length = _max_seq_length(folder, transformer)
         self.model_file = cached_model_file(transformer, Path(cache_dir), quantized)
         self._tokenizer = _load_tokenizer(transformer, self.max_length)
-        self._session = _open_session(self.model_file, transformer, Path(cache_dir), quantized)
+        self._session = _open_session(
+            self.model_file, transformer, Path(cache_dir), quantized, threads or usable_cores()
+        )
         self._input_names = [i.name for i in self._session.get_inputs()]
         self.dimension = _output_dimension(self._session, transformer)
 
@@ -345,14 +348,14 @@ def _ensure_model_file(transformer: Path, target: Path, quantized: bool) -> None
 
 
 def _open_session(
-    target: Path, transformer: Path, cache_dir: Path, quantized: bool
+    target: Path, transformer: Path, cache_dir: Path, quantized: bool, threads: int
 ) -> onnxruntime.InferenceSession:
     """The session of the cached file; a file that does not load is rebuilt once."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = _cores()
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3
@@ -372,13 +375,6 @@ def _open_session(
         return ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
     except Exception as exc:
         raise ModelError(f"ONNX Runtime cannot load {target}: {exc}") from exc
-
-
-def _cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def _load_tokenizer(transformer: Path, max_length: int) -> Tokenizer:

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         description="Folder for models exported locally (ONNX); default: HOME/models.",
     )
     embedding_batch_size: int = Field(default=64, ge=1, description="Texts per encode batch.")
+    embedding_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="CPU threads of one embedding model (default: all the cores this process "
+        "may use); `serve --workers N` gives each worker its share.",
+    )
     chunk_size: int = Field(
         default=900, ge=100, description="Target characters per chunk of a long review."
     )

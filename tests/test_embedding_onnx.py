@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from index import embedding_onnx
-from index.embedding import Embedder, load_embedder, resolve_model_path
+from index.embedding import Embedder, load_embedder, resolve_model_path, usable_cores
 from index.embedding_onnx import OnnxEmbedder, cached_model_file
 from index.settings import PACKAGED_MINILM, load_settings
 from tests.conftest import CORPUS, ROOT
@@ -149,6 +149,16 @@ def test_export_is_cached(built: Built) -> None:
     again_int8 = OnnxEmbedder(PACKAGED_MINILM, cache_dir=built.cache, quantized=True)
     assert embedding_onnx.export_counter == before
     assert [again.model_file.stat().st_mtime_ns, again_int8.model_file.stat().st_mtime_ns] == mtimes
+
+
+def test_thread_count_follows_the_settings(built: Built, reference: np.ndarray) -> None:
+    settings = load_settings(home=built.cache.parent, model_cache=built.cache, embedding_threads=1)
+    one = load_embedder(settings)
+    assert isinstance(one, OnnxEmbedder)
+    assert one._session.get_session_options().intra_op_num_threads == 1
+    default = built.fp32._session.get_session_options().intra_op_num_threads
+    assert default == usable_cores()
+    assert cosines(one.embed(TEXTS), reference).min() > 0.999  # same vectors, fewer threads
 
 
 def test_load_embedder_uses_the_home_cache(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:

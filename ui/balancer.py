@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from index.embedding import usable_cores
 from index.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -185,9 +186,14 @@ class Pool:
             worker.stop()
 
 
-def worker_env(base: Mapping[str, str]) -> dict[str, str]:
-    """A worker's environment: the settings, and the client's IP from the front's header."""
-    return {**base, "REVIEWQA_TRUST_FORWARDED_FOR": "true"}
+def worker_env(base: Mapping[str, str], workers: int) -> dict[str, str]:
+    """A worker's environment: the settings, the client's IP from the front's header, and its
+    share of the cores for the embedding model (threads of N processes on fewer cores only
+    wait for each other), unless the settings name a thread count."""
+    env = {**base, "REVIEWQA_TRUST_FORWARDED_FOR": "true"}
+    if "REVIEWQA_EMBEDDING_THREADS" not in env:
+        env["REVIEWQA_EMBEDDING_THREADS"] = str(max(1, usable_cores() // workers))
+    return env
 
 
 def forwarded_headers(request: Request) -> list[tuple[bytes, bytes]]:
@@ -300,7 +306,7 @@ def serve_balanced(
     import uvicorn
 
     ports = free_ports(workers)
-    pool = Pool([Worker(i, p, worker_env(env)) for i, p in enumerate(ports)])
+    pool = Pool([Worker(i, p, worker_env(env, workers)) for i, p in enumerate(ports)])
     try:
         asyncio.run(pool.start())
         ready = sum(w.healthy for w in pool.workers)
