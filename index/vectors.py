@@ -4,7 +4,8 @@ metadata that retrieval filters on; texts live in the catalog."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -46,10 +47,27 @@ def _client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) says the Chroma server could not be reached."""
+    import httpx
+
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain of causes, never followed far
+        if seen is None:
+            return False
+        if isinstance(seen, httpx.TransportError | ConnectionError | TimeoutError):
+            return True
+        if "could not connect" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class VectorStore:
     """Vectors of chunks keyed by chunk id, with filterable metadata."""
 
     def __init__(self, settings: Settings) -> None:
+        self._where = settings.chroma_url or str(settings.chroma_path)
         self._client = _client(settings)
         try:
             self._collection = self._client.get_or_create_collection(
@@ -89,8 +107,24 @@ class VectorStore:
             if session is not None and getattr(client, "_identifier", None) not in live:
                 session.close()
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A Chroma server that cannot be reached becomes a StoreError (HTTP 503), not a crash."""
+        try:
+            yield
+        except StoreError:
+            raise
+        except Exception as exc:
+            if not _unreachable(exc):
+                raise
+            raise StoreError(
+                f"Chroma does not answer ({self._where}): {exc}. Check that the Chroma server "
+                "runs and is reachable, or unset REVIEWQA_CHROMA_URL for the embedded store"
+            ) from exc
+
     def count(self) -> int:
-        return int(self._collection.count())
+        with self._reading():
+            return int(self._collection.count())
 
     def upsert(
         self,
@@ -131,7 +165,8 @@ class VectorStore:
 
         if not ids:
             return []
-        got = self._collection.get(ids=list(ids), include=["embeddings"])
+        with self._reading():
+            got = self._collection.get(ids=list(ids), include=["embeddings"])
         matrix = np.asarray(got["embeddings"], dtype=np.float32)
         similarities = matrix @ np.asarray(vector, dtype=np.float32)
         best = np.argsort(-similarities, kind="stable")[:n]
@@ -144,9 +179,10 @@ class VectorStore:
         where: dict[str, Any] | None = None,
     ) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `n` nearest chunks matching `where`."""
-        got = self._collection.query(
-            query_embeddings=[vector], n_results=n, where=where or None, include=["distances"]
-        )
+        with self._reading():
+            got = self._collection.query(
+                query_embeddings=[vector], n_results=n, where=where or None, include=["distances"]
+            )
         return [
             (i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
         ]

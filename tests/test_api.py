@@ -16,6 +16,7 @@ from assistant.service import Assistant
 from index.errors import ConfigError, StoreError
 from index.ingest import ingest
 from index.settings import Settings
+from tests.support.reviews import COLUMNS, critic_reviews
 from ui.app import create_app
 from ui.gradio_app import example_questions, ingest_upload
 from ui.security import (
@@ -27,21 +28,10 @@ from ui.security import (
 )
 
 XSS = "<img src=x onerror=alert(1)>"
-REVIEWS = [  # film, critic, publication, date, sentiment, text
-    ("Her (2013)", "Ann Hornaday", "Washington Post", "2013-12-20", "positive",
-     "Joaquin Phoenix gives a tender, wounded performance as Theodore, a lonely letter writer."),
-    ("Her (2013)", "Rex Reed", "New York Observer", "2013-12-18", "negative",
-     "A cold, precious bore; Phoenix mopes through every scene."),
-    ("Her (2013)", "Mallory Test", "The Gazette", "2014-01-10", "negative",
-     f"Phoenix is {XSS} oddly flat as Theodore, and the film never earns its ache."),
-    ("Her (2013)", "Dana Stevens", "Slate", "2013-12-18", "positive",
-     "Scarlett Johansson's voice performance as Samantha is warm, funny and alive."),
-    ("Up (2009)", "Roger Ebert", "Chicago Sun-Times", "2009-05-27", "positive",
-     "Up is a wonderful film, with characters as believable as any characters can be."),
-    ("Up (2009)", "Armond White", "New York Press", "2009-05-27", "negative",
-     "The balloons lift a house but the story never leaves the ground."),
-]  # fmt: skip
+REVIEWS = critic_reviews(XSS)
 LOCAL = "http://localhost:5173"
+FIRST = "What do critics say about Phoenix in Her?"
+TURN = {"question": "Who disliked Up?", "answer": "Armond White did [1]."}
 EVIL = "https://evil.example"
 
 
@@ -67,7 +57,7 @@ def index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     folder = tmp_path_factory.mktemp("api")
     with (folder / "reviews.csv").open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["film", "critic", "publication", "date", "sentiment", "text"])
+        writer.writerow(COLUMNS)
         writer.writerows(REVIEWS)
     settings = settings_for(folder / "home")
     report = ingest([folder / "reviews.csv"], settings)
@@ -139,6 +129,31 @@ def test_follow_up_keeps_the_film(client: TestClient) -> None:
     ).json()
     assert follow["session_id"] == first["session_id"]
     assert [c["critic"] for c in follow["citations"]] == ["Armond White"]
+
+
+def test_follow_up_with_history_keeps_the_film_without_a_session(client: TestClient) -> None:
+    sessions = client.app.state.sessions
+    first = client.post("/api/ask", json={"question": FIRST}).json()
+    by_session = client.post(
+        "/api/ask", json={"question": "Who disliked it?", "session_id": first["session_id"]}
+    ).json()
+    kept = len(sessions._sessions)
+    history = [{"question": FIRST, "answer": first["answer"]}]
+    by_history = client.post(
+        "/api/ask", json={"question": "Who disliked it?", "history": history}
+    ).json()
+    streamed = events_of(
+        client.post(
+            "/api/ask/stream", json={"question": "Who disliked it?", "history": history}
+        ).text
+    )[-1][1]
+    for body in (by_session, by_history, streamed):
+        assert {c["critic"] for c in body["citations"]} == {"Rex Reed", "Mallory Test"}
+        assert {c["film"] for c in body["citations"]} == {"Her (2013)"}
+    assert by_history["session_id"] is None and streamed["session_id"] is None
+    assert len(sessions._sessions) == kept, "a request with history must keep no session"
+    alone = client.post("/api/ask", json={"question": "Who disliked it?", "history": []}).json()
+    assert {c["film"] for c in alone["citations"]} == {"Her (2013)", "Up (2009)"}
 
 
 def test_filters_narrow_the_answer(client: TestClient) -> None:
@@ -300,6 +315,45 @@ def test_docs_widget_and_gradio_are_served(client: TestClient) -> None:
         ("/api/ask", {"question": "Hi", "since": "May 2013"}, 422, "since: String should"),
         ("/api/ask", {}, 422, "question: Field required"),
         ("/api/ask", [1, 2], 400, "must be a JSON object"),
+        ("/api/ask", {"question": "Hi", "history": "Up?"}, 422, "history: Input should be a"),
+        ("/api/ask", {"question": "Hi", "history": [["Q", "A"]]}, 422, "history.0: Input"),
+        ("/api/ask", {"question": "Hi", "history": [{"question": "Q"}]}, 422, "history.0.answer"),
+        (
+            "/api/ask",
+            {"question": "Hi", "history": [{**TURN, "role": "user"}]},
+            422,
+            "history.0.role: unknown field",
+        ),
+        (
+            "/api/ask",
+            {"question": "Hi", "history": [TURN] * 13},
+            422,
+            "history: List should have at most 12 items",
+        ),
+        (
+            "/api/ask",
+            {"question": "Hi", "history": [{"question": "Q", "answer": "x" * 4001}]},
+            422,
+            "history.0.answer: String should have at most 4000 characters",
+        ),
+        (
+            "/api/ask/stream",
+            {"question": "Hi", "history": [TURN, {"question": "x" * 201, "answer": ""}]},
+            422,
+            "history.1.question is 201 characters; the limit is 200",
+        ),
+        (
+            "/api/ask",
+            {"question": "Hi", "history": [{"question": " ", "answer": ""}]},
+            422,
+            "history.0.question is empty",
+        ),
+        (
+            "/api/ask",
+            {"question": "Hi", "history": [TURN], "session_id": "abc"},
+            422,
+            "history and session_id: send one",
+        ),
         ("/v1/chat/completions", {"messages": []}, 422, "messages: List should have"),
         (
             "/v1/chat/completions",

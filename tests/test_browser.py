@@ -24,7 +24,7 @@ import pytest
 from index.ingest import ingest
 from index.settings import Settings
 from tests.conftest import CORPUS, free_port
-from tests.support.servers import stop, wait_until_up
+from tests.support.servers import child_pids, stop, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -259,6 +259,28 @@ def test_widget_on_a_second_origin_answers_with_citations(site_url: str, page: A
     assert page.dialogs == []
 
 
+def test_widget_follow_up_carries_the_chat_shown(site_url: str, page: Any) -> None:
+    """The widget sends the turns it shows as `history` (no session): any worker answers."""
+    widget(page, site_url)
+    page.wait_for_selector(".cite", timeout=30_000)
+    with page.expect_request(lambda r: r.url.split("?")[0].endswith("/api/ask/stream")) as sent:
+        page.keyboard.type("Who disliked it?")
+        page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.querySelector('[data-reviewqa-widget]').shadowRoot"
+        ".querySelectorAll('.a .cites').length >= 2",
+        timeout=30_000,
+    )
+    body = json.loads(sent.value.post_data)
+    assert set(body) == {"question", "film", "history"}
+    assert [turn["question"] for turn in body["history"]] == [QUESTION]
+    assert body["history"][0]["answer"].startswith("What critics say about Phoenix:")
+    second = page.locator(".a").nth(1)
+    assert second.locator(".cite").count() == 1
+    assert "Mallory Test" in second.locator(".who").inner_text()
+    assert page.dialogs == []
+
+
 def test_widget_from_an_origin_not_allowed_is_refused(
     site_url: str, second_origin: SecondOrigin, server: str, page: Any
 ) -> None:
@@ -355,7 +377,7 @@ def test_gradio_chat_works_with_several_workers(
             pinned |= {c["value"] for c in context.cookies() if c["name"] == "reviewqa_worker"}
             context.close()
         assert pinned <= {"0", "1"} and pinned, "the front pins each browser to a worker"
-        workers = [int(p) for p in subprocess.check_output(["pgrep", "-P", str(front.pid)]).split()]
+        workers = child_pids(front.pid)
         assert len(workers) == 2
         os.kill(workers[0], 9)
         for _ in range(6):  # the other worker answers meanwhile; the dead one comes back
@@ -364,10 +386,8 @@ def test_gradio_chat_works_with_several_workers(
         assert wait_until_up(f"{url}/healthz", front, 5)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            children = subprocess.run(
-                ["pgrep", "-P", str(front.pid)], capture_output=True, text=True
-            ).stdout.split()
-            if len(children) == 2 and str(workers[0]) not in children:
+            children = child_pids(front.pid)
+            if len(children) == 2 and workers[0] not in children:
                 break
             time.sleep(0.5)
         else:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,9 +18,21 @@ import pytest
 from index.ingest import ingest
 from index.settings import load_settings
 from tests.conftest import CORPUS, ROOT, free_port
-from tests.support.servers import stop, wait_until_up
+from tests.support.servers import child_pids, stop, wait_until_up
 
 pytestmark = pytest.mark.slow
+
+
+def serve_two_workers(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`reviewqa serve --workers 2` (extractive engine) on `port`, with `env` added."""
+    command = [sys.executable, "-m", "ui.cli", "serve", "--workers", "2", "--port", str(port)]
+    return subprocess.Popen(
+        [*command, "--engine", "extractive"],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_two_workers_answer_while_ingest_runs(chroma_server: str, tmp_path: Path) -> None:
@@ -29,15 +43,7 @@ def test_two_workers_answer_while_ingest_runs(chroma_server: str, tmp_path: Path
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     limits = {"REVIEWQA_RATE_IP_PER_MINUTE": "100000", "REVIEWQA_RATE_IP_BURST": "100000"}
-    env = {**os.environ, **env_settings, **limits, "REVIEWQA_HOME": str(home)}
-    command = [sys.executable, "-m", "ui.cli", "serve", "--workers", "2", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*command, "--engine", "extractive"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = serve_two_workers(port, {**env_settings, **limits, "REVIEWQA_HOME": str(home)})
     try:
         assert wait_until_up(f"{url}/healthz", proc, 120), "server not ready"
         more = tmp_path / "more.csv"
@@ -92,6 +98,7 @@ def test_the_front_sets_the_client_address_and_drops_hop_by_hop_headers() -> Non
     from starlette.requests import Request
 
     from ui.balancer import forwarded_headers
+    from ui.security import ServerSettings
 
     scope = {
         "type": "http",
@@ -104,10 +111,15 @@ def test_the_front_sets_the_client_address_and_drops_hop_by_hop_headers() -> Non
         ],
         "client": ("203.0.113.9", 50000),
     }
-    headers = dict(forwarded_headers(Request(scope)))
+    headers = dict(forwarded_headers(Request(scope), ServerSettings()))
     assert headers[b"x-forwarded-for"] == b"203.0.113.9"
     assert b"connection" not in headers
     assert headers[b"cookie"] == b"reviewqa_worker=1"
+    # behind a trusted balancer that appends: the address it added, not the client's claim
+    scope["headers"] = [(b"x-forwarded-for", b"6.6.6.6, 198.51.100.7")]
+    trusted = ServerSettings(trust_forwarded_for=True)
+    headers = dict(forwarded_headers(Request(scope), trusted))
+    assert headers[b"x-forwarded-for"] == b"198.51.100.7"
 
 
 def test_the_pool_keeps_a_browser_on_its_worker_and_skips_dead_ones() -> None:
@@ -130,3 +142,30 @@ def test_the_pool_keeps_a_browser_on_its_worker_and_skips_dead_ones() -> None:
     for worker in workers:
         worker.healthy = False
     assert pool.pick(None) is None
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_no_worker_outlives_the_front(chroma_server: str, tmp_path: Path, how: str) -> None:
+    """However `serve --workers N` ends (Ctrl-C, a service manager's SIGTERM, even SIGKILL),
+    its workers end with it."""
+    settings = load_settings(home=tmp_path / "home", chroma_url=chroma_server, collection="end")
+    assert ingest([CORPUS], settings).added == 26
+    port = free_port()
+    env = {
+        "REVIEWQA_HOME": str(settings.home),
+        "REVIEWQA_CHROMA_URL": chroma_server,
+        "REVIEWQA_COLLECTION": "end",
+    }
+    proc = serve_two_workers(port, env)
+    try:
+        assert wait_until_up(f"http://127.0.0.1:{port}/healthz", proc, 120), "server not ready"
+        workers = child_pids(proc.pid)
+        assert len(workers) == 2
+        proc.send_signal(getattr(signal, how))
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, f"workers {workers} outlived the front ({how})"
+            time.sleep(0.2)
+    finally:
+        stop(proc)

@@ -2,6 +2,10 @@
 OpenAI-compatible /v1/chat/completions. Every route calls the same `Assistant`; its sync work
 runs in the threadpool so the event loop stays free.
 
+A follow-up carries its context in one of two ways: `history` (the turns the client shows, so
+any server process can answer it) or `session_id` (a session this process keeps, so behind a
+load balancer every turn must reach the same process).
+
 Errors are JSON `{"error": "..."}` with a 4xx/5xx status (`ui.app.install_error_handlers`).
 """
 
@@ -42,6 +46,7 @@ DATE = r"^\d{4}-\d{2}-\d{2}$"
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 ENGINES = ("auto", "ollama", "extractive")
 STATUS = {UnknownNameError: 404, EngineError: 503, StoreError: 503, ModelError: 503}
+MAX_HISTORY_ANSWER_CHARS = 4000  # longest answer a `history` turn may carry: clients cut longer
 
 
 class ApiError(Exception):
@@ -86,10 +91,36 @@ class FilterFields(BaseModel):
         )
 
 
+class HistoryTurn(BaseModel):
+    """One earlier exchange of the chat, as the client showed it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description="The earlier question.")
+    answer: str = Field(
+        max_length=MAX_HISTORY_ANSWER_CHARS,
+        description=f"The answer it got (at most {MAX_HISTORY_ANSWER_CHARS} characters).",
+    )
+
+
 class AskRequest(FilterFields):
     question: str = Field(description="The question, e.g. 'What do critics say about Her?'")
+    history: list[HistoryTurn] | None = Field(
+        None,
+        max_length=MAX_TURNS,
+        description=(
+            "The chat so far, oldest first (at most the last "
+            f"{MAX_TURNS} turns): any server can answer a follow-up, none keeps a session."
+        ),
+    )
     session_id: str | None = Field(
-        None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="Continue this chat."
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description=(
+            "Continue a chat this server process keeps (every turn must reach that process, "
+            "which a load balancer or `--workers N` does not ensure: send `history` instead)."
+        ),
     )
     id: str | None = Field(None, max_length=100, description="Request id echoed in the result.")
 
@@ -135,6 +166,23 @@ def check_question(question: str, cap: int) -> str:
             "(REVIEWQA_MAX_QUESTION_CHARS)",
         )
     return question
+
+
+def history_turns(history: list[HistoryTurn], cap: int) -> list[Turn]:
+    """The turns of a request's `history`; each question obeys the limit a question does."""
+    turns = []
+    for i, turn in enumerate(history):
+        question = turn.question.strip()
+        if not question:
+            raise ApiError(422, f"history.{i}.question is empty: send the question asked")
+        if len(question) > cap:
+            raise ApiError(
+                422,
+                f"history.{i}.question is {len(question)} characters; the limit is {cap} "
+                "(REVIEWQA_MAX_QUESTION_CHARS)",
+            )
+        turns.append(Turn(question, turn.answer))
+    return turns
 
 
 def session_from_history(assistant: Assistant, turns: list[Turn]) -> ChatSession:
@@ -251,9 +299,22 @@ def build_router(
     router = APIRouter()
     cap = settings.max_question_chars
 
-    def start(body: AskRequest) -> tuple[Iterator[Event], ChatSession, str]:
+    def session_for(body: AskRequest) -> tuple[ChatSession, str | None]:
+        """The chat context, and the id of the session kept for it (None: none is kept)."""
+        if body.history is None:
+            session = sessions.get(body.session_id)
+            return session, session.id
+        if body.session_id is not None:
+            raise ApiError(
+                422,
+                "history and session_id: send one; history lets any server answer, "
+                "session_id needs the server process that kept the session",
+            )
+        return session_from_history(assistant, history_turns(body.history, cap)), None
+
+    def start(body: AskRequest) -> tuple[Iterator[Event], str | None, str]:
         question = check_question(body.question, cap)
-        session = sessions.get(body.session_id)
+        session, session_id = session_for(body)
         request_id = body.id or uuid.uuid4().hex
         events = assistant.stream(
             question,
@@ -263,14 +324,14 @@ def build_router(
             session=session,
             request_id=request_id,
         )
-        return events, session, request_id
+        return events, session_id, request_id
 
     @router.post("/api/ask", tags=["ask"], summary="Answer a question (whole result)")
     def ask(body: AskRequest) -> dict[str, Any]:
-        events, session, _ = start(body)
+        events, session_id, _ = start(body)
         for event in events:
             if event.result is not None:
-                return {**event.result.to_json(), "session_id": session.id}
+                return {**event.result.to_json(), "session_id": session_id}
         raise ApiError(500, "the assistant ended without a result")
 
     @router.post(
@@ -281,7 +342,7 @@ def build_router(
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     async def ask_stream(body: AskRequest) -> StreamingResponse:
-        events, session, request_id = await run_in_threadpool(start, body)
+        events, session_id, request_id = await run_in_threadpool(start, body)
         # The first event comes before the response starts, so early errors (unknown film,
         # engine down) get a real status code instead of an error event.
         first = await run_in_threadpool(_next, events)
@@ -291,7 +352,7 @@ def build_router(
             try:
                 while event is not None:
                     if event.result is not None:
-                        yield sse("result", {**event.result.to_json(), "session_id": session.id})
+                        yield sse("result", {**event.result.to_json(), "session_id": session_id})
                     else:
                         yield sse("token", {"text": event.text})
                     event = await run_in_threadpool(_next, events)

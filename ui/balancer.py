@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from index.embedding import usable_cores
 from index.errors import ConfigError
+from ui.security import ServerSettings, client_address, load_server_settings
 
 if TYPE_CHECKING:
     import httpx
@@ -63,7 +64,7 @@ class Worker:
     def start(self) -> None:
         command = [sys.executable, "-m", "ui.serve", "--host", HOST, "--port", str(self.port)]
         command += ["--log-level", "warning"]
-        self.proc = subprocess.Popen(command, env=dict(self.env))
+        self.proc = subprocess.Popen(command, env=dict(self.env), preexec_fn=_end_with_parent)
         self.healthy = False
 
     def alive(self) -> bool:
@@ -82,6 +83,16 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def _end_with_parent() -> None:
+    """In a worker, before it runs: the kernel sends it SIGTERM when the front dies, however
+    the front ends (even killed), so no worker outlives it."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def free_ports(n: int) -> list[int]:
@@ -196,20 +207,21 @@ def worker_env(base: Mapping[str, str], workers: int) -> dict[str, str]:
     return env
 
 
-def forwarded_headers(request: Request) -> list[tuple[bytes, bytes]]:
+def forwarded_headers(request: Request, server: ServerSettings) -> list[tuple[bytes, bytes]]:
     """The request's headers for the worker: hop-by-hop ones dropped, and X-Forwarded-For set
-    to the client's address (replaced, never appended: a client cannot choose its own)."""
+    to the one client address the front trusts (replaced, never appended: a client cannot
+    choose its own); behind a trusted balancer that is the address the balancer added."""
     headers = [
         (k, v)
         for k, v in request.headers.raw
         if k.decode("latin-1").lower() not in HOP_BY_HOP | {"x-forwarded-for"}
     ]
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request.scope, request.headers.get("x-forwarded-for"), server)
     headers.append((b"x-forwarded-for", client.encode("latin-1")))
     return headers
 
 
-def build_front(pool: Pool) -> Starlette:
+def build_front(pool: Pool, server: ServerSettings) -> Starlette:
     """The public app: every request forwarded, streamed both ways, to a worker of `pool`."""
     import httpx
     from starlette.applications import Starlette
@@ -232,6 +244,9 @@ def build_front(pool: Pool) -> Starlette:
             for worker in pool.workers:
                 if worker.client is not None:
                     await worker.client.aclose()
+            # uvicorn ends the process with the signal it caught right after this, so the
+            # workers are stopped here, not after uvicorn.run returns
+            await asyncio.to_thread(pool.stop)
 
     async def forward(request: Request) -> Response:
         cookie = request.cookies.get(COOKIE)
@@ -248,7 +263,7 @@ def build_front(pool: Pool) -> Starlette:
                 request.method,
                 request.url.path,
                 params=request.url.query.encode("latin-1"),
-                headers=forwarded_headers(request),
+                headers=forwarded_headers(request, server),
                 content=body,
             )
             try:
@@ -312,7 +327,7 @@ def serve_balanced(
         ready = sum(w.healthy for w in pool.workers)
         print(f"reviewqa: {ready} of {workers} workers ready", flush=True)
         uvicorn.run(
-            build_front(pool),
+            build_front(pool, load_server_settings()),
             host=host,
             port=port,
             log_level=log_level,

@@ -72,7 +72,8 @@ class ServerSettings(BaseSettings):
     rate_ip_burst: int = Field(default=20, ge=1, description="Requests an IP may make at once.")
     trust_forwarded_for: bool = Field(
         default=False,
-        description="Take the client IP from X-Forwarded-For (only behind a trusted proxy).",
+        description="Take the client IP from X-Forwarded-For (only behind a trusted proxy): "
+        "the last address, the one that proxy added.",
     )
     max_question_chars: int = Field(
         default=1000, ge=1, description="Longest question accepted, in characters."
@@ -357,10 +358,7 @@ class ApiGuard:
         await send({"type": "http.response.body", "body": b""})
 
     def _client_ip(self, scope: Scope, headers: Headers) -> str:
-        if self.settings.trust_forwarded_for and (forwarded := headers.get("x-forwarded-for")):
-            return forwarded.split(",")[0].strip()
-        client = scope.get("client")
-        return str(client[0]) if client else "unknown"
+        return client_address(scope, headers.get("x-forwarded-for"), self.settings)
 
 
 def _own_origin(scope: Scope, headers: Headers) -> str:
@@ -414,3 +412,14 @@ class BodyLimit:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+def client_address(scope: Scope, forwarded_for: str | None, settings: ServerSettings) -> str:
+    """The client's IP: the connection's peer, or behind a trusted proxy the last address of
+    X-Forwarded-For (the one the proxy added; those before it the client may have written)."""
+    if settings.trust_forwarded_for and forwarded_for:
+        last = forwarded_for.split(",")[-1].strip()
+        if last:
+            return last
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 
@@ -23,10 +26,39 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float) -> bo
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 15) -> None:
-    """Terminate `proc`, killing it if it does not exit within `grace` seconds."""
+    """Terminate `proc`, killing it if it does not exit within `grace` seconds; then end the
+    children it left running (`serve --workers N` leaves its workers when SIGTERM ends it)."""
+    children = child_pids(proc.pid)
     proc.terminate()
     try:
         proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    for pid in children:
+        end(pid, grace)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The ids of `pid`'s child processes (Linux /proc; none elsewhere)."""
+    found: list[int] = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found.extend(int(p) for p in children.read_text().split())
+        except OSError:  # the task ended meanwhile
+            continue
+    return found
+
+
+def end(pid: int, grace: float) -> None:
+    """SIGTERM to a process that is not our child, SIGKILL if it outlives `grace` seconds."""
+    deadline = time.monotonic() + grace
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        while time.monotonic() < deadline:
+            if not Path(f"/proc/{pid}").exists():
+                return
+            time.sleep(0.1)

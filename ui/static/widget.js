@@ -9,7 +9,7 @@
   var film = me.getAttribute("data-film") || "";
   var key = me.getAttribute("data-key") || "";
   var title = me.getAttribute("data-title") || (film ? "Critics on " + film : "Ask the critics");
-  var sessionId = null;
+  var turns = []; /* the chat shown, sent with each question: any server can answer it */
   var busy = false;
 
   var CSS =
@@ -169,7 +169,7 @@
     log.scrollTop = log.scrollHeight;
     var body = { question: question };
     if (film) body.film = film;
-    if (sessionId) body.session_id = sessionId;
+    body.history = turns.slice(-6);
     var url = base + "/api/ask/stream" + (key ? "?key=" + encodeURIComponent(key) : "");
     try {
       var res = await fetch(url, {
@@ -203,7 +203,7 @@
           var payload = JSON.parse(data);
           if (event === "token") { text += payload.text; fillAnswer(answer, text); }
           else if (event === "result") {
-            sessionId = payload.session_id || sessionId;
+            turns.push({ question: question, answer: payload.answer.slice(0, 2000) });
             fillAnswer(answer, payload.answer);
             showCitations(box, payload);
           } else if (event === "error") return fail(box, answer, payload.error || "Something went wrong.");

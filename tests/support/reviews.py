@@ -1,0 +1,27 @@
+"""A small set of critic reviews the API and deployment tests index (two films, six critics)."""
+
+from __future__ import annotations
+
+COLUMNS = ["film", "critic", "publication", "date", "sentiment", "text"]
+Row = tuple[str, str, str, str, str, str]
+
+_ROWS: list[Row] = [
+    ("Her (2013)", "Ann Hornaday", "Washington Post", "2013-12-20", "positive",
+     "Joaquin Phoenix gives a tender, wounded performance as Theodore, a lonely letter writer."),
+    ("Her (2013)", "Rex Reed", "New York Observer", "2013-12-18", "negative",
+     "A cold, precious bore; Phoenix mopes through every scene."),
+    ("Her (2013)", "Mallory Test", "The Gazette", "2014-01-10", "negative",
+     "Phoenix is {payload}oddly flat as Theodore, and the film never earns its ache."),
+    ("Her (2013)", "Dana Stevens", "Slate", "2013-12-18", "positive",
+     "Scarlett Johansson's voice performance as Samantha is warm, funny and alive."),
+    ("Up (2009)", "Roger Ebert", "Chicago Sun-Times", "2009-05-27", "positive",
+     "Up is a wonderful film, with characters as believable as any characters can be."),
+    ("Up (2009)", "Armond White", "New York Press", "2009-05-27", "negative",
+     "The balloons lift a house but the story never leaves the ground."),
+]  # fmt: skip
+
+
+def critic_reviews(payload: str = "") -> list[Row]:
+    """Rows of COLUMNS; `payload` goes inside Mallory Test's review (e.g. an XSS probe)."""
+    inserted = f"{payload} " if payload else ""
+    return [(*row[:5], row[5].replace("{payload}", inserted)) for row in _ROWS]
