@@ -112,8 +112,9 @@ class Retriever:
         """At most `plan.k` passages, one per review, best first; fewer when fewer bear on it."""
         kind = plan.kind
         pool = max(plan.k * 5, 40)
-        lexical = self._lexical(plan.intent, plan.filters, pool) if plan.intent.terms else []
-        dense = self._dense(plan.question, plan.filters, pool)
+        among = self._filtered_chunks(plan.filters)
+        lexical = self._lexical(plan.intent, plan.filters, pool, among) if plan.intent.terms else []
+        dense = self._dense(plan.question, plan.filters, pool, among)
         lexical_ids = set(lexical)
         if kind == "aspect" and lexical:
             # Reviews that name the thing asked about answer it; dense ranks among them.
@@ -146,22 +147,34 @@ class Retriever:
             hits.append(hit)
         return (hits + deferred)[:k]
 
-    def _dense(self, question: str, filters: Filters, n: int) -> list[tuple[str, float]]:
+    def _filtered_chunks(self, filters: Filters) -> dict[int, str] | None:
+        """The chunks (rowid -> id) a name filter leaves, when it leaves at most
+        EXACT_SEARCH_LIMIT; None without a name filter or past that limit."""
+        if not (filters.films or filters.critics or filters.outlets):
+            return None
+        where, params = filters.sql("r")
+        rows = self.index.catalog.execute(
+            f"SELECT c.rowid, c.id FROM reviews r JOIN chunks c ON c.review_id = r.id "
+            f"WHERE {where} LIMIT ?",
+            [*params, EXACT_SEARCH_LIMIT + 1],
+        ).fetchall()
+        if len(rows) > EXACT_SEARCH_LIMIT:
+            return None
+        return {int(rowid): str(cid) for rowid, cid in rows}
+
+    def _dense(
+        self, question: str, filters: Filters, n: int, among: dict[int, str] | None
+    ) -> list[tuple[str, float]]:
         vector = self.index.embedder.embed_query(question)
-        if filters.films or filters.critics or filters.outlets:
-            # A name filter leaves few chunks: rank them exactly (the catalog finds them by
+        if among is not None:
+            # A name filter leaves few chunks: rank them exactly (the catalog found them by
             # index) rather than walk the HNSW graph for the few it allows.
-            where, params = filters.sql("r")
-            rows = self.index.catalog.execute(
-                f"SELECT c.id FROM reviews r JOIN chunks c ON c.review_id = r.id WHERE {where} "
-                "LIMIT ?",
-                [*params, EXACT_SEARCH_LIMIT + 1],
-            ).fetchall()
-            if len(rows) <= EXACT_SEARCH_LIMIT:
-                return self.index.vectors.rank_among([str(r[0]) for r in rows], vector, n)
+            return self.index.vectors.rank_among(list(among.values()), vector, n)
         return self.index.vectors.query(vector, n, filters.chroma_where())
 
-    def _lexical(self, intent: Intent, filters: Filters, n: int) -> list[str]:
+    def _lexical(
+        self, intent: Intent, filters: Filters, n: int, among: dict[int, str] | None
+    ) -> list[str]:
         """Chunk ids whose text has a content term, best bm25 first.
 
         Terms written as names in the question ("Sadness") must appear in that exact case
@@ -169,17 +182,25 @@ class Retriever:
         """
         proper = {name_key(p) for p in intent.proper}
         match = fts_query(intent.terms, exact=proper)
-        if not match:
+        if not match or among == {}:
             return []
-        where, params = filters.sql("r")
         limit = n * 10 if intent.proper else n
-        sql = (
-            "SELECT c.id, c.text FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-            "JOIN reviews r ON r.id = c.review_id "
-            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?"
-        )
+        select = "SELECT c.id, c.text FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
         try:
-            rows = self.index.catalog.execute(sql, [match, *params, limit]).fetchall()
+            if among is not None:  # keep the filter's chunks as FTS5 scans its matches
+                with self.index.catalog.rowid_set(among) as chunks:
+                    rows = self.index.catalog.execute(
+                        f"{select} WHERE chunks_fts MATCH ? AND in_rowids(?, chunks_fts.rowid) "
+                        "ORDER BY bm25(chunks_fts) LIMIT ?",
+                        [match, chunks, limit],
+                    ).fetchall()
+            else:
+                where, params = filters.sql("r")
+                rows = self.index.catalog.execute(
+                    f"{select} JOIN reviews r ON r.id = c.review_id "
+                    f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?",
+                    [match, *params, limit],
+                ).fetchall()
         except sqlite3.OperationalError:
             return []
         if intent.proper:

@@ -398,3 +398,28 @@ def test_cli_ask_json_and_batch(
     assert [o.get("id") for o in out] == ["a", None, "c"]
     assert f"{batch}:2:" in out[1]["error"]
     assert [c["review_id"] for c in out[2]["citations"]] == ["p8"]
+
+
+@pytest.mark.parametrize(
+    ("question", "filters"),
+    [
+        ("What about the adventure?", Filters(films=("Up (2009)",))),
+        ("What about the adventure and the montage?", Filters(films=("Up (2009)",))),
+        ("What about the montage?", Filters(critics=("Kyle Smith",))),
+        ("What about the adventure?", Filters(films=("Up (2009)",), sentiment="positive")),
+    ],
+)
+def test_name_filtered_lexical_search_matches_the_joined_query(
+    films: Assistant, question: str, filters: Filters
+) -> None:
+    """The filter's chunks kept during the FTS5 scan give exactly what joining every match to
+    its review gives, in the same bm25 order; the rowid set is gone afterwards."""
+    retriever = films.retriever
+    intent = retriever.plan(question, filters, 8).intent
+    among = retriever._filtered_chunks(filters)
+    assert among, "the filter leaves some chunks"
+    fast = retriever._lexical(intent, filters, 40, among)
+    joined = retriever._lexical(intent, filters, 40, None)
+    assert fast == joined and fast
+    assert films.index.catalog._rowid_sets == {}
+    assert retriever._lexical(intent, filters, 40, {}) == []
