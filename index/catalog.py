@@ -8,7 +8,6 @@ review. After a killed run, `pending` names exactly the reviews whose state is u
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -118,26 +117,6 @@ class Catalog:
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the catalog {path}: {exc}") from exc
-        self._rowid_sets: dict[int, frozenset[int]] = {}
-        self._set_numbers = itertools.count(1)
-        self._db.create_function("in_rowids", 2, self._in_rowids, deterministic=True)
-
-    def _in_rowids(self, number: int, rowid: int) -> bool:
-        return rowid in self._rowid_sets.get(number, ())
-
-    @contextmanager
-    def rowid_set(self, rowids: Iterable[int]) -> Iterator[int]:
-        """A number that the SQL function `in_rowids(number, rowid)` tests membership of
-        `rowids` with, while the block runs (several threads may hold sets at once).
-
-        It lets an FTS5 MATCH keep only the chunks of a filter as it scans its matches: far
-        cheaper than joining every match to its review, or seeking each rowid in FTS5."""
-        number = next(self._set_numbers)
-        self._rowid_sets[number] = frozenset(rowids)
-        try:
-            yield number
-        finally:
-            del self._rowid_sets[number]
 
     def close(self) -> None:
         self._db.close()

@@ -413,7 +413,7 @@ def test_name_filtered_lexical_search_matches_the_joined_query(
     films: Assistant, question: str, filters: Filters
 ) -> None:
     """The filter's chunks kept during the FTS5 scan give exactly what joining every match to
-    its review gives, in the same bm25 order; the rowid set is gone afterwards."""
+    its review gives, in the same bm25 order."""
     retriever = films.retriever
     intent = retriever.plan(question, filters, 8).intent
     among = retriever._filtered_chunks(filters)
@@ -421,5 +421,23 @@ def test_name_filtered_lexical_search_matches_the_joined_query(
     fast = retriever._lexical(intent, filters, 40, among)
     joined = retriever._lexical(intent, filters, 40, None)
     assert fast == joined and fast
-    assert films.index.catalog._rowid_sets == {}
     assert retriever._lexical(intent, filters, 40, {}) == []
+
+
+def test_many_threads_share_one_assistant(films: Assistant) -> None:
+    """The server's threads ask at once over one catalog connection: every answer comes, the
+    same as asked alone (a Python SQL function on a shared connection once deadlocked here)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [
+        "What about the adventure in Up?",
+        "Who disliked Up?",
+        "What did critics say about the montage in Up?",
+        "What do critics say about Toy Story 3?",
+    ] * 25
+    alone = {q: [c.review_id for c in films.ask(q).citations] for q in set(questions)}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(
+            pool.map(lambda q: (q, [c.review_id for c in films.ask(q).citations]), questions)
+        )
+    assert all(ids == alone[q] for q, ids in results)
