@@ -65,6 +65,8 @@ class NameIndex:
                 )
         self._critics = self._build(critics, strip_year=False)
         self._outlets = self._build(outlets, strip_year=False)
+        tables = (self._films, self._critics, self._outlets)
+        self._longest = max((len(key) for table in tables for key in table), default=1)
         self._critic_surnames: dict[str, list[Name]] = {}
         for names in self._critics.values():
             for name in names:
@@ -138,7 +140,7 @@ class NameIndex:
             table: dict[tuple[str, ...], list[Name]], out: list[str]
         ) -> list[tuple[tuple[int, int], list[Name]]]:
             claimed: list[tuple[tuple[int, int], list[Name]]] = []
-            for length in range(min(len(words), 12), 0, -1):
+            for length in range(min(len(words), self._longest), 0, -1):
                 for start in range(len(words) - length + 1):
                     span = (start, start + length)
                     if any(s < span[1] and span[0] < e for s, e in taken):

@@ -23,6 +23,7 @@ from index.store import Index
 RRF_K = 60
 MIN_DENSE_SIMILARITY = 0.35
 EXACT_SEARCH_LIMIT = 5000  # chunks a name filter may leave for exact search
+WIDEN_STEPS = (4, 25)  # neighbours fetched (x n) before a broad filter is applied to them
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,32 @@ class Retriever:
             # A name filter leaves few chunks: rank them exactly (the catalog found them by
             # index) rather than walk the HNSW graph for the few it allows.
             return self.index.vectors.rank_among(list(among.values()), vector, n)
-        return self.index.vectors.query(vector, n, filters.chroma_where())
+        where = filters.chroma_where()
+        if where is None:
+            return self.index.vectors.query(vector, n)
+        # A broad filter (a stance, dates, top critics) keeps much of the collection, and
+        # Chroma's filtered search first lists every id it allows: at a million chunks that
+        # costs over a second. Nearest neighbours without the filter, kept when the catalog
+        # says they match, cost milliseconds; the filtered search stays the fallback.
+        for widen in WIDEN_STEPS:
+            near = self.index.vectors.query(vector, n * widen)
+            allowed = self._matching([c for c, _ in near], filters)
+            kept = [(c, score) for c, score in near if c in allowed]
+            if len(kept) >= n or len(near) < n * widen:  # enough, or the whole collection
+                return kept[:n]
+        return self.index.vectors.query(vector, n, where)
+
+    def _matching(self, chunk_ids: Sequence[str], filters: Filters) -> set[str]:
+        """Those of `chunk_ids` whose review passes `filters`."""
+        if not chunk_ids:
+            return set()
+        where, params = filters.sql("r")
+        rows = self.index.catalog.execute(
+            "SELECT c.id FROM chunks c JOIN reviews r ON r.id = c.review_id "
+            f"WHERE c.id IN (SELECT value FROM json_each(?)) AND {where}",
+            [json.dumps(list(chunk_ids)), *params],
+        ).fetchall()
+        return {str(r[0]) for r in rows}
 
     def _lexical(
         self, intent: Intent, filters: Filters, n: int, among: dict[int, str] | None

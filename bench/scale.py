@@ -6,8 +6,9 @@
 Each --home is an index (`reviewqa ingest`, or `python -m bench.simulate` for a million
 chunks). For each, with the extractive engine in a warm process: p50/p95 of film-filtered
 questions (from `bench.ask_latency.make_questions`: "Who disliked {film}?", "What do critics
-say about the {word} in {film}?") and unfiltered ones ("What do critics say about {word}?",
-words of the index's own chunks), each against the floor of the same run (embed the question
+say about the {word} in {film}?"), unfiltered ones ("What do critics say about {word}?",
+words of the index's own chunks) and stance-only ones ("Which critics disliked the {word}?"),
+each against the floor of the same run (embed the question
 and one Chroma query of the same size with the same filter), and where the time goes. Then
 `reviewqa serve` in a subprocess: seconds from spawn to a healthy /healthz (the app warms up
 before it listens), the first answer over HTTP, /healthz time, RSS after the questions
@@ -161,11 +162,16 @@ def word_questions(catalog: Catalog, n: int, seed: int) -> list[str]:
 
 
 def question_classes(assistant: Assistant, n: int, words: list[str]) -> dict[str, list[str]]:
-    """n film-filtered and up to n unfiltered questions, each checked by the planner."""
+    """n film-filtered, up to n unfiltered and up to n stance-only questions ("Which critics
+    disliked the {word}?": a broad filter, no name), each checked by the planner."""
     named = [q for i, q in enumerate(make_questions(assistant, 4 * n)) if i % 4 in (1, 3)]
     films = [q for q in named if assistant.plan(q).filters.films][:n]
     unfiltered = [q for q in words if assistant.plan(q).filters == Filters()][:n]
-    return {"film-filtered": films, "unfiltered": unfiltered}
+    disliked = [
+        q.replace("What do critics say about ", "Which critics disliked the ") for q in words
+    ]
+    stance = [q for q in disliked if assistant.plan(q).filters == Filters(sentiment="negative")]
+    return {"film-filtered": films, "unfiltered": unfiltered, "stance": stance[:n]}
 
 
 def measure_latency(label: str, assistant: Assistant, classes: dict[str, list[str]]) -> Point:
@@ -415,7 +421,8 @@ def plot(points: list[Point], path: Path) -> None:
         return
     fig, ax = plt.subplots(figsize=(7, 4.5))
     sizes = [pt.chunks for pt in points]
-    for name, color in zip(points[-1].classes, ("tab:blue", "tab:orange"), strict=False):
+    colors = ("tab:blue", "tab:orange", "tab:green")
+    for name, color in zip(points[-1].classes, colors, strict=False):
         for q, style in ((0.5, "-"), (0.95, "--")):
             ask = [_p(pt.classes[name].ask, q) for pt in points]
             floor = [_p(pt.classes[name].floor, q) for pt in points]

@@ -222,6 +222,12 @@ def test_names_resolve_case_accents_years_and_partial_titles() -> None:
     assert names.film_variants("amelie (2001)") == ["Amélie (2001)"]
 
 
+def test_a_long_title_is_found_whole() -> None:
+    title = "2 ou 3 Choses que je Sais d'Elle (Two or Three Things I Know About Her)"
+    names = NameIndex([title, "Her (2013)"], [], [])
+    assert names.find(f"Who disliked {title}?").films == [title]
+
+
 def test_a_film_filter_with_a_year_picks_that_years_film() -> None:
     names = NameIndex(["The Lion King (1994)", "The Lion King (2019)", "Her (2013)"], [], [])
     assert names.film_variants("The Lion King (2019)") == ["The Lion King (2019)"]
@@ -441,3 +447,18 @@ def test_many_threads_share_one_assistant(films: Assistant) -> None:
             pool.map(lambda q: (q, [c.review_id for c in films.ask(q).citations]), questions)
         )
     assert all(ids == alone[q] for q, ids in results)
+
+
+@pytest.mark.parametrize("n", [2, 40])
+def test_a_broad_filter_ranks_as_chromas_filtered_search(films: Assistant, n: int) -> None:
+    """A stance filter is applied to unfiltered neighbours (widened until enough match): the
+    same chunks, in the same order, as Chroma's own filtered search."""
+    retriever, index = films.retriever, films.index
+    for stance in ("positive", "negative"):
+        filters = Filters(sentiment=stance)
+        question = "What about the adventure and the story?"
+        got = retriever._dense(question, filters, n, None)
+        vector = index.embedder.embed_query(question)
+        expected = index.vectors.query(vector, n, filters.chroma_where())
+        assert [c for c, _ in got] == [c for c, _ in expected]
+        assert got, "some chunks carry that stance"
