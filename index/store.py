@@ -10,6 +10,15 @@ from index.errors import StoreError
 from index.settings import Settings
 from index.vectors import VectorStore
 
+# torch and onnx run the same float32 model (cosine > 0.999); int8 moves the vectors.
+VECTOR_NUMBERS = {"torch": "float32", "onnx": "float32", "onnx-int8": "int8-quantized"}
+
+
+def vector_numbers(backend: str) -> str:
+    """What kind of vectors an embedding backend makes: backends of one kind can share an
+    index, backends of different kinds cannot."""
+    return VECTOR_NUMBERS[backend]
+
 
 class Index:
     """Opens the catalog and Chroma for `settings`; the embedder loads on first use."""
@@ -32,10 +41,23 @@ class Index:
                 f"{built_with!r} but the settings name {self.settings.embedding_model!r}: set "
                 f"REVIEWQA_EMBEDDING_MODEL={built_with} or use a new REVIEWQA_HOME"
             )
+        numbers = self.catalog.get_meta("embedding_numbers")
+        if numbers is not None and numbers != vector_numbers(self.settings.embedding_backend):
+            backends = " or ".join(b for b, n in VECTOR_NUMBERS.items() if n == numbers)
+            raise StoreError(
+                f"the index in {self.settings.home} holds {numbers} vectors but the embedding "
+                f"backend {self.settings.embedding_backend!r} makes "
+                f"{vector_numbers(self.settings.embedding_backend)} ones, which rank "
+                f"differently: set REVIEWQA_EMBEDDING_BACKEND={backends} or use a new "
+                "REVIEWQA_HOME"
+            )
 
     def record_model(self) -> None:
         if self.catalog.get_meta("embedding_model") is None:
             self.catalog.set_meta("embedding_model", self.settings.embedding_model)
+        if self.catalog.get_meta("embedding_numbers") is None:
+            numbers = vector_numbers(self.settings.embedding_backend)
+            self.catalog.set_meta("embedding_numbers", numbers)
 
     def recover(self) -> list[str]:
         """Undo the half-done writes of a killed run; returns the review ids removed.

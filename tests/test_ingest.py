@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from index.errors import StoreError
 from index.ingest import ingest
 from index.settings import Settings
 from index.stats import collect_stats
@@ -233,3 +234,16 @@ def _wait_for_open_journal(catalog: Path, proc: subprocess.Popen[bytes]) -> None
                 pass
         time.sleep(0.005)
     pytest.fail("ingest never opened its journal")
+
+
+def test_an_index_refuses_a_backend_whose_vectors_rank_differently(settings: Settings) -> None:
+    """float32 vectors (torch, onnx) and int8-quantized ones (onnx-int8) never share an index:
+    the catalog records the kind at the first ingest."""
+    ingest([CORPUS], settings)  # the default backend, onnx
+    for same in ("onnx", "torch"):
+        open_index(settings.model_copy(update={"embedding_backend": same})).close()
+    int8 = settings.model_copy(update={"embedding_backend": "onnx-int8"})
+    with pytest.raises(StoreError, match="REVIEWQA_EMBEDDING_BACKEND=torch or onnx"):
+        open_index(int8)
+    with pytest.raises(StoreError, match="holds float32 vectors"):
+        ingest([CORPUS], int8)
