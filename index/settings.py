@@ -8,15 +8,16 @@ Nothing is read at import time: call `load_settings()`.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
 from index.errors import ConfigError
@@ -103,11 +104,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        toml_path = config_file()
-        if toml_path is not None:
-            sources.append(_CoreToml(settings_cls, toml_file=toml_path))
-        return tuple(sources)
+        # reviewqa.toml's top-level keys; tables such as [server] belong to other settings
+        top = {k: v for k, v in read_config().items() if not isinstance(v, dict)}
+        return (init_settings, env_settings, InitSettingsSource(settings_cls, top))
 
     @property
     def chroma_path(self) -> Path:
@@ -116,13 +115,6 @@ class Settings(BaseSettings):
     @property
     def catalog_path(self) -> Path:
         return self.home / "catalog.sqlite3"
-
-
-class _CoreToml(TomlConfigSettingsSource):
-    """reviewqa.toml's top-level keys; tables such as [server] belong to other settings."""
-
-    def __call__(self) -> dict[str, Any]:
-        return {k: v for k, v in super().__call__().items() if not isinstance(v, dict)}
 
 
 def config_file() -> Path | None:
@@ -135,6 +127,17 @@ def config_file() -> Path | None:
         return path
     default = Path("reviewqa.toml")
     return default if default.is_file() else None
+
+
+def read_config() -> dict[str, Any]:
+    """The contents of the reviewqa.toml in force (empty without one)."""
+    path = config_file()
+    if path is None:
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it as TOML ({exc}): fix the file") from exc
 
 
 def load_settings(**overrides: Any) -> Settings:

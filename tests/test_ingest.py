@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import StoreError
+from index.errors import ConfigError, StoreError
 from index.ingest import ingest
-from index.settings import Settings
+from index.settings import Settings, load_settings
 from index.stats import collect_stats
 from index.store import open_index
 from tests.conftest import CORPUS, ROOT
@@ -247,3 +247,17 @@ def test_an_index_refuses_a_backend_whose_vectors_rank_differently(settings: Set
         open_index(int8)
     with pytest.raises(StoreError, match="holds float32 vectors"):
         ingest([CORPUS], int8)
+
+
+def test_settings_read_reviewqa_toml_and_a_broken_one_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "site.toml"
+    config.write_text("top_k = 5\nchunk_size = 700\n[server]\nrate_ip_burst = 3\n")
+    monkeypatch.setenv("REVIEWQA_CONFIG", str(config))
+    monkeypatch.setenv("REVIEWQA_TOP_K", "6")  # env vars win over the file
+    settings = load_settings(home=tmp_path / "home")
+    assert (settings.top_k, settings.chunk_size) == (6, 700)
+    config.write_text("chunk_size = [\n")
+    with pytest.raises(ConfigError, match=r"site\.toml: cannot read it as TOML .*fix the file"):
+        load_settings(home=tmp_path / "home")

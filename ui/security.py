@@ -18,7 +18,6 @@ import json
 import math
 import threading
 import time
-import tomllib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -35,7 +34,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from index.errors import ConfigError
-from index.settings import config_file
+from index.settings import read_config
 
 DEMO_KEY = "demo"
 DEMO_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
@@ -131,14 +130,7 @@ class ServerSettings(BaseSettings):
 
 def _server_table() -> dict[str, Any]:
     """The `[server]` table of reviewqa.toml (or of $REVIEWQA_CONFIG)."""
-    path = config_file()
-    if path is None:
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it: {exc}") from exc
-    table = data.get("server", {})
+    table = read_config().get("server", {})
     return table if isinstance(table, dict) else {}
 
 
