@@ -10,14 +10,9 @@ from index.errors import StoreError
 from index.settings import Settings
 from index.vectors import VectorStore
 
+# The kind of vectors each embedding backend makes: backends of one kind can share an index.
 # torch and onnx run the same float32 model (cosine > 0.999); int8 moves the vectors.
 VECTOR_NUMBERS = {"torch": "float32", "onnx": "float32", "onnx-int8": "int8-quantized"}
-
-
-def vector_numbers(backend: str) -> str:
-    """What kind of vectors an embedding backend makes: backends of one kind can share an
-    index, backends of different kinds cannot."""
-    return VECTOR_NUMBERS[backend]
 
 
 class Index:
@@ -42,12 +37,12 @@ class Index:
                 f"REVIEWQA_EMBEDDING_MODEL={built_with} or use a new REVIEWQA_HOME"
             )
         numbers = self.catalog.get_meta("embedding_numbers")
-        if numbers is not None and numbers != vector_numbers(self.settings.embedding_backend):
+        made = VECTOR_NUMBERS[self.settings.embedding_backend]
+        if numbers is not None and numbers != made:
             backends = " or ".join(b for b, n in VECTOR_NUMBERS.items() if n == numbers)
             raise StoreError(
                 f"the index in {self.settings.home} holds {numbers} vectors but the embedding "
-                f"backend {self.settings.embedding_backend!r} makes "
-                f"{vector_numbers(self.settings.embedding_backend)} ones, which rank "
+                f"backend {self.settings.embedding_backend!r} makes {made} ones, which rank "
                 f"differently: set REVIEWQA_EMBEDDING_BACKEND={backends} or use a new "
                 "REVIEWQA_HOME"
             )
@@ -56,7 +51,7 @@ class Index:
         if self.catalog.get_meta("embedding_model") is None:
             self.catalog.set_meta("embedding_model", self.settings.embedding_model)
         if self.catalog.get_meta("embedding_numbers") is None:
-            numbers = vector_numbers(self.settings.embedding_backend)
+            numbers = VECTOR_NUMBERS[self.settings.embedding_backend]
             self.catalog.set_meta("embedding_numbers", numbers)
 
     def recover(self) -> list[str]:

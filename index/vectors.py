@@ -87,11 +87,18 @@ class VectorStore:
         return self._collection
 
     def heartbeat(self) -> None:
-        """Raise StoreError unless Chroma answers (one cheap request to a server)."""
+        """Raise StoreError unless Chroma answers (one cheap request to a server); any
+        failure counts, not only a refused connection."""
         try:
             self._client.heartbeat()
         except Exception as exc:
-            raise StoreError(f"Chroma does not answer: {exc}") from exc
+            raise self._not_answering(exc) from exc
+
+    def _not_answering(self, exc: Exception) -> StoreError:
+        return StoreError(
+            f"Chroma does not answer ({self._where}): {exc}. Check that the Chroma server "
+            "runs and is reachable, or unset REVIEWQA_CHROMA_URL for the embedded store"
+        )
 
     def close(self) -> None:
         """Release the client's connections (an HTTP client keeps a pool)."""
@@ -117,10 +124,7 @@ class VectorStore:
         except Exception as exc:
             if not _unreachable(exc):
                 raise
-            raise StoreError(
-                f"Chroma does not answer ({self._where}): {exc}. Check that the Chroma server "
-                "runs and is reachable, or unset REVIEWQA_CHROMA_URL for the embedded store"
-            ) from exc
+            raise self._not_answering(exc) from exc
 
     def count(self) -> int:
         with self._reading():

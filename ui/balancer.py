@@ -54,7 +54,6 @@ class Worker:
     env: Mapping[str, str]
     proc: subprocess.Popen[bytes] | None = None
     healthy: bool = False
-    restarts: int = 0
     client: httpx.AsyncClient | None = field(default=None, repr=False)
 
     @property
@@ -175,14 +174,12 @@ class Pool:
         worker.healthy = False
         try:
             if not worker.alive():
-                worker.restarts += 1
                 code = worker.proc.returncode if worker.proc else None
                 log.warning("worker %d exited (%s): starting it again", worker.number, code)
                 worker.start()
             elif not await self.wait_healthy(worker, timeout=30):
                 log.warning("worker %d does not answer: restarting it", worker.number)
                 await asyncio.to_thread(worker.stop)
-                worker.restarts += 1
                 worker.start()
             await self.wait_healthy(worker)
         finally:
@@ -248,22 +245,24 @@ def build_front(pool: Pool, server: ServerSettings) -> Starlette:
             # workers are stopped here, not after uvicorn.run returns
             await asyncio.to_thread(pool.stop)
 
+    def unavailable(message: str, status: int = 503, retry_after: int = 5) -> Response:
+        return JSONResponse(
+            {"error": message}, status_code=status, headers={"Retry-After": str(retry_after)}
+        )
+
     async def forward(request: Request) -> Response:
         cookie = request.cookies.get(COOKIE)
+        headers = forwarded_headers(request, server)
         body = request.stream()
         for _ in pool.workers:  # a worker refusing the connection: the next one gets it
             worker = pool.pick(cookie)
             if worker is None or worker.client is None:
-                return JSONResponse(
-                    {"error": "no worker is ready: retry in a few seconds"},
-                    status_code=503,
-                    headers={"Retry-After": "5"},
-                )
+                return unavailable("no worker is ready: retry in a few seconds")
             upstream = worker.client.build_request(
                 request.method,
                 request.url.path,
                 params=request.url.query.encode("latin-1"),
-                headers=forwarded_headers(request, server),
+                headers=headers,
                 content=body,
             )
             try:
@@ -275,26 +274,17 @@ def build_front(pool: Pool, server: ServerSettings) -> Starlette:
             except httpx.TransportError as exc:
                 worker.healthy = False
                 log.warning("worker %d failed mid-request: %s", worker.number, exc)
-                return JSONResponse(
-                    {"error": "the worker serving this request stopped: retry"},
-                    status_code=502,
-                    headers={"Retry-After": "1"},
-                )
+                return unavailable("the worker serving this request stopped: retry", 502, 1)
         else:
-            return JSONResponse(
-                {"error": "no worker answers: retry in a few seconds"},
-                status_code=503,
-                headers={"Retry-After": "5"},
-            )
-        headers = [
-            (k, v) for k, v in response.headers.raw if k.decode("latin-1").lower() not in HOP_BY_HOP
-        ]
+            return unavailable("no worker answers: retry in a few seconds")
         out = StreamingResponse(
             response.aiter_raw(),
             status_code=response.status_code,
             background=BackgroundTask(response.aclose),
         )
-        out.raw_headers = headers
+        out.raw_headers = [
+            (k, v) for k, v in response.headers.raw if k.decode("latin-1").lower() not in HOP_BY_HOP
+        ]
         if cookie != str(worker.number) and _is_page(request):
             out.set_cookie(COOKIE, str(worker.number), httponly=True, samesite="lax")
         return out
