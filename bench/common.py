@@ -64,11 +64,9 @@ HOST = "127.0.0.1"
 
 
 def free_port() -> int:
-    import socket
+    from ui.balancer import free_ports
 
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
 
 
 def server_env(**extra: str) -> dict[str, str]:

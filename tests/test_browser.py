@@ -8,7 +8,6 @@ import csv
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import pytest
 from index.ingest import ingest
 from index.settings import Settings
 from tests.conftest import CORPUS, free_port
-from tests.support.servers import child_pids, stop, wait_until_up
+from tests.support.servers import child_pids, spawn_serve, stop, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -103,26 +102,23 @@ def second_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondOr
 def serving(
     home: Path, logs: Path, env: dict[str, str], workers: int = 1
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`python -m ui.serve` over `home` in a subprocess (extractive engine); yields its URL."""
+    """`reviewqa serve` over `home` in a subprocess (extractive engine); yields its URL."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWQA_")}
     environment.update(
         HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", **env
     )
-    log = (logs / "server.log").open("wb")
-    command = [sys.executable, "-m", "ui.serve", "--home", str(home), "--port", str(port)]
-    command += ["--engine", "extractive", "--log-level", "warning", "--workers", str(workers)]
-    proc = subprocess.Popen(
-        command, cwd=logs, env=environment, stdout=log, stderr=subprocess.STDOUT
-    )
+    environment["REVIEWQA_HOME"] = str(home)
+    args = ("--engine", "extractive", "--workers", str(workers))
+    log = logs / "server.log"
+    proc = spawn_serve(port, *args, env=environment, cwd=logs, log=log)
     url = f"http://127.0.0.1:{port}"
     try:
         if not wait_until_up(f"{url}/healthz", proc, 180):
-            pytest.fail(f"the server did not start:\n{(logs / 'server.log').read_text()}")
+            pytest.fail(f"the server did not start:\n{log.read_text()}")
         yield url, proc
     finally:
         stop(proc, grace=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")

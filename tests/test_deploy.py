@@ -28,7 +28,7 @@ import pytest
 from tests.conftest import free_port
 from tests.support.fake_ollama import FakeOllama
 from tests.support.reviews import COLUMNS, critic_reviews
-from tests.support.servers import stop, wait_until_up
+from tests.support.servers import spawn_serve, stop, wait_until_up
 from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.slow
@@ -123,14 +123,7 @@ class Server:
 def start_server(name: str, folder: Path, env: dict[str, str], *args: str) -> Server:
     port = free_port()
     log = folder / f"{name}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), *args],
-            env=env,
-            cwd=folder,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = spawn_serve(port, *args, env=env, cwd=folder, log=log)
     return Server(name, f"http://127.0.0.1:{port}", proc, log)
 
 

@@ -18,21 +18,15 @@ import pytest
 from index.ingest import ingest
 from index.settings import load_settings
 from tests.conftest import CORPUS, ROOT, free_port
-from tests.support.servers import child_pids, stop, wait_until_up
+from tests.support.servers import child_pids, spawn_serve, stop, wait_until_up
 
 pytestmark = pytest.mark.slow
 
 
 def serve_two_workers(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """`reviewqa serve --workers 2` (extractive engine) on `port`, with `env` added."""
-    command = [sys.executable, "-m", "ui.cli", "serve", "--workers", "2", "--port", str(port)]
-    return subprocess.Popen(
-        [*command, "--engine", "extractive"],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    args = ("--workers", "2", "--engine", "extractive")
+    return spawn_serve(port, *args, env={**os.environ, **env}, cwd=ROOT)
 
 
 def test_two_workers_answer_while_ingest_runs(chroma_server: str, tmp_path: Path) -> None:

@@ -5,10 +5,27 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
+
+
+def spawn_serve(
+    port: int, *args: str, env: Mapping[str, str], cwd: Path, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """`reviewqa serve --port PORT ARGS...` in a subprocess with exactly `env`, its output in
+    `log` (dropped without one)."""
+    command = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), *args]
+    if log is None:
+        out = subprocess.DEVNULL
+        return subprocess.Popen(command, env=dict(env), cwd=cwd, stdout=out, stderr=out)
+    with log.open("wb") as sink:
+        return subprocess.Popen(
+            command, env=dict(env), cwd=cwd, stdout=sink, stderr=subprocess.STDOUT
+        )
 
 
 def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float) -> bool:
