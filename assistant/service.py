@@ -4,10 +4,11 @@ calls `Assistant.stream` or `Assistant.ask`; nothing here knows about faces."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from assistant.chat import ChatSession
 from assistant.citations import verify
@@ -19,6 +20,9 @@ from index.errors import EngineError, UnknownNameError
 from index.settings import Settings
 from index.stats import Counts, count_entries
 from index.store import Index, open_index
+
+if TYPE_CHECKING:
+    from index.ingest import IngestReport
 
 WARM_UP_QUESTION = "What do critics say about the acting?"
 
@@ -45,6 +49,29 @@ class Assistant:
 
     def close(self) -> None:
         self.index.close()
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        film: str | None = None,
+        max_decompressed_bytes: int | None = None,
+        limit_name: str | None = None,
+    ) -> IngestReport:
+        """Ingest review files into this index (one writer at a time: `index.lock`), then
+        refresh what answers depend on (the names of films, critics and outlets)."""
+        from index.ingest import ingest
+
+        try:
+            return ingest(
+                list(paths),
+                self.settings,
+                film=film,
+                max_decompressed_bytes=max_decompressed_bytes,
+                limit_name=limit_name,
+            )
+        finally:
+            self.retriever.refresh()
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise pay for: the embedding model, the

@@ -4,6 +4,7 @@ ReviewQAError            every error a user can act on; CLI and UI print its mes
 ├── ConfigError          a setting is wrong (names the setting and the fix)
 ├── CorpusError          an input file cannot be used (names the file, the line and the fix)
 ├── StoreError           the vector store or catalog cannot be opened or written
+│   └── IndexBusyError   another process holds the home (names it and the fix)
 ├── ModelError           an embedding model cannot be loaded
 └── EngineError          an answer engine cannot answer (e.g. Ollama down, model missing)
 """
@@ -11,6 +12,7 @@ ReviewQAError            every error a user can act on; CLI and UI print its mes
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class ReviewQAError(Exception):
@@ -33,6 +35,14 @@ class CorpusError(ReviewQAError):
 
 class StoreError(ReviewQAError):
     """The store (Chroma or the catalog) failed."""
+
+
+class IndexBusyError(StoreError):
+    """Another process holds the home for writing or serving; `holder` says who, if known."""
+
+    def __init__(self, message: str, holder: dict[str, Any] | None = None) -> None:
+        self.holder = holder
+        super().__init__(message)
 
 
 class ModelError(ReviewQAError):

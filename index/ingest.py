@@ -12,12 +12,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from index.catalog import Catalog
 from index.chunking import chunk_spans
 from index.errors import ReviewQAError
 from index.loaders import discover, load_file
+from index.loaders.source import MAX_DECOMPRESSED_SETTING
+from index.lock import hold_home
 from index.names import date_number, name_key
 from index.records import Chunk, Review, RowProblem
 from index.settings import Settings
@@ -163,6 +165,13 @@ class _Writer(threading.Thread):
         self._catalog.commit_reviews(batch.reviews, batch.chunks)
 
 
+class Limit(NamedTuple):
+    """How far a gzipped file may expand, and the name of that limit for the error."""
+
+    max_bytes: int
+    name: str
+
+
 def ingest(
     paths: Sequence[Path],
     settings: Settings,
@@ -173,26 +182,51 @@ def ingest(
     prune: bool = False,
     progress: ProgressFactory | None = None,
     index: Index | None = None,
+    wait: float | None = None,
+    max_decompressed_bytes: int | None = None,
+    limit_name: str | None = None,
 ) -> IngestReport:
-    """Bring the index in line with the reviews in `paths`."""
-    started = time.perf_counter()
-    report = IngestReport()
-    own_index = index is None
-    idx = index or open_index(settings)
-    try:
-        report.recovered = len(idx.recover())
-        files = discover(paths)
-        live: set[str] = set()
-        changes = _plan(idx, files, report, live, film=film, column_map=column_map, strict=strict)
-        if changes:
-            idx.record_model()
-            report.chunks_written = _write_all(idx, settings, changes, progress)
-        if prune:
-            report.removed = _prune(idx, paths, report, live)
-    finally:
-        if own_index:
-            idx.close()
-    report.seconds = time.perf_counter() - started
+    """Bring the index in line with the reviews in `paths`.
+
+    The run holds the home (`index.lock`): another process writing or serving it makes this
+    wait up to `wait` seconds, then raise IndexBusyError. `max_decompressed_bytes` overrides
+    `settings.max_decompressed_bytes` for this run (e.g. a smaller cap for uploads), and
+    `limit_name` names it in the refusal (e.g. "REVIEWQA_MAX_UPLOAD_EXPANDED_BYTES").
+    """
+    if max_decompressed_bytes is None:
+        limit = Limit(settings.max_decompressed_bytes, MAX_DECOMPRESSED_SETTING)
+    else:
+        if max_decompressed_bytes < 1:
+            raise ValueError(f"max_decompressed_bytes must be 1 or more: {max_decompressed_bytes}")
+        limit = Limit(max_decompressed_bytes, limit_name or "the limit of this ingest")
+    with hold_home(settings, "ingest", wait=wait):
+        started = time.perf_counter()
+        report = IngestReport()
+        own_index = index is None
+        idx = index or open_index(settings)
+        try:
+            report.recovered = len(idx.recover())
+            files = discover(paths)
+            live: set[str] = set()
+            changes = _plan(
+                idx,
+                files,
+                report,
+                live,
+                film=film,
+                column_map=column_map,
+                strict=strict,
+                limit=limit,
+            )
+            if changes:
+                idx.record_model()
+                report.chunks_written = _write_all(idx, settings, changes, progress)
+            if prune:
+                report.removed = _prune(idx, paths, report, live)
+        finally:
+            if own_index:
+                idx.close()
+        report.seconds = time.perf_counter() - started
     return report
 
 
@@ -205,6 +239,7 @@ def _plan(
     film: str | None,
     column_map: Mapping[str, str] | None,
     strict: bool,
+    limit: Limit,
 ) -> list[Review]:
     """Load every file and return the reviews that are new or changed; `live` gets every id read."""
     changes: list[Review] = []
@@ -213,7 +248,13 @@ def _plan(
         file_report = FileReport(path=path)
         report.files.append(file_report)
         try:
-            loaded = load_file(path, film=film, column_map=column_map)
+            loaded = load_file(
+                path,
+                film=film,
+                column_map=column_map,
+                max_decompressed_bytes=limit.max_bytes,
+                limit_name=limit.name,
+            )
         except ReviewQAError as exc:
             file_report.error = str(exc)
             continue

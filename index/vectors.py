@@ -80,6 +80,7 @@ class VectorStore:
                 f"cannot open Chroma collection {settings.collection!r}: {exc}"
             ) from exc
         self._max_batch = int(self._client.get_max_batch_size())
+        self.read_failure: str | None = None
 
     @property
     def collection(self) -> Any:
@@ -116,15 +117,24 @@ class VectorStore:
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
-        """A Chroma server that cannot be reached becomes a StoreError (HTTP 503), not a crash."""
+        """A Chroma server that cannot be reached, or a Chroma store that fails a read, becomes
+        a StoreError (HTTP 503), not a crash; a failed read is kept in `read_failure` so that
+        health checks stop calling the index consistent."""
         try:
             yield
         except StoreError:
             raise
         except Exception as exc:
-            if not _unreachable(exc):
+            if _unreachable(exc):
+                raise self._not_answering(exc) from exc
+            if not type(exc).__module__.startswith("chromadb"):
                 raise
-            raise self._not_answering(exc) from exc
+            self.read_failure = f"{type(exc).__name__}: {exc}"
+            raise StoreError(
+                f"Chroma failed to read the vector index ({self._where}): {self.read_failure}. "
+                "Another process may have written the embedded store: stop it, then restart "
+                "the server (and ingest again if the error stays)"
+            ) from exc
 
     def count(self) -> int:
         with self._reading():

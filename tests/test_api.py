@@ -18,14 +18,10 @@ from index.ingest import ingest
 from index.settings import Settings
 from tests.support.reviews import COLUMNS, critic_reviews
 from ui.app import create_app
-from ui.gradio_app import example_questions, ingest_upload
-from ui.security import (
-    AccessPolicy,
-    ServerSettings,
-    TokenBuckets,
-    load_server_settings,
-    origin_matches,
-)
+from ui.gradio_app import add_reviews, example_questions
+from ui.scratch import Scratch
+from ui.security import AccessPolicy, TokenBuckets, origin_matches
+from ui.server_settings import ServerSettings, load_server_settings
 
 XSS = "<img src=x onerror=alert(1)>"
 REVIEWS = critic_reviews(XSS)
@@ -33,6 +29,7 @@ LOCAL = "http://localhost:5173"
 FIRST = "What do critics say about Phoenix in Her?"
 TURN = {"question": "Who disliked Up?", "answer": "Armond White did [1]."}
 EVIL = "https://evil.example"
+LOOPBACK = "http://127.0.0.1"
 
 
 def settings_for(home: Path) -> Settings:
@@ -75,7 +72,7 @@ def assistant(index_settings: Settings) -> Iterator[Assistant]:
 @pytest.fixture(scope="module")
 def client(index_settings: Settings, assistant: Assistant) -> Iterator[TestClient]:
     app = create_app(index_settings, assistant, server_settings())
-    with TestClient(app) as c:
+    with TestClient(app, base_url=LOOPBACK) as c:
         yield c
 
 
@@ -259,7 +256,8 @@ def test_healthz_counts_follow_an_ingest_by_another_process(tmp_path: Path) -> N
     ingest([first], settings)
     served = Assistant(settings)
     try:
-        with TestClient(create_app(settings, served, server_settings(warm_up=False))) as c:
+        app = create_app(settings, served, server_settings(warm_up=False))
+        with TestClient(app, base_url=LOOPBACK) as c:
             before = c.get("/healthz").json()["store"]
             assert (before["reviews"], before["chunks"], before["vectors"]) == (1, 1, 1)
             more = tmp_path / "more.txt"
@@ -272,6 +270,39 @@ def test_healthz_counts_follow_an_ingest_by_another_process(tmp_path: Path) -> N
         served.close()
 
 
+def test_a_failed_vector_read_is_503_and_healthz_stops_saying_consistent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Security review: a second writer broke the embedded store; questions answered 500 while
+    /healthz said consistent. Now the failure is a 503 with the fix, and health reports it."""
+    from chromadb.errors import InternalError
+
+    settings = settings_for(tmp_path / "home")
+    first = tmp_path / "first.txt"
+    first.write_text("# film: Her (2013)\nPhoenix is tender.\n", encoding="utf-8")
+    ingest([first], settings)
+    served = Assistant(settings)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise InternalError("Error finding id")
+
+    try:
+        app = create_app(settings, served, server_settings(warm_up=False))
+        with TestClient(app, base_url=LOOPBACK) as c:
+            assert c.get("/healthz").json()["store"]["consistent"] is True
+            monkeypatch.setattr(served.index.vectors.collection, "query", broken)
+            asked = c.post("/api/ask", json={"question": "What do critics say about Phoenix?"})
+            assert asked.status_code == 503
+            assert "Error finding id" in asked.json()["error"]
+            assert "restart the server" in asked.json()["error"]
+            health = c.get("/healthz").json()
+            assert health["status"] == "degraded"
+            assert health["store"]["consistent"] is False
+            assert "InternalError: Error finding id" in health["store"]["read_failure"]
+    finally:
+        served.close()
+
+
 def test_healthz_is_503_when_the_store_does_not_answer(
     assistant: Assistant, index_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -280,7 +311,7 @@ def test_healthz_is_503_when_the_store_does_not_answer(
 
     monkeypatch.setattr(assistant.index.vectors, "heartbeat", dead)
     app = create_app(index_settings, assistant, server_settings(warm_up=False))
-    with TestClient(app) as c:
+    with TestClient(app, base_url=LOOPBACK) as c:
         response = c.get("/healthz")
     assert response.status_code == 503
     body = response.json()
@@ -435,7 +466,7 @@ def test_cross_origin_requests_need_an_allowed_key(client: TestClient) -> None:
         assert refused.status_code == status, headers
         assert "access-control-allow-origin" not in refused.headers
         assert refused.json()["error"]
-    same_origin = client.post("/api/ask", json=question, headers={"origin": "http://testserver"})
+    same_origin = client.post("/api/ask", json=question, headers={"origin": LOOPBACK})
     assert same_origin.status_code == 200
 
 
@@ -443,7 +474,7 @@ def test_configured_keys_replace_the_demo_key(
     index_settings: Settings, assistant: Assistant
 ) -> None:
     server = server_settings(widget_keys={"site": ["https://site.example"]}, warm_up=False)
-    with TestClient(create_app(index_settings, assistant, server)) as c:
+    with TestClient(create_app(index_settings, assistant, server), base_url=LOOPBACK) as c:
         q = {"question": "Who disliked Up?"}
         ok = c.post("/api/ask?key=site", json=q, headers={"origin": "https://site.example"})
         assert ok.headers["access-control-allow-origin"] == "https://site.example"
@@ -455,7 +486,7 @@ def test_rate_limit_per_ip_answers_429_with_retry_after(
     index_settings: Settings, assistant: Assistant
 ) -> None:
     server = server_settings(rate_ip_per_minute=1, rate_ip_burst=2, warm_up=False)
-    with TestClient(create_app(index_settings, assistant, server)) as c:
+    with TestClient(create_app(index_settings, assistant, server), base_url=LOOPBACK) as c:
         headers = {"origin": LOCAL, "x-reviewqa-key": "demo"}
         assert c.get("/api/films", headers=headers).status_code == 200
         assert c.get("/api/films", headers=headers).status_code == 200
@@ -469,7 +500,7 @@ def test_rate_limit_per_ip_answers_429_with_retry_after(
 
 def test_rate_limit_per_key(index_settings: Settings, assistant: Assistant) -> None:
     server = server_settings(rate_key_per_minute=1, rate_key_burst=1, warm_up=False)
-    with TestClient(create_app(index_settings, assistant, server)) as c:
+    with TestClient(create_app(index_settings, assistant, server), base_url=LOOPBACK) as c:
         assert c.get("/api/films?key=demo").status_code == 200
         assert c.get("/api/films?key=demo").status_code == 429
         assert c.get("/api/films").status_code == 200  # no key: only the IP bucket applies
@@ -521,20 +552,27 @@ def test_example_questions_come_from_the_index(assistant: Assistant) -> None:
     ]
 
 
-def test_ingest_upload_reports_like_the_cli_and_refreshes_names(tmp_path: Path) -> None:
-    first, second = tmp_path / "a.csv", tmp_path / "b.txt"
+def test_add_reviews_reports_like_the_cli_and_refreshes_names(tmp_path: Path) -> None:
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    first, second = tmp_path / "a.csv", uploads / "b.txt"
     first.write_text("film,text\nUp (2009),A lovely balloon ride.\n")
     second.write_text("# film: Coco (2017)\nA joyous film about family.\n")
     settings = settings_for(tmp_path / "home")
     ingest([first], settings)
     own = Assistant(settings)
+    server = server_settings(ui_ingest=True)
+    scratch = Scratch()
     try:
         assert own.films() == ["Up (2009)"]
-        report = ingest_upload(own, str(second))
+        report = add_reviews(own, str(second), None, server, scratch, uploads)
         assert "b.txt: 1 reviews (film from first line): 1 added" in report
         assert report.splitlines()[-1].startswith("total: 1 added")
         assert own.films() == ["Coco (2017)", "Up (2009)"]
         assert own.ask("What do critics say about Coco?").citations
-        assert ingest_upload(own, str(tmp_path / "missing.csv")).startswith("error: ")
+        assert not second.exists()  # the upload is not left for Gradio to serve
+        missing = add_reviews(own, str(uploads / "missing.csv"), None, server, scratch, uploads)
+        assert missing.startswith("refused: the uploaded file is gone")
     finally:
         own.close()
+        scratch.close()

@@ -22,27 +22,18 @@ import pytest
 
 from index.ingest import ingest
 from index.settings import Settings
-from tests.conftest import CORPUS, free_port
-from tests.support.servers import child_pids, spawn_serve, stop, wait_until_up
+from tests.conftest import CORPUS
+from tests.support.browser import NEEDS_CHROMIUM
+from tests.support.servers import child_pids, served, wait_until_up
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 XSS = "<img src=x onerror=alert(1)>"
 QUESTION = "what do critics say about Phoenix?"
 WIDGET_KEY = "pagekey"
+ADMIN_TOKEN = "browser-test-admin-token"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="/usr/bin/chromium is absent: apt-get install chromium"
-    ),
+    NEEDS_CHROMIUM,
 ]
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
@@ -103,22 +94,8 @@ def serving(
     home: Path, logs: Path, env: dict[str, str], workers: int = 1
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`reviewqa serve` over `home` in a subprocess (extractive engine); yields its URL."""
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWQA_")}
-    environment.update(
-        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", **env
-    )
-    environment["REVIEWQA_HOME"] = str(home)
-    args = ("--engine", "extractive", "--workers", str(workers))
-    log = logs / "server.log"
-    proc = spawn_serve(port, *args, env=environment, cwd=logs, log=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_until_up(f"{url}/healthz", proc, 180):
-            pytest.fail(f"the server did not start:\n{log.read_text()}")
-        yield url, proc
-    finally:
-        stop(proc, grace=20)
+    with served(home, logs, env, "--workers", str(workers)) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +111,8 @@ def server(
         "REVIEWQA_WIDGET_KEYS": json.dumps(
             {WIDGET_KEY: [f"http://127.0.0.1:{second_origin.port}"]}
         ),
+        "REVIEWQA_UI_INGEST": "true",
+        "REVIEWQA_ADMIN_TOKEN": ADMIN_TOKEN,
     }
     with serving(home, tmp_path_factory.mktemp("server"), env) as (url, _):
         yield url
@@ -153,24 +132,6 @@ def site_url(second_origin: SecondOrigin, server: str) -> str:
     )
     (second_origin.root / "page.html").write_text(page, encoding="utf-8")
     return f"http://127.0.0.1:{second_origin.port}/page.html"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    yield page
-    context.close()
 
 
 def ask_gradio(page: Any, question: str, answers: int) -> None:
@@ -333,8 +294,16 @@ def test_gradio_ingest_upload_refreshes_the_filters(server: str, page: Any, tmp_
         "(document.querySelector('#rq-upload table') || {}).innerText?.includes('coco')",
         timeout=30_000,
     )
-    page.click("#rq-ingest")
     report = page.get_by_label("Ingest report")
+    page.fill("#rq-admin-token input", "not-the-admin-token")
+    page.click("#rq-ingest")
+    page.wait_for_function(
+        "[...document.querySelectorAll('textarea')].some(t => t.value.includes('refused'))",
+        timeout=60_000,
+    )
+    assert "the admin token is missing or wrong" in report.input_value()
+    page.fill("#rq-admin-token input", ADMIN_TOKEN)
+    page.click("#rq-ingest")
     page.wait_for_function(
         "[...document.querySelectorAll('textarea')].some(t => t.value.includes('total:'))",
         timeout=60_000,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from assistant.result import Citation, Coverage, Result
+from assistant.result import Citation, Result
+from tests.support.results import make_citation, make_result
 from ui.render import (
     Exchange,
     answer_html,
@@ -24,32 +25,20 @@ XSS_START = REVIEW_TEXT.index("Phoenix")
 
 
 def citation(n: int = 1, **changes: object) -> Citation:
-    values: dict[str, object] = {
-        "n": n,
-        "review_id": f"r{n}",
-        "film": "Her (2013)",
+    defaults: dict[str, object] = {
         "critic": "Mallory <b>Test</b>",
-        "publication": "The Gazette",
-        "date": "2014-01-10",
-        "sentiment": "negative",
         "quote": XSS,
         "span": (XSS_START, XSS_START + len(XSS)),
-        "verified": True,
     }
-    values.update(changes)
-    return Citation(**values)  # type: ignore[arg-type]
+    return make_citation(n, **{**defaults, **changes})
 
 
 def result(*citations: Citation, answer: str = "", question: str = "Who disliked Her?") -> Result:
-    return Result(
-        id="q1",
-        question=question,
+    return make_result(
+        *citations,
         answer=answer or f'- "{XSS}" — Mallory <b>Test</b> [1]',
-        engine="extractive",
+        question=question,
         engine_reason="extractive engine requested <script>",
-        citations=list(citations),
-        coverage=Coverage(used=len(citations), film_reviews=25, films=["Her (2013)"]),
-        timings_ms={},
     )
 
 
@@ -186,3 +175,36 @@ def test_quotes_markdown_exact() -> None:
         "\n"
         '> "Two lines." — Mallory &lt;b&gt;Test&lt;/b&gt;, 2014-01-10\n'
     )
+
+
+def test_quotes_csv_neutralises_every_cell_exact() -> None:
+    c = citation(review_id='=HYPERLINK("http://evil","x")', date="-1", quote="a\u202eb\rc")
+    assert quotes_csv([result(c, question="@me")]).splitlines()[1:] == [
+        "'@me,1,Her (2013),Mallory <b>Test</b>,The Gazette,'-1,negative,\"a⟦U+202E⟧b",
+        'c",yes,"\'=HYPERLINK(""http://evil"",""x"")"',
+    ]
+
+
+def test_quotes_markdown_writes_review_links_as_text_exact() -> None:
+    c = citation(
+        quote="See [click](javascript:alert(1)) or <javascript:alert(1)>, *now*\u200b.",
+        critic="`Ann`_",
+        publication="![i](x.png)",
+    )
+    assert quotes_markdown([result(c)]) == (
+        "# Pull quotes\n"
+        "\n"
+        '> "See \\[click\\](javascript:alert(1)) or &lt;javascript:alert(1)&gt;, '
+        '\\*now\\*⟦U+200B⟧." — \\`Ann\\`\\_, !\\[i\\](x.png), 2014-01-10\n'
+    )
+
+
+def test_answer_and_cards_show_hidden_characters() -> None:
+    c = citation(critic="Ida\u202eTset", quote="good\u200b", span=(0, 5))
+    html = conversation_html(
+        [Exchange(question="q", result=result(c, answer="[click](javascript:x) good\u200b [1]"))]
+    )
+    assert "\u202e" not in html and "\u200b" not in html
+    assert '<span class="rq-critic">Ida⟦U+202E⟧Tset</span>' in html
+    assert "<p>[click](javascript:x) good⟦U+200B⟧ " in html
+    assert html.count("<a ") == 1

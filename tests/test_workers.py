@@ -92,7 +92,7 @@ def test_the_front_sets_the_client_address_and_drops_hop_by_hop_headers() -> Non
     from starlette.requests import Request
 
     from ui.balancer import forwarded_headers
-    from ui.security import ServerSettings
+    from ui.server_settings import ServerSettings
 
     scope = {
         "type": "http",

@@ -37,8 +37,9 @@ from index.errors import (
     StoreError,
     UnknownNameError,
 )
+from index.lock import holder
 from index.stats import collect_stats
-from ui.security import ServerSettings
+from ui.server_settings import ServerSettings
 
 log = logging.getLogger("reviewqa.api")
 
@@ -433,14 +434,19 @@ def build_router(
         try:
             assistant.index.vectors.heartbeat()
             counts = assistant.counts()
+            failure = assistant.index.vectors.read_failure
             body["store"] = {
                 "reachable": True,
                 "reviews": counts.reviews,
                 "chunks": counts.chunks,
                 "vectors": counts.vectors,
                 "films": len(assistant.films()),
-                "consistent": counts.consistent,
+                "consistent": counts.consistent and failure is None,
             }
+            if failure is not None:
+                body["status"] = "degraded"
+                body["store"]["read_failure"] = failure
+            body["store"]["writer"] = holder(assistant.settings)
             built_with = assistant.index.catalog.get_meta("embedding_model")
             body["embedding_model"] = built_with or assistant.settings.embedding_model
         except Exception as exc:

@@ -22,18 +22,17 @@ from assistant.chat import SessionStore
 from assistant.service import Assistant
 from index.errors import ReviewQAError
 from index.settings import Settings
+from ui.admin import INGEST_PATH, WriteRefused, build_admin_router, check_exposure
 from ui.api import ApiError, build_router, status_of
-from ui.security import (
-    AccessPolicy,
-    ApiGuard,
-    BodyLimit,
-    RateLimiter,
-    ServerSettings,
-    load_server_settings,
-)
+from ui.guards import UPLOAD_PATH, FilePathGuard, HostGuard, SecurityHeaders, UiGuard
+from ui.scratch import Scratch
+from ui.security import AccessPolicy, ApiGuard, BodyLimit, RateLimiter
+from ui.server_settings import ServerSettings, load_server_settings, trusted_hosts
 from ui.widget import build_widget_router
 
 log = logging.getLogger("reviewqa.app")
+
+MULTIPART_SLACK = 64 * 1024  # bytes of multipart framing an upload may add to the file
 
 DESCRIPTION = """Answers questions about films from critics' reviews; every claim cites a review.
 
@@ -47,30 +46,38 @@ def create_app(
     settings: Settings,
     assistant: Assistant | None = None,
     server: ServerSettings | None = None,
+    scratch: Scratch | None = None,
 ) -> FastAPI:
     """The FastAPI app: API routes, widget routes, and the Gradio chat mounted at `/`.
 
     One `Assistant` (built here from `settings` unless given) and one `SessionStore` serve
-    every face. `server` holds the HTTP knobs (default: `load_server_settings()`).
+    every face. `server` holds the HTTP knobs (default: `load_server_settings()`); settings
+    that would expose writes to strangers are refused here (ConfigError). `scratch` is the
+    process's temporary folder (default: a new one); it is removed when the app stops.
     """
     import gradio as gr
+    from gradio.utils import get_upload_folder
 
     from ui.gradio_app import CSS, build_demo
 
     server = server or load_server_settings()
+    check_exposure(server)
+    hosts = trusted_hosts(server)
     owned = assistant is None
     assistant = assistant or Assistant(settings)
     sessions = SessionStore(capacity=server.max_sessions)
+    scratch = scratch or Scratch(max_age=server.export_max_age)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if server.warm_up:
-            await run_in_threadpool(assistant.warm_up)
         try:
+            if server.warm_up:
+                await run_in_threadpool(assistant.warm_up)
             yield
         finally:
             if owned:
                 assistant.close()
+            scratch.close()  # here: uvicorn ends a SIGTERMed process before serve() resumes
 
     app = FastAPI(
         title="reviewqa",
@@ -87,23 +94,26 @@ def create_app(
     api = build_router(assistant, sessions, server)
     app.include_router(api)
     app.include_router(build_widget_router(assistant, server))
+    app.include_router(build_admin_router(assistant, server, scratch))
     add_api_fallback(app, api)
-    # Added last = outermost: keys, CORS and rate limits run before the body is read.
-    app.add_middleware(BodyLimit, max_bytes=server.max_body_bytes)
+    # Added last = outermost: the Host check first, then headers on every answer, then keys,
+    # origins and rate limits, all before a body is read (and capped).
+    limiter = RateLimiter(server)
+    upload_cap = server.max_upload_bytes
+    caps = {INGEST_PATH: upload_cap, UPLOAD_PATH: upload_cap + MULTIPART_SLACK}
+    app.add_middleware(FilePathGuard, upload_root=get_upload_folder)
+    app.add_middleware(BodyLimit, max_bytes=server.max_body_bytes, caps=caps)
     app.add_middleware(
-        ApiGuard,
-        policy=AccessPolicy.from_settings(server),
-        limiter=RateLimiter(server),
-        settings=server,
+        ApiGuard, policy=AccessPolicy.from_settings(server), limiter=limiter, settings=server
     )
+    app.add_middleware(UiGuard, limiter=limiter, settings=server, uploads=server.ui_ingest)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(HostGuard, allowed=hosts)
 
     def mount() -> None:
-        demo = build_demo(
-            assistant,
-            sessions,
-            allow_ingest=server.ui_ingest,
-            max_question_chars=server.max_question_chars,
-        ).queue(default_concurrency_limit=server.gradio_concurrency)
+        demo = build_demo(assistant, sessions, server, scratch).queue(
+            default_concurrency_limit=server.gradio_concurrency
+        )
         gr.mount_gradio_app(
             app,
             demo,
@@ -180,6 +190,10 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ApiError)
         return JSONResponse({"error": str(exc)}, status_code=exc.status)
 
+    async def on_refused(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, WriteRefused)
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
     async def on_reviewqa(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=status_of(exc))
 
@@ -190,6 +204,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(ApiError, on_api)
+    app.add_exception_handler(WriteRefused, on_refused)
     app.add_exception_handler(ReviewQAError, on_reviewqa)
     app.add_exception_handler(Exception, on_crash)
 

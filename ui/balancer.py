@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 
 from index.embedding import usable_cores
 from index.errors import ConfigError
-from ui.security import ServerSettings, client_address, load_server_settings
+from ui.security import client_address
+from ui.server_settings import ServerSettings, load_server_settings
 
 if TYPE_CHECKING:
     import httpx

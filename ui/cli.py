@@ -77,9 +77,12 @@ def print_ingest_report(report: IngestReport, out: Any = None) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from index.errors import ConfigError
     from index.ingest import ingest
     from index.loaders import parse_column_map
 
+    if not 0 <= args.wait < float("inf"):
+        raise ConfigError(f"--wait {args.wait}: give a number of seconds, 0 or more")
     settings = _settings(args)
     report = ingest(
         [Path(p) for p in args.paths],
@@ -89,6 +92,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         strict=args.strict,
         prune=args.prune,
         progress=_progress_bar if sys.stderr.isatty() else None,
+        wait=args.wait,
     )
     print_ingest_report(report)
     return 1 if report.failed else 0
@@ -149,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", help="column mapping, e.g. text=quote,film=title")
     p.add_argument("--strict", action="store_true", help="a bad row fails its whole file")
     p.add_argument("--prune", action="store_true", help="remove reviews no longer in PATHs")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="when another process holds the index, wait this long for it (default 0: refuse)",
+    )
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("stats", help="what the index holds")

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import io
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,6 +19,9 @@ from assistant.service import Assistant
 from index.errors import ReviewQAError
 from index.store import Index
 from ui import render
+from ui.admin import WriteRefused, check_token, ingest_upload, uploaded_file
+from ui.scratch import Scratch
+from ui.server_settings import ServerSettings
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -113,20 +115,33 @@ def example_questions(index: Index) -> list[str]:
     return questions
 
 
-def ingest_upload(assistant: Assistant, path: str | None) -> str:
-    """Ingest an uploaded file; the report as the CLI prints it."""
-    from index.ingest import ingest
+def add_reviews(
+    assistant: Assistant,
+    path: str | None,
+    token: str | None,
+    settings: ServerSettings,
+    scratch: Scratch,
+    upload_root: str | Path,
+) -> str:
+    """The UI's "Add reviews": check the token and that the file is one the client uploaded,
+    ingest it under its own name, and return the report as the CLI prints it."""
     from ui.cli import print_ingest_report
 
     if not path:
         return "Choose a review file first (.txt .csv .jsonl .json, gzipped too)."
     out = io.StringIO()
     try:
-        report = ingest([Path(path)], assistant.settings)
+        check_token(settings, token, ui=True)
+        source = uploaded_file(path, upload_root, settings.max_upload_bytes)
+        try:
+            report = ingest_upload(assistant, source, source.name, settings, scratch)
+        finally:
+            source.unlink(missing_ok=True)  # never left in Gradio's cache for /file= to serve
         print_ingest_report(report, out)
+    except WriteRefused as exc:
+        print(f"refused: {exc}", file=out)
     except ReviewQAError as exc:
         print(f"error: {exc}", file=out)
-    assistant.retriever.refresh()
     return out.getvalue()
 
 
@@ -148,16 +163,17 @@ def _choices(label: str, values: list[str]) -> list[tuple[str, str]]:
 def build_demo(
     assistant: Assistant,
     sessions: SessionStore,
-    *,
-    allow_ingest: bool = True,
-    max_question_chars: int = 1000,
-    export_dir: Path | None = None,
+    settings: ServerSettings,
+    scratch: Scratch,
 ) -> gr.Blocks:
-    """The chat UI over `assistant`; one ChatSession per browser session."""
+    """The chat UI over `assistant`; one ChatSession per browser session. Export files live in
+    `scratch` (swept after `settings.export_max_age`); "Add reviews" shows when
+    `settings.ui_ingest` is on, with a token box when an admin token is set."""
     import gradio as gr
+    from gradio.utils import get_upload_folder
 
-    exports = export_dir or Path(tempfile.mkdtemp(prefix="reviewqa-exports-"))
     index = assistant.index
+    max_question_chars = settings.max_question_chars
 
     def choices() -> list[list[tuple[str, str]]]:
         return [
@@ -217,7 +233,7 @@ def build_demo(
         if exchange.result is None:
             yield html, gr.skip(), conv, gr.skip(), gr.skip(), gr.skip()
             return
-        csv_path, md_path = write_exports(exports, conv)
+        csv_path, md_path = write_exports(scratch.folder("exports"), conv)
         yield (
             html,
             render.status_html(exchange.result),
@@ -236,10 +252,16 @@ def build_demo(
             gr.DownloadButton(value=None, interactive=False),
         )
 
-    def add_reviews(path: str | None) -> tuple[Any, ...]:
-        return (ingest_upload(assistant, path), *dropdowns())
+    def on_add_reviews(path: str | None, token: str | None) -> tuple[Any, ...]:
+        report = add_reviews(assistant, path, token, settings, scratch, get_upload_folder())
+        return (report, *dropdowns())
 
-    demo = gr.Blocks(title="reviewqa: ask the critics", analytics_enabled=False)
+    age = settings.export_max_age
+    demo = gr.Blocks(
+        title="reviewqa: ask the critics",
+        analytics_enabled=False,
+        delete_cache=(max(60, age // 4), age),  # Gradio's copies of the exports
+    )
     with demo:
         conv = gr.State(None)
         gr.Markdown(
@@ -282,7 +304,7 @@ def build_demo(
                 "Export quotes (Markdown)", interactive=False, elem_id="rq-export-md"
             )
             new_chat = gr.Button("New conversation", elem_id="rq-new")
-        if allow_ingest:
+        if settings.ui_ingest:
             with gr.Accordion("Add reviews", open=False):
                 upload = gr.File(
                     label="Review file (.txt .csv .jsonl .json, gzipped too)",
@@ -290,11 +312,17 @@ def build_demo(
                     type="filepath",
                     elem_id="rq-upload",
                 )
+                token = gr.Textbox(
+                    label="Admin token",
+                    type="password",
+                    visible=settings.admin_token is not None,
+                    elem_id="rq-admin-token",
+                )
                 ingest_button = gr.Button("Ingest", elem_id="rq-ingest")
                 report = gr.Textbox(label="Ingest report", lines=6, interactive=False)
             ingest_button.click(
-                add_reviews,
-                inputs=[upload],
+                on_add_reviews,
+                inputs=[upload, token],
                 outputs=[report, film, critic, outlet],
                 concurrency_limit=1,
                 api_visibility="private",

@@ -1,7 +1,9 @@
 """Plain functions that turn results into HTML, CSV and Markdown for the faces.
 
-Every string that comes from a review or an answer goes through `html.escape` before it is put
-in HTML; the only markup emitted is this module's own. Nothing here imports Gradio.
+Every string that comes from a review or an answer goes through `_html` (hidden characters
+revealed as ⟦U+202E⟧ markers, then `html.escape`) before it is put in HTML; the only markup
+emitted is this module's own, and its only links are the [n] anchors to citation cards. The
+exports neutralise text the same way (`ui.text_safety`). Nothing here imports Gradio.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from assistant.result import Citation, Result
+from ui.text_safety import csv_cell, markdown_inline, reveal
 
 __all__ = [
     "Exchange",
@@ -30,7 +33,6 @@ __all__ = [
 CONTEXT_CHARS = 240  # review text shown around a cited span, each side
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_SPACES = re.compile(r"\s+")
 _SENTIMENT_LABEL = {"positive": "Positive", "negative": "Negative"}
 CSV_COLUMNS = (
     "question",
@@ -57,6 +59,11 @@ class Exchange:
     review_texts: dict[str, str] = field(default_factory=dict)
 
 
+def _html(text: str, quote: bool = True) -> str:
+    """Untrusted text as HTML text: hidden characters shown as markers, then escaped."""
+    return escape(reveal(text), quote=quote)
+
+
 def _anchor(prefix: str, n: int) -> str:
     return f"{prefix}-{n}"
 
@@ -64,7 +71,7 @@ def _anchor(prefix: str, n: int) -> str:
 # -- answers ------------------------------------------------------------------------------
 def _inline(line: str, prefix: str, known: set[int] | None) -> str:
     """One escaped line with **bold** and [n] markers turned into links to their cards."""
-    out = _BOLD.sub(r"<strong>\1</strong>", escape(line, quote=False))
+    out = _BOLD.sub(r"<strong>\1</strong>", _html(line, quote=False))
 
     def link(match: re.Match[str]) -> str:
         numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
@@ -116,14 +123,12 @@ def quote_html(citation: Citation, review_text: str | None = None) -> str:
     start, end = citation.span
     if not citation.verified or review_text is None or not 0 <= start < end <= len(review_text):
         return (
-            f"<mark>{escape(citation.quote)}</mark>"
-            if citation.verified
-            else escape(citation.quote)
+            f"<mark>{_html(citation.quote)}</mark>" if citation.verified else _html(citation.quote)
         )
     lo, hi = max(0, start - CONTEXT_CHARS), min(len(review_text), end + CONTEXT_CHARS)
     before = ("…" if lo > 0 else "") + review_text[lo:start]
     after = review_text[end:hi] + ("…" if hi < len(review_text) else "")
-    return f"{escape(before)}<mark>{escape(review_text[start:end])}</mark>{escape(after)}"
+    return f"{_html(before)}<mark>{_html(review_text[start:end])}</mark>{_html(after)}"
 
 
 def citation_cards_html(
@@ -142,7 +147,7 @@ def citation_cards_html(
         anchored.add(c.n)
         who = (
             " · ".join(
-                f'<span class="rq-{cls}">{escape(value)}</span>'
+                f'<span class="rq-{cls}">{_html(value)}</span>'
                 for cls, value in (
                     ("critic", c.critic),
                     ("outlet", c.publication),
@@ -167,7 +172,7 @@ def citation_cards_html(
             f'<div class="{state}"{anchor}>'
             f'<div class="rq-card-head"><span class="rq-n">[{c.n}]</span> {who} {"".join(badges)}'
             f"</div>"
-            f'<div class="rq-film">{escape(c.film)}</div>'
+            f'<div class="rq-film">{_html(c.film)}</div>'
             f'<blockquote class="rq-quote">{quote_html(c, texts.get(c.review_id))}</blockquote>'
             "</div>"
         )
@@ -177,9 +182,9 @@ def citation_cards_html(
 def status_html(result: Result) -> str:
     """The engine that answered (and why) and the coverage line."""
     return (
-        f'<div class="rq-status"><span class="rq-engine">Engine: {escape(result.engine)}'
-        f"</span> — {escape(result.engine_reason)}<br>"
-        f'<span class="rq-coverage">{escape(result.coverage.line())}</span></div>'
+        f'<div class="rq-status"><span class="rq-engine">Engine: {_html(result.engine)}'
+        f"</span> — {_html(result.engine_reason)}<br>"
+        f'<span class="rq-coverage">{_html(result.coverage.line())}</span></div>'
     )
 
 
@@ -193,9 +198,9 @@ def conversation_html(exchanges: Sequence[Exchange]) -> str:
     blocks: list[str] = []
     for i, ex in enumerate(exchanges, 1):
         prefix = f"cite-{i}"
-        blocks.append(f'<div class="rq-q">{escape(ex.question)}</div>')
+        blocks.append(f'<div class="rq-q">{_html(ex.question)}</div>')
         if ex.error:
-            body = f'<div class="rq-error" role="alert">{escape(ex.error)}</div>'
+            body = f'<div class="rq-error" role="alert">{_html(ex.error)}</div>'
         elif ex.result is not None:
             body = (
                 answer_html(ex.result, prefix)
@@ -223,34 +228,29 @@ def _unique(results: Iterable[Result]) -> list[tuple[Result, Citation]]:
     return out
 
 
-def _cell(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (OWASP: prefix with ')."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def quotes_csv(results: Iterable[Result]) -> str:
     """Every quote the conversation cited (once each), one CSV row each.
 
-    Text cells starting with = + - @ get a leading ' so spreadsheets show, not run, them.
+    Every cell goes through `csv_cell`: hidden characters shown as markers, and a leading '
+    on anything a spreadsheet could run as a formula (= + - @ TAB CR LF, full-width too).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for result, c in _unique(results):
-        writer.writerow(
-            [
-                _cell(result.question),
-                c.n,
-                _cell(c.film),
-                _cell(c.critic),
-                _cell(c.publication),
-                c.date,
-                c.sentiment,
-                _cell(c.quote),
-                "yes" if c.verified else "no",
-                c.review_id,
-            ]
+        row = (
+            result.question,
+            c.n,
+            c.film,
+            c.critic,
+            c.publication,
+            c.date,
+            c.sentiment,
+            c.quote,
+            "yes" if c.verified else "no",
+            c.review_id,
         )
+        writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue()
 
 
@@ -266,13 +266,13 @@ def _attribution(c: Citation) -> str:
 def quotes_markdown(results: Iterable[Result]) -> str:
     """Verified quotes as Markdown pull quotes: > "quote" — Critic, Outlet, date.
 
-    Unverified quotes are left out (they may not be the critic's words). < > & are written as
-    entities so a Markdown renderer shows review text as text, never as HTML.
+    Unverified quotes are left out (they may not be the critic's words). Review text goes
+    through `markdown_inline`, so a CommonMark renderer shows it as text: never a link, image,
+    autolink or HTML. The export writes no links of its own (a citation has no URL).
     """
     lines = ["# Pull quotes", ""]
     for _, c in _unique(results):
         if not c.verified:
             continue
-        quote = escape(_SPACES.sub(" ", c.quote).strip(), quote=False)
-        lines += [f'> "{quote}" — {escape(_attribution(c), quote=False)}', ""]
+        lines += [f'> "{markdown_inline(c.quote)}" — {markdown_inline(_attribution(c))}', ""]
     return "\n".join(lines)

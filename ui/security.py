@@ -1,10 +1,9 @@
 """Who may call the HTTP API, from which web origins, and how often.
 
-    ServerSettings   the server's own knobs (REVIEWQA_* env vars, `[server]` in reviewqa.toml)
     AccessPolicy     widget keys and the origins each may be used from
     RateLimiter      token buckets per key and per client IP, in memory
     ApiGuard         ASGI middleware: key check, CORS (preflight too), rate limit
-    BodyLimit        ASGI middleware: 413 for request bodies over the cap
+    BodyLimit        ASGI middleware: 413 for request bodies over the cap (every path)
 
 A key travels in the `X-ReviewQA-Key` header or the `key` query parameter (a preflight carries
 no custom header values, so browsers should use the query parameter). Requests from another
@@ -21,20 +20,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    InitSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from index.errors import ConfigError
-from index.settings import read_config
+from ui.server_settings import ServerSettings
 
 DEMO_KEY = "demo"
 DEMO_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*")
@@ -42,120 +33,7 @@ KEY_HEADER = "x-reviewqa-key"
 GUARDED_PREFIXES = ("/api/", "/v1/")
 
 
-class ServerSettings(BaseSettings):
-    """The HTTP server's knobs; env vars are `REVIEWQA_<FIELD>`, the file table is `[server]`."""
-
-    model_config = SettingsConfigDict(env_prefix="REVIEWQA_", extra="ignore")
-
-    widget_keys: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description=(
-            'Widget/API keys and the web origins each may be used from, as JSON: {"KEY": '
-            '["https://site.example", "http://localhost:*"]} (":*" = any port, "*" = any '
-            "origin). Empty: the local-only key 'demo' for http://127.0.0.1 / localhost."
-        ),
-    )
-    require_key: bool = Field(
-        default=False,
-        description="Every /api and /v1 request must present a known key, same-origin too.",
-    )
-    rate_key_per_minute: float = Field(
-        default=600.0,
-        ge=0,
-        description="Requests per minute refilled per key, its visitors together (0 = no limit).",
-    )
-    rate_key_burst: int = Field(default=100, ge=1, description="Requests a key may make at once.")
-    rate_ip_per_minute: float = Field(
-        default=60.0, ge=0, description="Requests per minute refilled per client IP (0 = no limit)."
-    )
-    rate_ip_burst: int = Field(default=20, ge=1, description="Requests an IP may make at once.")
-    trust_forwarded_for: bool = Field(
-        default=False,
-        description="Take the client IP from X-Forwarded-For (only behind a trusted proxy): "
-        "the last address, the one that proxy added.",
-    )
-    max_question_chars: int = Field(
-        default=1000, ge=1, description="Longest question accepted, in characters."
-    )
-    max_body_bytes: int = Field(
-        default=65_536, ge=256, description="Largest /api or /v1 request body, in bytes."
-    )
-    cors_max_age: int = Field(
-        default=600, ge=0, description="Seconds a browser may cache a CORS preflight answer."
-    )
-    max_sessions: int = Field(
-        default=10_000, ge=1, description="Chat sessions kept in memory (least recent dropped)."
-    )
-    gradio_concurrency: int = Field(
-        default=4, ge=1, description="Gradio chat answers computed at the same time."
-    )
-    max_upload_bytes: int = Field(
-        default=200 * 1024 * 1024, ge=1, description="Largest review file the UI accepts."
-    )
-    ui_ingest: bool = Field(
-        default=True, description="Offer 'add reviews' (file upload -> ingest) in the Gradio UI."
-    )
-    warm_up: bool = Field(
-        default=True,
-        description="Answer one question at startup (loads the model, the names and the "
-        "vector index) so that the first user does not wait; the server listens after it.",
-    )
-
-    @field_validator("widget_keys")
-    @classmethod
-    def _origins_are_origins(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for key, origins in value.items():
-            if not key.strip():
-                raise ValueError("a widget key must not be empty")
-            for origin in origins:
-                if not _valid_pattern(origin):
-                    raise ValueError(
-                        f"widget key {key!r}: {origin!r} is not an origin: use scheme://host, "
-                        "scheme://host:port, scheme://host:* or *"
-                    )
-        return value
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        table = _server_table()
-        return (init_settings, env_settings, InitSettingsSource(settings_cls, table))
-
-
-def _server_table() -> dict[str, Any]:
-    """The `[server]` table of reviewqa.toml (or of $REVIEWQA_CONFIG)."""
-    table = read_config().get("server", {})
-    return table if isinstance(table, dict) else {}
-
-
-def load_server_settings(**overrides: Any) -> ServerSettings:
-    """Server settings from defaults, the `[server]` table, env vars and `overrides`."""
-    try:
-        return ServerSettings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        raise ConfigError(f"invalid server settings: {exc}") from exc
-
-
 # -- keys and origins ---------------------------------------------------------------------
-def _valid_pattern(pattern: str) -> bool:
-    if pattern == "*":
-        return True
-    parts = urlsplit(pattern.replace(":*", ":1"))
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.hostname)
-        and parts.path in ("", "/")
-        and not parts.query
-        and not parts.fragment
-    )
-
-
 def origin_matches(pattern: str, origin: str) -> bool:
     """Does `origin` (scheme://host[:port]) match `pattern` (exact, host:* or *)?"""
     pattern, origin = pattern.lower().rstrip("/"), origin.lower().rstrip("/")
@@ -306,7 +184,7 @@ class ApiGuard:
         problem: tuple[int, str] | None = None
         if key is not None and not self.policy.known(key):
             problem = (401, f"unknown key {key!r}: use a key from REVIEWQA_WIDGET_KEYS")
-        elif origin and origin != _own_origin(scope, headers):
+        elif origin and origin != own_origin(scope, headers):
             if key is None:
                 problem = (403, f"requests from {origin} need a key (X-ReviewQA-Key or ?key=)")
             elif not self.policy.allows(key, origin):
@@ -353,32 +231,35 @@ class ApiGuard:
         return client_address(scope, headers.get("x-forwarded-for"), self.settings)
 
 
-def _own_origin(scope: Scope, headers: Headers) -> str:
+def own_origin(scope: Scope, headers: Headers) -> str:
     return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
 
 
 class BodyLimit:
-    """413 when a request body on the API paths is over `max_bytes` (declared or actual)."""
+    """413 when a request body is over its cap (declared or actual), on every path.
 
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, prefixes: Sequence[str] = GUARDED_PREFIXES
-    ) -> None:
-        self.app, self.max_bytes, self.prefixes = app, max_bytes, prefixes
+    `max_bytes` is the cap of every POST/PUT/PATCH; `caps` gives some paths their own (file
+    uploads). The body is read here, so nothing behind it sees more than the cap.
+    """
 
-    def _too_large(self, size: int | None) -> dict[str, str]:
+    def __init__(self, app: ASGIApp, max_bytes: int, caps: Mapping[str, int] | None = None):
+        self.app, self.max_bytes, self.caps = app, max_bytes, dict(caps or {})
+
+    def _too_large(self, cap: int, size: int | None) -> dict[str, str]:
         what = f"is {size} bytes" if size is not None else "is too large"
-        return {
-            "error": f"request body {what}; the limit is {self.max_bytes} bytes "
-            "(REVIEWQA_MAX_BODY_BYTES)"
-        }
+        setting = (
+            "REVIEWQA_MAX_BODY_BYTES" if cap == self.max_bytes else "REVIEWQA_MAX_UPLOAD_BYTES"
+        )
+        return {"error": f"request body {what}; the limit is {cap} bytes ({setting})"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _guarded(scope, self.prefixes) or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        cap = self.caps.get(str(scope["path"]), self.max_bytes)
         declared = Headers(scope=scope).get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            await send_json(send, 413, self._too_large(int(declared)))
+        if declared and declared.isdigit() and int(declared) > cap:
+            await send_json(send, 413, self._too_large(cap, int(declared)))
             return
         chunks: list[bytes] = []
         size = 0
@@ -388,22 +269,26 @@ class BodyLimit:
                 return
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_bytes:
-                await send_json(send, 413, self._too_large(None))
+            if size > cap:
+                await send_json(send, 413, self._too_large(cap, None))
                 return
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        replayed = False
+        await self.app(scope, replaying(b"".join(chunks), receive), send)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the already-read `body` once, then defers to `receive`."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 def client_address(scope: Scope, forwarded_for: str | None, settings: ServerSettings) -> str:

@@ -6,13 +6,17 @@ python -m ui.serve [--home DIR] [--host 127.0.0.1] [--port 7860] [--engine extra
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 
 from index.errors import ConfigError
+from index.lock import hold_home
 from index.settings import Settings, load_settings
-from ui.security import ServerSettings
+from ui.scratch import Scratch
+from ui.server_settings import ServerSettings, load_server_settings, trusted_hosts
 
 
 def serve(
@@ -32,6 +36,8 @@ def serve(
 
     from ui.app import create_app
 
+    server = (server or load_server_settings()).model_copy(update={"host": host})
+    hosts = trusted_hosts(server)  # a listen-everywhere server must say its names first
     print(f"reviewqa: chat http://{host}:{port}/  API docs http://{host}:{port}/docs", flush=True)
     if workers > 1:
         if not settings.chroma_url:
@@ -43,16 +49,24 @@ def serve(
         from ui.balancer import serve_balanced
 
         env = {**os.environ, **settings_env(settings)}
+        env["REVIEWQA_ALLOWED_HOSTS"] = json.dumps(hosts)  # the front's names, not the workers'
         serve_balanced(env, host=host, port=port, workers=workers, log_level=log_level)
         return
-    uvicorn.run(
-        create_app(settings, server=server),
-        host=host,
-        port=port,
-        log_level=log_level,
-        timeout_graceful_shutdown=5,
-        proxy_headers=False,
-    )
+    scratch = Scratch(max_age=server.export_max_age)
+    # Gradio's uploads and cached files go into this process's scratch folder, removed at exit.
+    os.environ["GRADIO_TEMP_DIR"] = str(scratch.folder("gradio"))
+    with ExitStack() as held:
+        if not settings.chroma_url:  # the embedded store is this process's alone
+            held.enter_context(hold_home(settings, "serve"))
+        held.callback(scratch.close)  # when startup fails; a started app closes it on stop
+        uvicorn.run(
+            create_app(settings, server=server, scratch=scratch),
+            host=host,
+            port=port,
+            log_level=log_level,
+            timeout_graceful_shutdown=5,
+            proxy_headers=False,
+        )
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

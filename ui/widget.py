@@ -12,7 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from assistant.service import Assistant
-from ui.security import DEMO_KEY, ServerSettings
+from ui.security import DEMO_KEY
+from ui.server_settings import ServerSettings
 
 
 @cache

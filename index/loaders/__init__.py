@@ -18,9 +18,15 @@ from index.loaders.columns import parse_column_map
 from index.loaders.discover import discover
 from index.loaders.result import LoadResult, Problems
 from index.loaders.rows import build_reviews
-from index.loaders.source import SUPPORTED_SUFFIXES, read_text, require_suffix
+from index.loaders.source import (
+    MAX_DECOMPRESSED_SETTING,
+    SUPPORTED_SUFFIXES,
+    read_text,
+    require_suffix,
+)
 from index.loaders.tabular import read_csv, read_json, read_jsonl
 from index.loaders.text import load_txt
+from index.settings import DEFAULT_MAX_DECOMPRESSED_BYTES
 
 __all__ = ["SUPPORTED_SUFFIXES", "LoadResult", "discover", "load_file", "parse_column_map"]
 
@@ -28,13 +34,21 @@ _READERS = {".csv": read_csv, ".jsonl": read_jsonl, ".json": read_json}
 
 
 def load_file(
-    path: Path, *, film: str | None = None, column_map: Mapping[str, str] | None = None
+    path: Path,
+    *,
+    film: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    limit_name: str = MAX_DECOMPRESSED_SETTING,
 ) -> LoadResult:
     """Read one corpus file; `film` (--film) sets every review's film, `column_map` (--map)
-    names the column of a field where the automatic match gets it wrong."""
+    names the column of a field where the automatic match gets it wrong, a gzipped file that
+    expands past `max_decompressed_bytes` is refused naming `limit_name`."""
     path = Path(path)
     suffix = require_suffix(path)
-    text, bad_utf8 = read_text(path)
+    text, bad_utf8 = read_text(
+        path, max_decompressed_bytes=max_decompressed_bytes, limit_name=limit_name
+    )
     if suffix == ".txt":
         return load_txt(path, text, film=film, bad_utf8=bad_utf8)
     kind = suffix.removesuffix(".gz")

@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -79,3 +80,26 @@ def end(pid: int, grace: float) -> None:
             if not Path(f"/proc/{pid}").exists():
                 return
             time.sleep(0.1)
+
+
+@contextmanager
+def served(
+    home: Path, logs: Path, env: Mapping[str, str], *args: str, seconds: float = 180
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`reviewqa serve` over `home` (extractive engine) with only `env` on top of a clean
+    environment; yields its URL and process, stops it after."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWQA_")}
+    environment.update(HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False", **env)
+    environment["REVIEWQA_HOME"] = str(home)
+    log = logs / f"serve-{port}.log"
+    proc = spawn_serve(port, "--engine", "extractive", *args, env=environment, cwd=logs, log=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_until_up(f"{url}/healthz", proc, seconds):
+            raise AssertionError(f"the server did not start:\n{log.read_text()}")
+        yield url, proc
+    finally:
+        stop(proc, grace=20)

@@ -1,6 +1,8 @@
 /* reviewqa widget: a chat bubble answering questions about one film from critics' reviews.
    <script src="https://HOST/widget.js" data-film="Her (2013)" data-key="KEY" async></script>
-   No dependencies. Everything lives in a shadow root; all text is set with textContent. */
+   No dependencies. Everything lives in a shadow root; all text is set with textContent, never
+   as HTML, so answer and review text never becomes a link. Hidden characters (bidi controls,
+   zero-width characters) are shown as markers like ⟦U+202E⟧ by reveal(). */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -41,6 +43,14 @@
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
     "@media (max-width:520px){.panel{left:0;right:0;bottom:0;width:100%;max-height:100%;height:100%;border-radius:0}" +
     ".launch{right:14px;bottom:14px}}";
+
+  /* Mirror of ui/text_safety.py: HIDDEN is js_pattern() there (a test checks they match). */
+  var HIDDEN = /[\u{0}-\u{8}\u{B}-\u{C}\u{E}-\u{1F}\u{7F}-\u{9F}\u{AD}\u{34F}\u{61C}\u{115F}-\u{1160}\u{17B4}-\u{17B5}\u{180E}\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2060}-\u{206F}\u{3164}\u{FEFF}\u{FFA0}\u{FFF0}-\u{FFFB}\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0000}-\u{E007F}]/gu;
+  function reveal(text) {
+    return String(text).replace(HIDDEN, function (ch) {
+      return "\u27E6U+" + ch.codePointAt(0).toString(16).toUpperCase().padStart(4, "0") + "\u27E7";
+    });
+  }
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -122,7 +132,7 @@
   /* Answer text: "**Heading**" lines bold, the rest plain; never parsed as HTML. */
   function fillAnswer(node, text) {
     node.textContent = "";
-    text.split("\n").forEach(function (line, i) {
+    reveal(text).split("\n").forEach(function (line, i) {
       if (i) node.appendChild(document.createTextNode("\n"));
       var m = /^\*\*(.+?)\*\*(.*)$/.exec(line);
       if (m) { node.appendChild(el("strong", null, m[1])); node.appendChild(document.createTextNode(m[2])); }
@@ -137,22 +147,23 @@
       var item = el("li", c.verified ? "cite" : "cite unverified");
       var who = el("div", "who");
       var parts = [c.critic, c.publication, c.date].filter(function (p) { return p && p.trim(); });
-      who.appendChild(document.createTextNode("[" + c.n + "] " + (parts.join(", ") || "Unnamed critic") + " "));
+      var names = reveal(parts.join(", ")) || "Unnamed critic";
+      who.appendChild(document.createTextNode("[" + c.n + "] " + names + " "));
       if (c.sentiment === "positive") who.appendChild(el("span", "pos", "\u25B2 positive"));
       if (c.sentiment === "negative") who.appendChild(el("span", "neg", "\u25BC negative"));
       if (!c.verified) who.appendChild(el("span", "unv", " \u26A0 unverified quote"));
       item.appendChild(who);
-      item.appendChild(el("blockquote", "quote", "\u201C" + c.quote + "\u201D"));
+      item.appendChild(el("blockquote", "quote", "\u201C" + reveal(c.quote) + "\u201D"));
       list.appendChild(item);
     });
     if (list.childNodes.length) box.appendChild(list);
     var line = result.coverage && result.coverage.line;
-    if (line && (result.answer || "").indexOf(line) < 0) box.appendChild(el("div", "cov", line));
+    if (line && (result.answer || "").indexOf(line) < 0) box.appendChild(el("div", "cov", reveal(line)));
   }
 
   function fail(box, answer, message) {
     answer.remove();
-    var e = el("div", "err", message);
+    var e = el("div", "err", reveal(message));
     e.setAttribute("role", "alert");
     box.appendChild(e);
   }
@@ -161,7 +172,7 @@
     busy = true;
     send.disabled = true;
     log.setAttribute("aria-busy", "true");
-    log.appendChild(el("div", "q", question));
+    log.appendChild(el("div", "q", reveal(question)));
     var box = el("div", "a");
     var answer = el("div", null, "\u2026");
     box.appendChild(answer);

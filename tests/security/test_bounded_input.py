@@ -1,0 +1,137 @@
+"""Bounded input: a gzip file that expands past the limit is refused as it is read, with the
+file, the limit and the setting named, and memory stays near the limit (a gzip bomb)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.ingest import ingest
+from index.loaders import load_file
+from index.settings import load_settings
+from tests.conftest import ROOT
+from ui.cli import main as cli
+
+MB = 1 << 20
+LINE = b'{"text": "Zero zero zero zero zero zero.", "film": "Bomb (2024)"}\n'
+
+
+def write_bomb(path: Path, expanded: int) -> Path:
+    """A .jsonl.gz of valid rows that expands to `expanded` bytes from a few dozen KB."""
+    block = LINE * (MB // len(LINE))
+    with gzip.open(path, "wb", compresslevel=9) as f:
+        for _ in range(expanded // len(block) + 1):
+            f.write(block)
+    return path
+
+
+def write_jsonl_gz(path: Path, film: str, n: int) -> Path:
+    lines = (
+        json.dumps({"text": f"Review {i} of {film}: fine work.", "film": film}) for i in range(n)
+    )
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    return path
+
+
+def test_a_gzip_bomb_is_refused_and_the_files_beside_it_are_ingested(tmp_path: Path) -> None:
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    bomb = write_bomb(folder / "bomb.jsonl.gz", 50 * MB)
+    assert bomb.stat().st_size < MB // 4
+    write_jsonl_gz(folder / "good.jsonl.gz", "Good (2020)", 3)
+    (folder / "plain.csv").write_text("text,film\nA fine film.,Plain (2021)\n", encoding="utf-8")
+    settings = load_settings(home=tmp_path / "home")
+
+    started = time.perf_counter()
+    report = ingest([folder], settings, max_decompressed_bytes=MB)
+    assert time.perf_counter() - started < 30  # the model loads; the bomb costs well under 1s
+
+    by_name = {f.path.name: f for f in report.files}
+    assert by_name["bomb.jsonl.gz"].error == (
+        f"{bomb}: expands past 1,048,576 bytes when decompressed, the limit "
+        "(the limit of this ingest): split the file or raise the limit"
+    )
+    assert (by_name["good.jsonl.gz"].added, by_name["good.jsonl.gz"].error) == (3, None)
+    assert (by_name["plain.csv"].added, by_name["plain.csv"].error) == (1, None)
+    assert report.failed
+
+    again = ingest(
+        [bomb], settings, max_decompressed_bytes=MB, limit_name="REVIEWQA_MAX_UPLOAD_EXPANDED_BYTES"
+    )
+    assert again.files[0].error == (
+        f"{bomb}: expands past 1,048,576 bytes when decompressed, the limit "
+        "(REVIEWQA_MAX_UPLOAD_EXPANDED_BYTES): split the file or raise the limit"
+    )
+
+
+def test_the_setting_caps_an_ingest_and_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bomb = write_bomb(tmp_path / "bomb.csv.gz", 4 * MB)
+    monkeypatch.setenv("REVIEWQA_MAX_DECOMPRESSED_BYTES", str(MB))
+    assert cli(["ingest", str(bomb)]) == 1
+    out = capsys.readouterr().out
+    assert (
+        f"error: {bomb}: expands past 1,048,576 bytes when decompressed, the limit "
+        "(REVIEWQA_MAX_DECOMPRESSED_BYTES): split the file or raise the limit"
+    ) in out
+
+
+def test_a_gzip_file_under_the_limit_loads_whole(tmp_path: Path) -> None:
+    path = write_jsonl_gz(tmp_path / "r.jsonl.gz", "Her (2013)", 2000)
+    expanded = len(gzip.decompress(path.read_bytes()))
+    result = load_file(path, max_decompressed_bytes=expanded)  # exactly at the limit
+    assert len(result.reviews) == 2000
+    assert {r.film for r in result.reviews} == {"Her (2013)"}
+    with pytest.raises(Exception, match="expands past"):
+        load_file(path, max_decompressed_bytes=expanded - 1)
+
+
+def test_the_limit_must_be_positive() -> None:
+    with pytest.raises(Exception, match="max_decompressed_bytes"):
+        load_settings(max_decompressed_bytes=0)
+    assert load_settings().max_decompressed_bytes == 2 * 1024**3
+
+
+PEAK = """
+import sys, time, tracemalloc
+from pathlib import Path
+from index.errors import CorpusError
+from index.loaders import load_file
+
+tracemalloc.start()
+started = time.perf_counter()
+try:
+    load_file(Path(sys.argv[1]), max_decompressed_bytes=int(sys.argv[2]))
+except CorpusError as exc:
+    print(exc)
+print(time.perf_counter() - started)
+print(tracemalloc.get_traced_memory()[1])
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cap_mb", [1, 8])
+def test_memory_stays_near_the_limit_whatever_the_bomb_expands_to(
+    tmp_path: Path, cap_mb: int
+) -> None:
+    """A 200 MB bomb read under a cap of 1 or 8 MB: the peak follows the cap, not the bomb."""
+    bomb = write_bomb(tmp_path / "bomb.jsonl.gz", 200 * MB)
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK, str(bomb), str(cap_mb * MB)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    message, seconds, peak = done.stdout.splitlines()
+    assert "expands past" in message
+    assert float(seconds) < 2
+    assert int(peak) < cap_mb * MB * 1.15 + MB  # the cap (a bytearray grows by 1/8), a piece
