@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from index.records import Review
 
@@ -34,6 +34,7 @@ class Citation:
     quote: str
     span: tuple[int, int]
     verified: bool
+    url: str = ""  # the review's address where the data has one
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -43,9 +44,18 @@ class Citation:
 
 @dataclass(slots=True)
 class Coverage:
+    """What an answer rests on: the reviews it cites, out of the reviews in its scope.
+
+    `film_reviews`, `positive` and `negative` are catalog counts for the whole scope (the
+    film(s) asked about, narrowed by critic, outlet, dates and top critics; never by the
+    stance asked), not counts of what retrieval returned.
+    """
+
     used: int  # distinct reviews cited
-    film_reviews: int  # reviews the index holds for the film(s) asked about (0 = no film)
+    film_reviews: int  # reviews the index holds in scope (0 = no film)
     films: list[str] = field(default_factory=list)
+    positive: int = 0  # of those, labelled positive
+    negative: int = 0  # labelled negative (the rest carry no label)
 
     def line(self) -> str:
         """'Based on 8 of 25 reviews of Her (2013).'"""
@@ -58,9 +68,34 @@ class Coverage:
             )
         return f"Based on {self.used} {noun}."
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "used": self.used,
+            "film_reviews": self.film_reviews,
+            "films": self.films,
+            "positive": self.positive,
+            "negative": self.negative,
+            "line": self.line(),
+        }
+
+
+ResultKind = Literal["answer", "unknown_film", "needs_film", "out_of_scope"]
+
 
 @dataclass(slots=True)
 class Result:
+    """An answer and everything a face needs to show it.
+
+    `answer` is the whole text (the lead, then the quotes; what the CLI prints); `lead` is its
+    first part, the finding with counts and [n] markers, for faces that show the citations as
+    cards. `kind` says what sort of answer it is: "answer"; "unknown_film" (the question names
+    a film the index lacks: no citations, `suggestions` holds the closest titles);
+    "needs_film" (a follow-up such as "who disliked it?" with no film to refer to);
+    "out_of_scope" (a chat scoped to one film, e.g. the widget, asked about another). `filters`
+    are the filters that applied, as display strings (film, critic, outlet, sentiment, since,
+    until, top_critics).
+    """
+
     id: str | None
     question: str
     answer: str
@@ -70,21 +105,24 @@ class Result:
     timings_ms: dict[str, float]
     engine_reason: str = ""  # why this engine answered (e.g. "Ollama unreachable at ...")
     problems: list[str] = field(default_factory=list)  # e.g. dropped markers
+    lead: str = ""
+    kind: ResultKind = "answer"
+    suggestions: list[str] = field(default_factory=list)
+    filters: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "question": self.question,
             "answer": self.answer,
+            "lead": self.lead,
+            "kind": self.kind,
+            "suggestions": self.suggestions,
+            "filters": self.filters,
             "engine": self.engine,
             "engine_reason": self.engine_reason,
             "citations": [c.to_json() for c in self.citations],
-            "coverage": {
-                "used": self.coverage.used,
-                "film_reviews": self.coverage.film_reviews,
-                "films": self.coverage.films,
-                "line": self.coverage.line(),
-            },
+            "coverage": self.coverage.to_json(),
             "problems": self.problems,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

@@ -18,7 +18,7 @@ from assistant.result import Coverage, Result, Source
 from assistant.retrieval import Plan, Retriever
 from index.errors import EngineError, UnknownNameError
 from index.settings import Settings
-from index.stats import Counts, count_entries
+from index.stats import Counts, Holdings, count_entries, holdings
 from index.store import Index, open_index
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class Assistant:
         self.index = index or open_index(settings, readonly=True)
         self.retriever = Retriever(self.index)
         self._counts: tuple[int, Counts] | None = None
+        self._holdings: tuple[int, Holdings] | None = None
 
     def close(self) -> None:
         self.index.close()
@@ -133,6 +134,14 @@ class Assistant:
 
     def films(self) -> list[str]:
         return self.retriever.names.films
+
+    def holdings(self) -> Holdings:
+        """What the index holds (films, reviews, critics, date range), recounted after an
+        ingest (any process)."""
+        version = self.index.catalog.data_version()
+        if self._holdings is None or self._holdings[0] != version:
+            self._holdings = (version, holdings(self.index))
+        return self._holdings[1]
 
     # -- answering ------------------------------------------------------------------------
     def plan(

@@ -50,6 +50,39 @@ class Counts:
         return self.chunks == self.vectors
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """What the index holds, in a line for a first visit: films, reviews, critics, dates."""
+
+    films: int
+    reviews: int
+    critics: int
+    first_date: str  # earliest known review date (YYYY-MM-DD), "" when no review has one
+    last_date: str
+
+    def line(self) -> str:
+        """'26 reviews of 1 film by 24 critics, 2013-10-02 to 2014-03-01.'"""
+        films = "film" if self.films == 1 else "films"
+        critics = "critic" if self.critics == 1 else "critics"
+        reviews = "review" if self.reviews == 1 else "reviews"
+        text = f"{self.reviews} {reviews} of {self.films} {films}"
+        if self.critics:
+            text += f" by {self.critics} {critics}"
+        if self.first_date:
+            text += f", {self.first_date} to {self.last_date}"
+        return text + "."
+
+
+def holdings(index: Index) -> Holdings:
+    """Films, reviews, named critics and the range of known dates in the catalog."""
+    row = index.catalog.execute(
+        "SELECT count(DISTINCT film), count(*), count(DISTINCT NULLIF(critic, '')), "
+        "min(NULLIF(date, '')), max(NULLIF(date, '')) FROM reviews"
+    ).fetchone()
+    films, reviews, critics, first, last = row
+    return Holdings(int(films), int(reviews), int(critics), str(first or ""), str(last or ""))
+
+
 def count_entries(index: Index) -> Counts:
     """Reviews and chunks in the catalog, vectors in Chroma; no per-film or distinct scans."""
     one = index.catalog.execute
