@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.result import Citation, Source
 
-__all__ = ["Verified", "locate_quote", "normalize_for_match", "verify"]
+__all__ = ["Verified", "locate_quote", "normalize_for_match", "renumber", "verify"]
 
 _GROUP = r"\[[ \t]*\d+(?:[ \t]*,[ \t]*\d+)*[ \t]*\]"
 _CLUSTER = re.compile(rf"{_GROUP}(?:[ \t]*{_GROUP})*")  # [1], [1, 3], [1][3], [1] [3]
@@ -181,6 +181,36 @@ def verify(answer: str, sources: Sequence[Source]) -> Verified:
     return Verified(answer=text, citations=citations, problems=problems)
 
 
+def renumber(verified: Verified) -> Verified:
+    """The citations numbered in reading order: [1] is the first cited in the answer, [2] the
+    next new one, and so on; the answer's markers are rewritten to match."""
+    cited = {c.n for c in verified.citations}
+    quotes = _find_quotes(verified.answer)
+    clusters = [m for m in _CLUSTER.finditer(verified.answer) if not _inside(quotes, m.start())]
+    order: list[int] = []
+    for cluster in clusters:
+        for n in map(int, _NUMBER.findall(cluster.group())):
+            if n in cited and n not in order:
+                order.append(n)
+    order += sorted(cited - set(order))
+    new = {old: i for i, old in enumerate(order, 1)}
+    if all(old == n for old, n in new.items()):
+        return verified
+
+    def rewrite(match: re.Match[str]) -> str:
+        return _NUMBER.sub(lambda m: str(new.get(int(m.group()), int(m.group()))), match.group())
+
+    answer, at = [], 0
+    for cluster in clusters:
+        answer += [verified.answer[at : cluster.start()], rewrite(cluster)]
+        at = cluster.end()
+    answer.append(verified.answer[at:])
+    citations = sorted(
+        (replace(c, n=new[c.n]) for c in verified.citations), key=lambda c: (c.n, c.span)
+    )
+    return Verified(answer="".join(answer), citations=citations, problems=verified.problems)
+
+
 def _citation(source: Source, quote: str, span: tuple[int, int], verified: bool) -> Citation:
     review = source.review
     return Citation(
@@ -194,6 +224,7 @@ def _citation(source: Source, quote: str, span: tuple[int, int], verified: bool)
         quote=quote,
         span=span,
         verified=verified,
+        url=review.url,
     )
 
 

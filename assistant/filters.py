@@ -49,7 +49,10 @@ class Filters:
         if self.since:
             clauses.append({"date": {"$gte": date_number(self.since)}})
         if self.until:
+            # an unknown date is stored as 0: it is not "on or before" anything
             clauses.append({"date": {"$lte": date_number(self.until)}})
+            if not self.since:
+                clauses.append({"date": {"$gt": 0}})
         if self.top_critics:
             clauses.append({"top_critic": True})
         if not clauses:

@@ -29,6 +29,19 @@ _RECEPTION = re.compile(
     re.IGNORECASE,
 )
 
+_COUNT = re.compile(
+    r"\bhow many\b|\bpercent(age)?\b|%|\bproportion\b|\bshare of\b|\bfraction\b|"
+    r"\bnumber of\b|\bhow much of\b|\bratio\b|\bcount\b",
+    re.IGNORECASE,
+)
+# Words that open a question or request: capitalized there as the sentence's first word only.
+_OPENERS = frozenset(
+    """tell show list give find compare summarize summarise describe explain please any anyone
+    were was is are do does did has have can could would should will which what who whom whose
+    how why when where name quote according overall generally in on for from among between
+    if so and but or yes no ok okay hi hello hey""".split()
+)
+
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been
     before being below between both but by can could did do does doing down during each few for
@@ -40,7 +53,8 @@ STOPWORDS = frozenset(
     reviews reviewer reviewers film films movie movies say says said saying think thinks thought
     write wrote written feel felt opinion opinions view views tell talk talked mention mentioned
     whats what's anyone people do does did make made get got much many really
-    well received reception overall general generally consensus verdict""".split()
+    well received reception overall general generally consensus verdict
+    percent percentage proportion share fraction number ratio count""".split()
 )
 
 
@@ -53,6 +67,8 @@ class Intent:
     reception: bool  # "was X well received?": an overview of both sides, with counts
     terms: tuple[str, ...]  # content words (name keys), names of film/critic/outlet removed
     proper: tuple[str, ...] = ()  # terms written as names mid-question, in their exact case
+    count: bool = False  # "how many ...", "what percentage ...": the answer leads with numbers
+    opening: str | None = None  # the first word, capitalized, when it may be a name ("Sadness")
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
@@ -61,7 +77,9 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     `named_spans` are word spans (over `name_key(question).split()`) already claimed by names
     of films, critics or outlets; their words are not content terms. A word capitalized in
     mid-question ("about Sadness in Inside Out") is a name: it is a term even when it is an
-    everyday word, and it is matched in its exact case.
+    everyday word, and it is matched in its exact case. The first word is capitalized anyway,
+    so it is a name only where reviews write it capitalized mid-sentence (`opening`; retrieval
+    checks), unless it is a question word or a stop word.
     """
     negative = bool(_NEGATIVE.search(question))
     positive = bool(_POSITIVE.search(question))
@@ -76,10 +94,22 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     claimed = {i for start, end in (named_spans or []) for i in range(start, end)}
     terms: list[str] = []
     proper: list[str] = []
+    opening: str | None = None
     for i, word in enumerate(words):
         if i in claimed or len(word) < 2 or word.isdigit() or _stance_word(word):
             continue
         is_name = aligned and i > 0 and originals[i][:1].isupper() and word not in FUNCTION_WORDS
+        if (
+            aligned
+            and i == 0
+            and originals[0][:1].isupper()
+            and word not in STOPWORDS
+            and word not in _OPENERS
+        ):
+            opening = originals[0]
+            if word not in terms:
+                terms.append(word)
+            continue
         if not is_name and word in STOPWORDS:
             continue
         if word not in terms:
@@ -91,6 +121,8 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         reception=bool(_RECEPTION.search(question)),
         terms=tuple(terms),
         proper=tuple(proper),
+        count=bool(_COUNT.search(question)),
+        opening=opening,
     )
 
 

@@ -44,15 +44,15 @@ class Citation:
 
 @dataclass(slots=True)
 class Coverage:
-    """What an answer rests on: the reviews it cites, out of the reviews in its scope.
+    """What an answer rests on: the reviews it cites, out of the reviews of its film(s).
 
-    `film_reviews`, `positive` and `negative` are catalog counts for the whole scope (the
-    film(s) asked about, narrowed by critic, outlet, dates and top critics; never by the
-    stance asked), not counts of what retrieval returned.
+    `film_reviews`, `positive` and `negative` are catalog counts for all the reviews of the
+    film(s) asked about (or cited, when the question names none), never counts of what
+    retrieval returned.
     """
 
     used: int  # distinct reviews cited
-    film_reviews: int  # reviews the index holds in scope (0 = no film)
+    film_reviews: int  # reviews the index holds of the film(s) (0 = no film, or more than 3)
     films: list[str] = field(default_factory=list)
     positive: int = 0  # of those, labelled positive
     negative: int = 0  # labelled negative (the rest carry no label)

@@ -211,7 +211,8 @@ class Retriever:
         match = fts_query(intent.terms, exact=proper)
         if not match or among == {}:
             return []
-        limit = n * 10 if intent.proper else n
+        names = intent.proper or ((intent.opening,) if intent.opening else ())
+        limit = n * 10 if names else n
         select = "SELECT c.id, c.text FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
         try:
             if among is not None:
@@ -232,9 +233,8 @@ class Retriever:
                 ).fetchall()
         except sqlite3.OperationalError:
             return []
-        if intent.proper:
-            pattern = re.compile("|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in intent.proper))
-            exact = [str(cid) for cid, text in rows if pattern.search(str(text))]
+        if names:
+            exact = [str(cid) for cid, text in rows if _names_in(str(text), intent)]
             if exact:
                 return exact[:n]
         return [str(r[0]) for r in rows[:n]]
@@ -247,18 +247,22 @@ class Retriever:
         ).fetchone()
         return int(count)
 
-    def film_review_count(self, films: Sequence[str]) -> int:
-        """How many reviews the index holds for these films."""
-        if not films:
-            return 0
-        where, params = Filters(films=tuple(films)).sql("r")
-        (count,) = self.index.catalog.execute(
-            f"SELECT count(*) FROM reviews r WHERE {where}", params
-        ).fetchone()
-        return int(count)
-
 
 _FTS_SAFE = re.compile(r"[^\w]+")
+
+
+def _names_in(text: str, intent: Intent) -> bool:
+    """Does `text` write a name of the question in its case? A question's capitalized first
+    word counts only where the text writes it so mid-sentence ("Joy and Sadness"), not where
+    any sentence starts with it."""
+    for name in intent.proper:
+        if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+            return True
+    if intent.opening:
+        mid = rf"(?<=[\w,;:)\]’'] ){re.escape(intent.opening)}(?!\w)"
+        if re.search(mid, text):
+            return True
+    return False
 
 
 def fts_query(terms: Sequence[str], exact: set[str] | frozenset[str] = frozenset()) -> str:

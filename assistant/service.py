@@ -4,6 +4,7 @@ calls `Assistant.stream` or `Assistant.ask`; nothing here knows about faces."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -11,11 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from assistant.chat import ChatSession
-from assistant.citations import verify
+from assistant.citations import renumber, verify
 from assistant.engines.base import AnswerRequest, Engine
+from assistant.engines.extractive import group_order, stance_of
+from assistant.film_refs import Refusal, check_scope
 from assistant.filters import Filters
+from assistant.findings import Finding, describe_scope, join, lead, unlabelled_lead
 from assistant.result import Coverage, Result, Source
-from assistant.retrieval import Plan, Retriever
+from assistant.retrieval import Hit, Plan, Retriever
+from assistant.sampling import balanced_hits
+from assistant.scope import ScopeFacts, scope_facts, stance_critics
 from index.errors import EngineError, UnknownNameError
 from index.settings import Settings
 from index.stats import Counts, Holdings, count_entries, holdings
@@ -178,48 +184,71 @@ class Assistant:
         if filters:
             self.check_filters(filters)
         chosen, reason = self.engine(engine)
-        plan = self.plan(question, filters, k, session, chosen)
-        hits = self.retriever.retrieve(plan)
-        notice = ""
-        if not hits and plan.filters.sentiment:
+        plan = self._implicit_film(self.plan(question, filters, k, session, chosen))
+        refusal = check_scope(question, plan, filters, self.retriever)
+        if refusal is not None:
+            yield Event("token", text=refusal.text)
+            result = self._refused(question, refusal, plan, request_id, started)
+            if session is not None:
+                session.record(question, result.answer, session.filters)
+            yield Event("result", result=result)
+            return
+        scope = describe_scope(plan.filters)
+        facts = scope_facts(self.index, plan.filters) if scope else None
+        if facts is not None and plan.kind == "overview":
+            hits = balanced_hits(self.retriever, plan, facts)
+        else:
+            hits = self.retriever.retrieve(plan)
+        notice, asked = "", plan.filters.sentiment
+        if not hits and asked:
             unlabelled = self.retriever.unlabelled_count(plan.filters)
             if unlabelled:
                 notice = (
                     f"{unlabelled} matching reviews carry no positive/negative label, so who "
-                    f"{'liked' if plan.filters.sentiment == 'positive' else 'disliked'} it "
+                    f"{'liked' if asked == 'positive' else 'disliked'} it "
                     "cannot be told from labels; these are the most relevant reviews."
                 )
                 plan = replace(plan, filters=replace(plan.filters, sentiment=None))
                 hits = self.retriever.retrieve(plan)
         retrieved = time.perf_counter()
-        sources = [
-            Source(i + 1, h.chunk.review, h.chunk.text, h.chunk.start, h.chunk.end, h.score)
-            for i, h in enumerate(hits)
-        ]
+        sources = reading_order(hits, plan.filters.sentiment)
+        lead = self._finding(plan, facts, scope, sources)
+        if notice and facts is not None and scope is not None and asked:
+            shown = Counter(stance_of(s) for s in sources)
+            lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
+            notice = ""  # said in the lead
         films = list(plan.filters.films) or sorted({s.review.film for s in sources})
-        film_reviews = self.retriever.film_review_count(films) if len(films) <= 3 else 0
-        coverage = Coverage(used=len(sources), film_reviews=film_reviews, films=films[:3])
+        coverage = Coverage(used=len(sources), film_reviews=0, films=films[:3])
+        if films and len(films) <= 3:
+            whole = scope_facts(self.index, Filters(films=tuple(films)))
+            coverage = replace(
+                coverage,
+                film_reviews=whole.reviews,
+                positive=whole.positive,
+                negative=whole.negative,
+            )
         request = AnswerRequest(
             question=question,
             sources=sources,
             coverage_line=f"{notice} {coverage.line()}".strip(),
             stance=plan.filters.sentiment,
             history=tuple(session.turns) if session else (),
+            lead=lead,
         )
         pieces: list[str] = []
         try:
-            for piece in chosen.stream(request):
+            for piece in self._written(chosen, request):
                 pieces.append(piece)
                 yield Event("token", text=piece)
         except EngineError as exc:
             if (engine or self.settings.engine) != "auto" or pieces:
                 raise
             chosen, reason = self.extractive, f"answered without an LLM: {exc}"
-            for piece in chosen.stream(request):
+            for piece in self._written(chosen, request):
                 pieces.append(piece)
                 yield Event("token", text=piece)
         generated = time.perf_counter()
-        checked = verify("".join(pieces), sources)
+        checked = renumber(verify("".join(pieces), sources))
         used = len({c.review_id for c in checked.citations})
         coverage = replace(coverage, used=used)
         result = Result(
@@ -236,10 +265,63 @@ class Assistant:
                 "generate": (generated - retrieved) * 1000,
                 "total": (time.perf_counter() - started) * 1000,
             },
+            lead=lead_of(checked.answer, chosen is self.extractive),
+            filters=display_filters(plan.filters),
         )
         if session is not None:
             session.record(question, result.answer, plan.filters)
         yield Event("result", result=result)
+
+    def _written(self, engine: Engine, request: AnswerRequest) -> Iterator[str]:
+        """The engine's answer; an LLM's follows the catalog's finding, stated as is."""
+        if request.lead and engine is not self.extractive:
+            yield request.lead + "\n\n"
+        yield from engine.stream(request)
+
+    def _implicit_film(self, plan: Plan) -> Plan:
+        """In an index of one film, a question about reception ("who disliked it?") is about
+        that film."""
+        films = self.retriever.names.films
+        if plan.filters.films or len(films) != 1 or plan.kind not in ("stance", "overview"):
+            return plan
+        return replace(plan, filters=replace(plan.filters, films=(films[0],)))
+
+    def _finding(
+        self, plan: Plan, facts: ScopeFacts | None, scope: str | None, sources: list[Source]
+    ) -> str:
+        """The lead with the scope's counts, for questions about reception (who liked it, how
+        many, an overview); "" for the others (the engine writes their lead)."""
+        if facts is None or scope is None:
+            return ""
+        if plan.kind not in ("stance", "overview") and not plan.intent.count:
+            return ""
+        stance = plan.filters.sentiment
+        names = stance_critics(self.index, plan.filters, stance) if stance else []
+        shown = Counter(stance_of(s) for s in sources)
+        return lead(Finding(scope, facts, stance, plan.intent.count, shown, names))
+
+    def _refused(
+        self,
+        question: str,
+        refusal: Refusal,
+        plan: Plan,
+        request_id: str | None,
+        started: float,
+    ) -> Result:
+        return Result(
+            id=request_id,
+            question=question,
+            answer=refusal.text,
+            engine=self.extractive.name,
+            engine_reason="no film in the index answers this question: nothing to quote",
+            citations=[],
+            coverage=Coverage(used=0, film_reviews=0),
+            timings_ms={"total": (time.perf_counter() - started) * 1000},
+            lead=refusal.text,
+            kind=refusal.kind,
+            suggestions=refusal.suggestions,
+            filters=display_filters(plan.filters),
+        )
 
     def ask(self, question: str, **options: object) -> Result:
         """The whole result at once (see `stream` for the options)."""
@@ -247,3 +329,34 @@ class Assistant:
             if event.result is not None:
                 return event.result
         raise AssertionError("stream ended without a result")  # pragma: no cover
+
+
+def reading_order(hits: Sequence[Hit], stance: str | None) -> list[Source]:
+    """Sources numbered in the order an answer quotes them: grouped by stance (the stance
+    asked first), best first within a group."""
+    passages = [
+        Source(0, h.chunk.review, h.chunk.text, h.chunk.start, h.chunk.end, h.score) for h in hits
+    ]
+    rank = {group: i for i, group in enumerate(group_order(passages, stance))}
+    ordered = sorted(passages, key=lambda s: rank[stance_of(s)])
+    return [replace(s, n=i) for i, s in enumerate(ordered, 1)]
+
+
+def lead_of(answer: str, extractive: bool) -> str:
+    """The part of an answer a face shows above the citation cards: the extractive engine's
+    first paragraph (its quotes are the cards), or an LLM's whole answer."""
+    return answer.split("\n\n", 1)[0].strip() if extractive else answer.strip()
+
+
+def display_filters(filters: Filters) -> dict[str, str]:
+    """The filters that applied, as words for a face to show."""
+    shown = {
+        "film": join(filters.films),
+        "critic": join(filters.critics),
+        "outlet": join(filters.outlets),
+        "sentiment": filters.sentiment or "",
+        "since": filters.since or "",
+        "until": filters.until or "",
+        "top_critics": "yes" if filters.top_critics else "",
+    }
+    return {key: value for key, value in shown.items() if value}

@@ -155,6 +155,17 @@ class Catalog:
             found.update((str(i), str(h)) for i, h in rows)
         return found
 
+    def dates_of(self, review_ids: Iterable[str]) -> dict[str, str]:
+        """The stored date (YYYY-MM-DD, "" when unknown) of each of `review_ids` it holds."""
+        found: dict[str, str] = {}
+        for batch in _batches(list(review_ids), 900):
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT id, date FROM reviews WHERE id IN ({marks})", batch
+            ).fetchall()
+            found.update((str(i), str(d)) for i, d in rows)
+        return found
+
     def chunk_ids_of(self, review_ids: Iterable[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         for batch in _batches(list(review_ids), 900):

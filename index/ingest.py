@@ -18,6 +18,7 @@ from index.catalog import Catalog
 from index.chunking import chunk_spans
 from index.errors import ReviewQAError
 from index.loaders import discover, load_file
+from index.loaders.dates import PlaceholderMode
 from index.loaders.source import MAX_DECOMPRESSED_SETTING
 from index.lock import hold_home
 from index.names import date_number, name_key
@@ -217,6 +218,7 @@ def ingest(
                 column_map=column_map,
                 strict=strict,
                 limit=limit,
+                placeholder_dates=settings.placeholder_dates,
             )
             if changes:
                 idx.record_model()
@@ -240,6 +242,7 @@ def _plan(
     column_map: Mapping[str, str] | None,
     strict: bool,
     limit: Limit,
+    placeholder_dates: PlaceholderMode,
 ) -> list[Review]:
     """Load every file and return the reviews that are new or changed; `live` gets every id read."""
     changes: list[Review] = []
@@ -254,6 +257,7 @@ def _plan(
                 column_map=column_map,
                 max_decompressed_bytes=limit.max_bytes,
                 limit_name=limit.name,
+                placeholder_dates=placeholder_dates,
             )
         except ReviewQAError as exc:
             file_report.error = str(exc)

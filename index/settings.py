@@ -85,6 +85,15 @@ class Settings(BaseSettings):
             "a file that expands further is refused as soon as it passes the limit (2 GiB)."
         ),
     )
+    placeholder_dates: Literal["unknown", "keep"] = Field(
+        default="unknown",
+        description=(
+            "What ingest does with a placeholder date: one value that more than 20% of a "
+            "file's dated rows (50 or more) carry while the week around it is nearly empty, "
+            "e.g. 2000-01-01 on 42% of the CS109 Rotten Tomatoes quotes. unknown: store those "
+            "dates as unknown; keep: store them as written. Either way the summary notes them."
+        ),
+    )
     engine: Literal["auto", "ollama", "extractive"] = Field(
         default="auto", description="Answer engine: auto (Ollama if reachable), ollama, extractive."
     )

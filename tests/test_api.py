@@ -110,6 +110,10 @@ def test_ask_returns_the_result_schema_and_a_session(client: TestClient) -> None
         "problems",
         "timings_ms",
         "session_id",
+        "lead",
+        "kind",
+        "suggestions",
+        "filters",
     }
     assert set(body) == expected
     assert body["id"] == "req-1" and body["engine"] == "extractive"
@@ -150,7 +154,7 @@ def test_follow_up_with_history_keeps_the_film_without_a_session(client: TestCli
     assert by_history["session_id"] is None and streamed["session_id"] is None
     assert len(sessions._sessions) == kept, "a request with history must keep no session"
     alone = client.post("/api/ask", json={"question": "Who disliked it?", "history": []}).json()
-    assert {c["film"] for c in alone["citations"]} == {"Her (2013)", "Up (2009)"}
+    assert alone["kind"] == "needs_film" and alone["citations"] == []  # was: both films quoted
 
 
 def test_filters_narrow_the_answer(client: TestClient) -> None:
@@ -344,6 +348,13 @@ def test_docs_widget_and_gradio_are_served(client: TestClient) -> None:
         ("/api/ask", {"question": "Hi", "flim": "Her"}, 422, "flim: unknown field"),
         ("/api/ask", {"question": "Hi", "k": 99}, 422, "k: Input should be less than"),
         ("/api/ask", {"question": "Hi", "since": "May 2013"}, 422, "since: String should"),
+        ("/api/ask", {"question": "Hi", "since": "2020-13-45"}, 422, "is not a date"),
+        (
+            "/api/ask",
+            {"question": "Hi", "since": "2020-02-01", "until": "2020-01-01"},
+            422,
+            "is after until 2020-01-01: swap them",
+        ),
         ("/api/ask", {}, 422, "question: Field required"),
         ("/api/ask", [1, 2], 400, "must be a JSON object"),
         ("/api/ask", {"question": "Hi", "history": "Up?"}, 422, "history: Input should be a"),

@@ -91,7 +91,8 @@ def test_stance_opens_with_who_and_puts_that_group_first() -> None:
     text = answer(AnswerRequest("Who disliked Her?", SOURCES, stance="negative"))
     lines = text.split("\n")
     assert lines[:5] == [
-        "2 critics disliked Her (2013): Rex Reed and Daily Planet.",
+        "Critics who disliked Her (2013), among the reviews that speak to the question: "
+        "Rex Reed and Daily Planet.",
         "",
         "**Negative** (2)",
         '- "A cold, precious bore. Phoenix mopes." — Rex Reed, New York Observer [2]',
@@ -106,9 +107,13 @@ def test_stance_opens_with_who_and_puts_that_group_first() -> None:
 
 def test_stance_with_no_matching_review_says_so() -> None:
     text = answer(AnswerRequest("Who liked it?", [whole(2, REED)], stance="positive"))
-    assert text.split("\n")[0] == "No critic in these 1 review liked Her (2013)."
+    assert text.split("\n")[0] == "None of the reviews found for this question liked Her (2013)."
     one = answer(AnswerRequest("Who liked it?", [whole(1, SCOTT)], stance="positive"))
-    assert one.split("\n")[0] == "1 critic liked Her (2013): A. O. Scott."
+    assert (
+        one.split("\n")[0]
+        == "Critics who liked Her (2013), among the reviews that speak to the question: "
+        "A. O. Scott."
+    )
 
 
 def test_without_known_sentiment_there_are_no_headings() -> None:

@@ -18,11 +18,12 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from assistant.chat import MAX_TURNS, ChatSession, SessionStore
@@ -76,6 +77,22 @@ class FilterFields(BaseModel):
     engine: Literal["auto", "ollama", "extractive"] | None = Field(
         None, description="Answer engine (default: the server's)."
     )
+
+    @field_validator("since", "until")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date: write YYYY-MM-DD") from None
+        return value
+
+    @model_validator(mode="after")
+    def _since_before_until(self) -> FilterFields:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"since {self.since} is after until {self.until}: swap them")
+        return self
 
     def filters(self) -> Filters:
         def one(value: str | None) -> tuple[str, ...]:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import functools
 import json
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -14,16 +18,150 @@ if TYPE_CHECKING:
     from assistant.service import Assistant
 
 
+MAX_K = 50  # as the HTTP API and Settings.top_k
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+SENTIMENTS = ("positive", "negative")
+ENGINES = ("auto", "ollama", "extractive")
+
+
+class BadValue(argparse.ArgumentTypeError, ValueError):
+    """An option's or a batch line's value that cannot be used; the message says the fix.
+
+    argparse prints it as `reviewqa ask: error: argument --since: MESSAGE` and exits 2.
+    """
+
+
+def date_value(value: object) -> str:
+    """`value` if it is a real date written YYYY-MM-DD."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise BadValue(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2013-12-18")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadValue(
+            f"{value!r} is not a real date: write YYYY-MM-DD with a month from 01 to 12 "
+            "and a day that month has"
+        ) from None
+    return value
+
+
+def whole_number(low: int, high: int | None = None) -> Callable[[object], int]:
+    """A check that a value is a whole number from `low` to `high` (no upper bound: None)."""
+    wanted = f"from {low} to {high}" if high is not None else f"of {low} or more"
+
+    def check(value: object) -> int:
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
+            number = int(value)
+        if number is None:
+            raise BadValue(f"{value!r} is not a whole number: give one {wanted}")
+        if number < low or (high is not None and number > high):
+            raise BadValue(f"{number} is out of range: give a whole number {wanted}")
+        return number
+
+    return check
+
+
+k_value = whole_number(1, MAX_K)
+
+
+def name_value(value: object) -> str:
+    """A film, critic or outlet name: some text."""
+    if not isinstance(value, str):
+        raise BadValue(f"{value!r} is not a name: give it as text")
+    if not value.strip():
+        raise BadValue(f"{value!r} is empty: give a name or leave the option out")
+    return value.strip()
+
+
 def add_filter_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--film", action="append", help="only reviews of this film (repeatable)")
-    p.add_argument("--critic", action="append", help="only reviews by this critic")
-    p.add_argument("--outlet", action="append", help="only reviews from this outlet")
-    p.add_argument("--sentiment", choices=["positive", "negative"], help="only this stance")
-    p.add_argument("--since", help="only reviews dated on/after YYYY-MM-DD")
-    p.add_argument("--until", help="only reviews dated on/before YYYY-MM-DD")
+    p.add_argument(
+        "--film", action="append", type=name_value, help="only reviews of this film (repeatable)"
+    )
+    p.add_argument("--critic", action="append", type=name_value, help="only reviews by this critic")
+    p.add_argument(
+        "--outlet", action="append", type=name_value, help="only reviews from this outlet"
+    )
+    p.add_argument("--sentiment", choices=SENTIMENTS, help="only this stance")
+    p.add_argument(
+        "--since", type=date_value, metavar="YYYY-MM-DD", help="only reviews dated on/after it"
+    )
+    p.add_argument(
+        "--until", type=date_value, metavar="YYYY-MM-DD", help="only reviews dated on/before it"
+    )
     p.add_argument("--top-critics", action="store_true", help="only top critics")
-    p.add_argument("--k", type=int, help="most citations (a ceiling, not a quota)")
-    p.add_argument("--engine", choices=["auto", "ollama", "extractive"], help="answer engine")
+    p.add_argument(
+        "--k",
+        type=k_value,
+        metavar="N",
+        help=f"most citations, 1 to {MAX_K} (a ceiling, not a quota)",
+    )
+    p.add_argument("--engine", choices=ENGINES, help="answer engine")
+    p.set_defaults(check=functools.partial(check_filter_args, p))
+
+
+def check_filter_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """What one option cannot check alone; `p.error` prints the fix and exits 2."""
+    if args.since and args.until and args.since > args.until:
+        p.error(
+            f"argument --until: {args.until} is before --since {args.since}: no review can "
+            "match; swap the two dates"
+        )
+
+
+def _check_ask(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    check_filter_args(p, args)
+    if args.batch and args.question:
+        p.error("give a QUESTION or --batch FILE.jsonl, not both")
+    if not args.batch and not args.question:
+        p.error("give a QUESTION or --batch FILE.jsonl")
+
+
+def _choice(*allowed: str) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        if value not in allowed:
+            raise BadValue(f"{value!r} is not one of {', '.join(allowed)}: use one of them")
+        return str(value)
+
+    return check
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise BadValue(f"{value!r} is not true or false: write true or false (JSON)")
+    return value
+
+
+# what a batch line may set besides "question" and "id" (the command line's options apply
+# to what it leaves out); other keys are ignored
+_LINE_NAMES = ("film", "critic", "outlet")
+_LINE_CHECKS: dict[str, Callable[[object], Any]] = {
+    "sentiment": _choice(*SENTIMENTS),
+    "since": date_value,
+    "until": date_value,
+    "top_critics": _flag,
+    "k": k_value,
+    "engine": _choice(*ENGINES),
+}
+
+
+def line_options(item: dict[str, Any]) -> dict[str, Any]:
+    """The options a batch line sets, checked; a bad one raises ValueError naming its key."""
+    options: dict[str, Any] = {}
+    for key, value in item.items():
+        if value is None or key not in (*_LINE_NAMES, *_LINE_CHECKS):
+            continue
+        try:
+            if key in _LINE_NAMES:
+                values = value if isinstance(value, list) else [value]
+                options[key] = tuple(name_value(v) for v in values)
+            else:
+                options[key] = _LINE_CHECKS[key](value)
+        except BadValue as exc:
+            raise ValueError(f'"{key}": {exc}') from None
+    return options
 
 
 def filters_from(args: argparse.Namespace | dict[str, Any]) -> Filters:
@@ -126,12 +264,18 @@ def _batch(assistant: Assistant, path: Path, args: argparse.Namespace) -> int:
             if not isinstance(item, dict) or not str(item.get("question", "")).strip():
                 raise ValueError('each line needs an object with a "question"')
             request_id = None if item.get("id") is None else str(item["id"])
-            filters = filters_from({"film": item.get("film"), "critic": item.get("critic")})
+            options = line_options(item)
+            filters = filters_from(options).merged_over(filters_from(args))
+            if filters.since and filters.until and filters.since > filters.until:
+                raise ValueError(
+                    f'"until": {filters.until} is before "since" {filters.since} (a date the '
+                    "line leaves out comes from --since/--until): swap the two dates"
+                )
             result = assistant.ask(
                 str(item["question"]),
                 filters=filters,
-                k=args.k,
-                engine=args.engine,
+                k=options.get("k", args.k),
+                engine=options.get("engine", args.engine),
                 request_id=request_id,
             )
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
@@ -199,7 +343,7 @@ def add_commands(sub: Any) -> None:
     add_filter_options(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--batch", metavar="FILE.jsonl", help="one JSON question a line (with --json)")
-    p.set_defaults(handler=cmd_ask)
+    p.set_defaults(handler=cmd_ask, check=functools.partial(_check_ask, p))
 
     p = sub.add_parser("chat", help="a terminal chat; follow-ups keep context")
     add_filter_options(p)
@@ -207,7 +351,12 @@ def add_commands(sub: Any) -> None:
 
     p = sub.add_parser("eval", help="score retrieval on questions with gold review ids")
     p.add_argument("file", metavar="FILE.jsonl", help='lines of {"id","kind","question","gold"}')
-    p.add_argument("--k", type=int, help="citations per answer (default: settings top_k)")
+    p.add_argument(
+        "--k",
+        type=k_value,
+        metavar="N",
+        help=f"citations per answer, 1 to {MAX_K} (default: settings top_k)",
+    )
     p.add_argument("--baseline", action="store_true", help="also score stock llama-index")
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
     p.set_defaults(handler=cmd_eval)

@@ -146,10 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--home", help="state folder (default: $REVIEWQA_HOME or ./.reviewqa)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from ui.ask import add_commands, name_value, whole_number
 
     p = sub.add_parser("ingest", help="index review files (.txt .csv .jsonl .json, gzipped too)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    p.add_argument("--film", help="the film of every review read (overrides the files)")
+    p.add_argument(
+        "--film", type=name_value, help="the film of every review read (overrides the files)"
+    )
     p.add_argument("--map", help="column mapping, e.g. text=quote,film=title")
     p.add_argument("--strict", action="store_true", help="a bad row fails its whole file")
     p.add_argument("--prune", action="store_true", help="remove reviews no longer in PATHs")
@@ -164,21 +167,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", help="what the index holds")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--films", type=int, default=20, help="films to list (default 20)")
+    p.add_argument(
+        "--films", type=whole_number(0), default=20, metavar="N", help="films to list (default 20)"
+    )
     p.set_defaults(handler=cmd_stats)
-
-    from ui.ask import add_commands
 
     add_commands(sub)
 
     p = sub.add_parser("serve", help="the chat UI, the HTTP API and the widget in one server")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    p.add_argument("--port", type=int, default=7860, help="port (7860)")
+    p.add_argument(
+        "--port", type=whole_number(1, 65535), default=7860, help="port, 1 to 65535 (7860)"
+    )
     p.add_argument("--engine", choices=["auto", "ollama", "extractive"], help="answer engine")
     p.add_argument(
         "--workers",
-        type=int,
+        type=whole_number(1),
         default=1,
+        metavar="N",
         help="processes answering in parallel (needs a Chroma server)",
     )
     p.set_defaults(handler=cmd_serve)
@@ -189,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from index.errors import ReviewQAError
 
     args = build_parser().parse_args(argv)
+    check: Callable[[argparse.Namespace], None] | None = getattr(args, "check", None)
+    if check is not None:
+        check(args)  # what one option cannot check alone: exits 2 with the fix
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -26,6 +26,7 @@ class AnswerRequest:
     coverage_line: str = ""
     stance: str | None = None  # "positive"/"negative" for reception questions ("who disliked X?")
     history: Sequence[Turn] = field(default_factory=tuple)
+    lead: str = ""  # the finding, with the catalog's counts: the answer starts with it as is
 
 
 class Engine(ABC):

@@ -14,7 +14,7 @@ from index.chunking import sentence_spans
 from index.names import split_year
 from index.records import Review
 
-__all__ = ["ExtractiveEngine", "content_words", "pick_quote"]
+__all__ = ["ExtractiveEngine", "content_words", "group_order", "pick_quote", "stance_of"]
 
 NO_SOURCES = "No review in the index speaks to this question."
 SHORT_SOURCE = 300  # a passage of one or two sentences under this many characters is quoted whole
@@ -157,16 +157,35 @@ def _lead(question: str, sources: Sequence[Source]) -> str:
 
 
 def _stance_lead(stance: str, sources: Sequence[Source]) -> str:
+    """Who among these sources took `stance`; no count is stated, since these are only the
+    reviews retrieval found (the catalog's counts come as `AnswerRequest.lead`)."""
     matching = [s for s in sources if s.review.sentiment == stance]
     films = _films(matching) or _films(sources)
     film = _join(films) if films else "the film"
     verb = _VERBS[stance]
     if not matching:
-        noun = "review" if len(sources) == 1 else "reviews"
-        return f"No critic in these {len(sources)} {noun} {verb} {film}."
-    noun = "critic" if len(matching) == 1 else "critics"
+        return f"None of the reviews found for this question {verb} {film}."
     names = list(dict.fromkeys(_who(s.review) for s in matching))
-    return f"{len(matching)} {noun} {verb} {film}: {_join(names)}."
+    return (
+        f"Critics who {verb} {film}, among the reviews that speak to the question: {_join(names)}."
+    )
+
+
+def stance_of(source: Source) -> str:
+    """positive, negative or unknown: the group a source is quoted under."""
+    sentiment = source.review.sentiment
+    return sentiment if sentiment in _HEADINGS else "unknown"
+
+
+def group_order(sources: Sequence[Source], stance: str | None = None) -> list[str]:
+    """The order the stance groups are quoted in: the stance asked first, then the others in
+    the order their first source comes (so numbering sources in this order reads 1, 2, 3)."""
+    order = list(dict.fromkeys(stance_of(s) for s in sources))
+    order += [key for key in _HEADINGS if key not in order]
+    if stance in order:
+        order.remove(stance)
+        order.insert(0, stance)
+    return order
 
 
 class ExtractiveEngine(Engine):
@@ -189,16 +208,16 @@ class ExtractiveEngine(Engine):
         if not sources:
             return [NO_SOURCES, *(["", *coverage] if coverage else [])]
         stance = request.stance if request.stance in _VERBS else None
-        lines = [_stance_lead(stance, sources) if stance else _lead(request.question, sources)]
+        if request.lead:
+            lines = [request.lead]
+        elif stance:
+            lines = [_stance_lead(stance, sources)]
+        else:
+            lines = [_lead(request.question, sources)]
         groups: dict[str, list[Source]] = {key: [] for key in _HEADINGS}
         for source in sources:
-            groups[
-                source.review.sentiment if source.review.sentiment in groups else "unknown"
-            ].append(source)
-        order = list(_HEADINGS)
-        if stance:
-            order.remove(stance)
-            order.insert(0, stance)
+            groups[stance_of(source)].append(source)
+        order = group_order(sources, stance)
         headed = any(groups[key] for key in ("positive", "negative"))
         for key in order:
             if not groups[key]:

@@ -82,6 +82,7 @@ class OllamaEngine(Engine):
             sources=list(request.sources),
             coverage_line=request.coverage_line,
             stance=request.stance,
+            facts=request.lead,
         )
         messages.append(ChatMessage(role=MessageRole.USER, content=user))
         with self._llm() as llm:

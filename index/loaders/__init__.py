@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from index.loaders.columns import parse_column_map
+from index.loaders.dates import PlaceholderMode, drop_placeholder_dates
 from index.loaders.discover import discover
 from index.loaders.result import LoadResult, Problems
 from index.loaders.rows import build_reviews
@@ -40,10 +41,13 @@ def load_file(
     column_map: Mapping[str, str] | None = None,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
     limit_name: str = MAX_DECOMPRESSED_SETTING,
+    placeholder_dates: PlaceholderMode = "unknown",
 ) -> LoadResult:
     """Read one corpus file; `film` (--film) sets every review's film, `column_map` (--map)
     names the column of a field where the automatic match gets it wrong, a gzipped file that
-    expands past `max_decompressed_bytes` is refused naming `limit_name`."""
+    expands past `max_decompressed_bytes` is refused naming `limit_name`. A date that stands
+    in for "unknown" on many rows (see `index.loaders.dates.placeholder_dates`) is noted and,
+    unless `placeholder_dates` is "keep", made unknown ("")."""
     path = Path(path)
     suffix = require_suffix(path)
     text, bad_utf8 = read_text(
@@ -54,7 +58,7 @@ def load_file(
     kind = suffix.removesuffix(".gz")
     problems = Problems(str(path.resolve()), "element" if kind == ".json" else "line")
     table = _READERS[kind](path, text, problems)
-    return build_reviews(
+    result = build_reviews(
         path,
         table.columns,
         table.records,
@@ -63,3 +67,6 @@ def load_file(
         column_map=column_map,
         bad_utf8=bad_utf8,
     )
+    result.reviews, notes = drop_placeholder_dates(result.reviews, placeholder_dates)
+    result.notes.extend(notes)
+    return result

@@ -1,0 +1,168 @@
+"""Films a question refers to that the index cannot answer for: a title it does not hold
+("Oppenheimer", the misspelt "Fagro"), and a pronoun ("who disliked it?") with no film to
+stand for. Answering these with quotes about other films would pass them off as answers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.entities import Entities
+from assistant.filters import Filters
+from assistant.findings import join
+from assistant.result import ResultKind
+from assistant.retrieval import Plan, Retriever
+from index.names import name_key, split_year
+from index.store import Index
+
+# Words after which a capitalized phrase is what the question is about.
+_CUES = frozenset(
+    """of about liked disliked like dislike loved hated love hate enjoyed enjoy on for was is
+    see saw watch watched reviewed reviews rate rated rank ranked""".split()
+)
+# Lower-case words allowed inside a title ("Beauty and the Beast", "Lord of the Rings").
+_CONNECTORS = frozenset("of the and a an in to on at for with vs".split())
+_TOKEN = re.compile(r"[\w'’]+")
+_PRONOUN = re.compile(
+    r"\b(it|its|this (?:film|movie|one)|that (?:film|movie|one)|the (?:film|movie))\b",
+    re.IGNORECASE,
+)
+SUGGESTION_CUTOFF = 0.6
+
+
+def _is_name_word(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def title_candidates(question: str, entities: Entities) -> list[str]:
+    """Capitalized phrases that follow a cue word ("of Oppenheimer", "disliked Fagro"), minus
+    what the question already names (films, critics, outlets the index knows)."""
+    tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(question)]
+    keys = name_key(question).split()
+    claimed = {i for start, end in entities.spans for i in range(start, end)}
+    aligned = len(keys) == len(tokens)
+    found: list[str] = []
+    i = 0
+    while i < len(tokens):
+        word = tokens[i][0]
+        if word.casefold() not in _CUES or i + 1 >= len(tokens):
+            i += 1
+            continue
+        j = i + 1
+        end = j
+        while j < len(tokens):
+            text = tokens[j][0]
+            if _is_name_word(text):
+                end = j + 1
+            elif text.casefold() not in _CONNECTORS or j == i + 1:
+                break
+            j += 1
+        span = range(i + 1, end)
+        if span and not (aligned and any(k in claimed for k in span)):
+            found.append(" ".join(tokens[k][0] for k in span))
+        i = max(end, i + 1)
+    return found
+
+
+def mentioned_in_reviews(index: Index, phrase: str) -> bool:
+    """Does any review passage contain `phrase` (its words, in order)?"""
+    words = re.findall(r"\w+", phrase.casefold())
+    if not words:
+        return False
+    query = '"' + " ".join(words) + '"'
+    row = index.catalog.execute(
+        "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", [query]
+    ).fetchone()
+    return row is not None
+
+
+def unknown_film(question: str, entities: Entities, index: Index) -> str | None:
+    """The title a question asks about that the index holds no review of, nor any review
+    mentions (so it is no character, actor or thing discussed); None when there is none."""
+    if entities.films:
+        return None
+    for candidate in title_candidates(question, entities):
+        if not mentioned_in_reviews(index, candidate):
+            return candidate
+    return None
+
+
+def closest_films(candidate: str, films: Sequence[str], most: int = 3) -> list[str]:
+    """The stored films whose titles are closest to `candidate` (spelling slips, a missing or
+    extra word), best first."""
+    wanted = name_key(split_year(candidate)[0])
+    by_key: dict[str, list[str]] = {}
+    for film in films:
+        by_key.setdefault(name_key(split_year(film)[0]), []).append(film)
+    keys = difflib.get_close_matches(wanted, list(by_key), n=most, cutoff=SUGGESTION_CUTOFF)
+    return [film for key in keys for film in sorted(by_key[key])][:most]
+
+
+def refers_by_pronoun(question: str) -> bool:
+    """'Who disliked it?', 'what did critics think of this film?'."""
+    return _PRONOUN.search(question) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """An answer that quotes nothing, because no film in the index answers the question."""
+
+    kind: ResultKind
+    text: str
+    suggestions: list[str] = field(default_factory=list)
+
+
+def check_scope(
+    question: str, plan: Plan, explicit: Filters | None, retriever: Retriever
+) -> Refusal | None:
+    """Why this question gets no quotes, or None when it can be answered.
+
+    - out_of_scope: the chat is held to a film (the widget's, a film filter) and the question
+      names another film, or a title the index lacks;
+    - unknown_film: the question names a title the index holds no review of;
+    - needs_film: "who disliked it?" with no film to refer to in an index of several.
+    """
+    entities, names = plan.entities, retriever.names
+    held = tuple(explicit.films) if explicit and explicit.films else ()
+    if held:
+        allowed = {f for film in held for f in names.film_variants(film)} | set(held)
+        others = [f for f in entities.films if f not in allowed]
+        missing = None if others else unknown_film(question, entities, retriever.index)
+        if others or missing:
+            asked = join(others) if others else missing
+            return Refusal(
+                "out_of_scope",
+                f"This chat covers only reviews of {join(held)}; it cannot answer about "
+                f"{asked}. Ask about {join(held)}.",
+            )
+        return None
+    missing = unknown_film(question, entities, retriever.index)
+    if missing:
+        suggestions = closest_films(missing, names.films)
+        text = f"No reviews of {missing} in the index."
+        if suggestions:
+            text += f" Did you mean {join(suggestions, most=3).replace(' and ', ' or ')}?"
+        else:
+            text += f" It holds reviews of {_holding(names.films)}."
+        return Refusal("unknown_film", text, suggestions)
+    if (
+        not plan.filters.films
+        and not plan.intent.terms
+        and len(names.films) > 1
+        and refers_by_pronoun(question)
+    ):
+        return Refusal(
+            "needs_film",
+            "Which film do you mean? Name it in the question (for example "
+            f'"Who disliked {names.films[0]}?") or choose one in the film filter.',
+        )
+    return None
+
+
+def _holding(films: Sequence[str]) -> str:
+    if len(films) <= 5:
+        return join(films) or "no film yet"
+    return f"{len(films)} films (the film list shows them)"

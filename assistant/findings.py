@@ -1,0 +1,153 @@
+"""The first sentence(s) of an answer: the finding, stated with the scope's catalog counts.
+
+"17 of 20 reviews of Fargo (1996) are positive (85%); 3 negative. Quoted below: 8 of the 17."
+Every number here comes from `ScopeFacts` (the catalog) or from the quotes actually shown;
+nothing is counted from what retrieval returned and called a fact about the film.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from assistant.filters import Filters
+from assistant.scope import ScopeFacts
+
+MAX_NAMES = 12
+_WORD = {"positive": "positive", "negative": "negative"}
+_VERB = {"positive": "liked", "negative": "disliked"}
+_OTHER = {"positive": "negative", "negative": "positive"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What the lead states: the scope, its counts, the stance and form asked, what is shown."""
+
+    scope: str  # "reviews of Fargo (1996)", "reviews of Fargo (1996) by Roger Ebert", ...
+    facts: ScopeFacts
+    stance: str | None  # the stance asked, if any
+    count: bool  # "how many", "what percentage": lead with the number
+    shown: Mapping[str, int]  # quotes shown per stance ("positive", "negative", "unknown")
+    names: Sequence[str] = ()  # who wrote the reviews of the stance asked
+
+
+def describe_scope(filters: Filters) -> str | None:
+    """The reviews `filters` select, in words; None when they select no film, critic or outlet
+    (the whole index is no scope a count could describe)."""
+    if not (filters.films or filters.critics or filters.outlets):
+        return None
+    text = "reviews"
+    if filters.films:
+        text += " of " + join(filters.films)
+    if filters.critics:
+        text += " by " + join(filters.critics)
+    if filters.outlets:
+        text += " in " + join(filters.outlets)
+    if filters.top_critics:
+        text += " by top critics"
+    if filters.since and filters.until:
+        text += f" dated {filters.since} to {filters.until}"
+    elif filters.since:
+        text += f" dated {filters.since} or later"
+    elif filters.until:
+        text += f" dated {filters.until} or earlier"
+    return text
+
+
+def join(names: Sequence[str], most: int = MAX_NAMES) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, B, ... and 7 others'."""
+    items = list(names)
+    if len(items) > most:
+        items = [*items[:most], f"{len(items) - most} others"]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _reviews(n: int) -> str:
+    return "review" if n == 1 else "reviews"
+
+
+def _split(facts: ScopeFacts, first: str, verb: str = "") -> str:
+    """'17 positive (85%), 3 negative and 1 with no label' starting with `first`; `verb`
+    goes before the first stance ("17 are positive ...")."""
+    second = _OTHER[first]
+    are = f"{verb} " if verb else ""
+    parts = [f"{facts.of(first)} {are}{_WORD[first]} ({facts.percent(first)}%)"]
+    parts.append(f"{facts.of(second)} {_WORD[second]}")
+    if facts.unrated:
+        parts.append(f"{facts.unrated} with no label")
+    return join(parts)
+
+
+def lead(finding: Finding) -> str:
+    """The finding as one paragraph."""
+    facts, scope = finding.facts, finding.scope
+    if facts.reviews == 0:
+        return f"The index holds no {scope}."
+    if finding.stance in _WORD:
+        return _stance_lead(finding, finding.stance)
+    first = "negative" if facts.negative > facts.positive else "positive"
+    if finding.count:
+        text = f"The index holds {facts.reviews} {scope}: {_split(facts, first)}."
+    elif facts.positive + facts.negative == 0:
+        text = f"The index holds {facts.reviews} {scope}, none labelled positive or negative."
+    else:
+        verb = "is" if facts.of(first) == 1 else "are"
+        text = f"Of {facts.reviews} {scope}, {_split(facts, first, verb)}."
+    return text + _shown_overview(finding.shown)
+
+
+def _stance_lead(finding: Finding, stance: str) -> str:
+    facts, scope = finding.facts, finding.scope
+    n, other = facts.of(stance), _OTHER[stance]
+    if n == 0:
+        text = f"None of the {facts.reviews} {scope} is {_WORD[stance]}"
+        return text + f"; {facts.of(other)} {_WORD[other]}." + _unrated(facts)
+    if finding.count and facts.reviews:
+        text = (
+            f"{facts.percent(stance)}% of the {scope} are {_WORD[stance]}: {n} of "
+            f"{facts.reviews}; {facts.of(other)} {_WORD[other]}."
+        )
+    else:
+        verb = "is" if n == 1 else "are"
+        text = (
+            f"{n} of {facts.reviews} {scope} {verb} {_WORD[stance]} ({facts.percent(stance)}%); "
+            f"{facts.of(other)} {_WORD[other]}."
+        )
+    text += _unrated(facts)
+    if finding.names:
+        who = "Critic" if len(finding.names) == 1 else "Critics"
+        text += f" {who} who {_VERB[stance]} it: {join(finding.names)}."
+    shown = finding.shown.get(stance, 0)
+    if shown and shown < n:
+        text += f" Quoted below: {shown} of the {n}."
+    elif shown:
+        text += f" Quoted below: all {n}." if n > 1 else " Quoted below."
+    return text
+
+
+def _unrated(facts: ScopeFacts) -> str:
+    if not facts.unrated:
+        return ""
+    return f" {facts.unrated} carry no label." if facts.unrated > 1 else " 1 carries no label."
+
+
+def unlabelled_lead(finding: Finding, stance: str) -> str:
+    """A stance question over reviews that carry no stance label."""
+    facts, verb = finding.facts, _VERB[stance]
+    text = (
+        f"None of the {facts.reviews} {finding.scope} carries a positive or negative label, "
+        f"so who {verb} it cannot be told from labels."
+    )
+    shown = sum(finding.shown.values())
+    return text + (f" Quoted below: the {shown} most relevant." if shown else "")
+
+
+def _shown_overview(shown: Mapping[str, int]) -> str:
+    if set(shown) == {"unknown"}:
+        return f" Quoted below: {shown['unknown']} of them."
+    parts = [f"{shown[k]} {_WORD[k]}" for k in ("positive", "negative") if shown.get(k)]
+    if shown.get("unknown"):
+        parts.append(f"{shown['unknown']} unlabelled")
+    return f" Quoted below: {join(parts)}." if parts else ""

@@ -1,0 +1,258 @@
+"""Answers a journalist can print: every number an answer states is the catalog's, overviews
+show both sides, films the index lacks are said to be missing, and follow-ups without a film
+ask which one. The failing answers of the issue are the cases here.
+
+The index is written by the test: films with known splits (Fargo 17 positive of 20, 8MM 18
+negative of 20, like the RT CS109 data) and an Inside Out whose reviews name Sadness. A second
+module test runs the same checks over the real CS109 rows of those films (marker `shared`).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from pathlib import Path
+from string import ascii_uppercase
+
+import pytest
+
+from assistant.chat import ChatSession
+from assistant.filters import Filters
+from assistant.findings import MAX_NAMES
+from assistant.result import Result
+from assistant.service import Assistant
+from index.ingest import ingest
+from index.settings import Settings
+from tests.conftest import needs_shared
+
+FILMS = {  # title: (positive, negative)
+    "Fargo (1996)": (17, 3),
+    "8MM (1999)": (2, 18),
+    "Raging Bull (1980)": (10, 1),
+    "Ronin (1998)": (6, 3),
+}
+INSIDE_OUT = "Inside Out (2015)"
+SADNESS = [
+    ("Ann Voice", "positive", "Joy and Sadness learn that every feeling has its place."),
+    ("Ben Word", "positive", "The friendship of Joy and Sadness gives the film its heart."),
+    ("Cy Note", "negative", "Watching Sadness mope gets tiresome long before the end."),
+    ("Di Line", "positive", "Sadness is the film's quiet hero, and Riley's parents too."),
+    ("Ed Page", "positive", "Pixar's best idea in years: a girl's mind as a control room."),
+    ("Flo Text", "positive", "Sadness, of all things, saves the day."),
+]
+
+
+def rows() -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for film, (positive, negative) in FILMS.items():
+        short = film.split(" (")[0]
+        for i in range(positive + negative):
+            stance = "fresh" if i < positive else "rotten"
+            mood = "a triumph, sharp and funny" if stance == "fresh" else "a misfire, dull"
+            out.append(
+                {
+                    "film": film,
+                    "critic": f"{short} Critic {ascii_uppercase[i]}",
+                    "publication": f"Outlet {ascii_uppercase[i % 7]}",
+                    "date": f"2001-0{1 + i % 9}-1{i % 10}",
+                    "fresh": stance,
+                    "quote": f"{short} is {mood}, says critic {ascii_uppercase[i]}.",
+                }
+            )
+    for critic, stance, text in SADNESS:
+        out.append(
+            {
+                "film": INSIDE_OUT,
+                "critic": critic,
+                "publication": "Weekly",
+                "date": "2015-06-19",
+                "fresh": "fresh" if stance == "positive" else "rotten",
+                "quote": text,
+            }
+        )
+    return out
+
+
+@pytest.fixture(scope="module")
+def films(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    folder = tmp_path_factory.mktemp("facts")
+    path = folder / "reviews.csv"
+    data = rows()
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(data[0]))
+        writer.writeheader()
+        writer.writerows(data)
+    settings = Settings(home=folder / "home", engine="extractive")
+    assert ingest([path], settings).added == len(data)
+    return Assistant(settings)
+
+
+# -- every number is the catalog's -------------------------------------------------------
+_QUOTED = re.compile(r'"[^"]*"|“[^”]*”')
+_MARKER = re.compile(r"\[\d+\]")
+_NUMBER = re.compile(r"(?<![\w.])(\d+)(%?)(?![\w.])")
+
+
+def stated_numbers(result: Result) -> list[str]:
+    """The numbers an answer states in its own words: not inside quotes, citation markers,
+    film titles (8MM, the year), or dates."""
+    text = _MARKER.sub("", _QUOTED.sub("", result.answer))
+    for citation in result.citations:
+        text = text.replace(citation.film, "").replace(citation.critic, "")
+    for film in (*FILMS, INSIDE_OUT):
+        text = text.replace(film, "")
+    text = re.sub(r"\d{4}-\d{2}-\d{2}", "", text)
+    return [n + pct for n, pct in _NUMBER.findall(text)]
+
+
+def allowed_numbers(film: str, result: Result) -> set[str]:
+    """What may be said of `film`: its counts and shares (from the test's own data), the
+    critics left out of a list of 12 names ("and 5 others"), and how many quotes the answer
+    shows (overall and per stance)."""
+    positive, negative = FILMS[film]
+    total = positive + negative
+    shown = Counter(c.sentiment for c in result.citations)
+    others = {n - MAX_NAMES for n in (positive, negative) if n > MAX_NAMES}
+    numbers = {total, positive, negative, len(result.citations), *shown.values(), *others}
+    return {str(n) for n in numbers} | {
+        f"{round(100 * positive / total)}%",
+        f"{round(100 * negative / total)}%",
+    }
+
+
+@pytest.mark.parametrize(
+    ("question", "film"),
+    [
+        ("How many critics liked Fargo?", "Fargo (1996)"),
+        ("What percentage of critics liked Fargo?", "Fargo (1996)"),
+        ("What did critics think of Fargo?", "Fargo (1996)"),
+        ("Who disliked 8MM?", "8MM (1999)"),
+        ("Who liked 8MM?", "8MM (1999)"),
+        ("How many critics disliked Raging Bull?", "Raging Bull (1980)"),
+        ("Was Ronin well received?", "Ronin (1998)"),
+        ("What did critics think of Ronin?", "Ronin (1998)"),
+    ],
+)
+def test_every_number_in_an_answer_is_a_catalog_fact(
+    films: Assistant, question: str, film: str
+) -> None:
+    result = films.ask(question)
+    numbers = stated_numbers(result)
+    assert numbers, result.answer
+    assert set(numbers) <= allowed_numbers(film, result), result.answer
+    assert result.coverage.film_reviews == sum(FILMS[film])
+    assert (result.coverage.positive, result.coverage.negative) == FILMS[film]
+
+
+def test_counts_are_the_films_not_the_retrievals(films: Assistant) -> None:
+    """Was: "8 critics liked Fargo" (17 of 20 did); "8 critics disliked 8MM" (18 of 20)."""
+    liked = films.ask("How many critics liked Fargo?")
+    assert liked.answer.startswith("85% of the reviews of Fargo (1996) are positive: 17 of 20;")
+    assert "Quoted below: 8 of the 17." in liked.lead
+    disliked = films.ask("Who disliked 8MM?")
+    assert disliked.lead.startswith("18 of 20 reviews of 8MM (1999) are negative (90%); 2 positive")
+    assert {c.sentiment for c in disliked.citations} == {"negative"}
+    share = films.ask("What percentage of critics liked Fargo?")
+    assert share.lead.startswith("85% of the reviews of Fargo (1996) are positive")
+    assert "3 critics" not in share.answer
+
+
+def test_an_overview_leads_with_the_split_and_shows_both_sides(films: Assistant) -> None:
+    """Was: 8 positive quotes of Fargo, none of its 3 negative ones, no split."""
+    result = films.ask("What did critics think of Fargo?")
+    assert result.lead.startswith("Of 20 reviews of Fargo (1996), 17 are positive (85%)")
+    stances = Counter(c.sentiment for c in result.citations)
+    assert stances["negative"] >= 1 and stances["positive"] > stances["negative"]
+    assert sum(stances.values()) == 8
+    assert f"Quoted below: {stances['positive']} positive and {stances['negative']} negative." in (
+        result.lead
+    )
+    assert [c.n for c in result.citations] == list(range(1, 9))  # reading order
+    assert result.answer.index("[1]") < result.answer.index("[2]") < result.answer.index("[8]")
+
+
+def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:
+    """Was: "What critics say about Oppenheimer:" with quotes about Raging Bull and Ronin."""
+    result = films.ask("What did critics think of Oppenheimer?")
+    assert result.kind == "unknown_film" and result.citations == []
+    assert result.answer.startswith("No reviews of Oppenheimer in the index.")
+    typo = films.ask("What did critics think of Fagro?")
+    assert typo.kind == "unknown_film" and typo.citations == []
+    assert typo.suggestions == ["Fargo (1996)"]
+    assert "Did you mean Fargo (1996)?" in typo.answer
+
+
+def test_a_film_scoped_chat_asked_about_another_film_says_so(films: Assistant) -> None:
+    held = Filters(films=("Fargo (1996)",))
+    other = films.ask("What did critics think of Ronin?", filters=held)
+    assert other.kind == "out_of_scope" and other.citations == []
+    assert "covers only reviews of Fargo (1996)" in other.answer
+    assert "Ronin (1998)" in other.answer
+    missing = films.ask("Who disliked Oppenheimer?", filters=held)
+    assert missing.kind == "out_of_scope" and missing.citations == []
+    fine = films.ask("Who disliked it?", filters=held)
+    assert fine.kind == "answer" and {c.film for c in fine.citations} == {"Fargo (1996)"}
+
+
+def test_a_follow_up_without_a_film_asks_which(films: Assistant) -> None:
+    """Was: after "New conversation", "Who disliked it?" listed eight random films."""
+    fresh = films.ask("Who disliked it?", session=ChatSession())
+    assert fresh.kind == "needs_film" and fresh.citations == []
+    assert fresh.answer.startswith("Which film do you mean?")
+    session = ChatSession()
+    films.ask("What did critics think of Ronin?", session=session)
+    follow = films.ask("Who disliked it?", session=session)
+    assert follow.kind == "answer"
+    assert {c.film for c in follow.citations} == {"Ronin (1998)"}
+    assert follow.lead.startswith("3 of 9 reviews of Ronin (1998) are negative")
+
+
+def test_a_capitalized_first_word_is_read_as_a_name(films: Assistant) -> None:
+    """Was: "Sadness in Inside Out" found no quote with "Sadness" (the capital at the start
+    was not read as a name)."""
+    result = films.ask("Sadness in Inside Out")
+    quotes = [c.quote for c in result.citations]
+    assert quotes and all("Sadness" in q for q in quotes)
+    named_mid_sentence = {c for c, _, text in SADNESS if re.search(r"\w[,.]? Sadness", text)}
+    assert named_mid_sentence <= {c.critic for c in result.citations}
+
+
+def test_applied_filters_travel_with_the_result(films: Assistant) -> None:
+    result = films.ask("Who disliked Fargo?")
+    assert result.filters == {"film": "Fargo (1996)", "sentiment": "negative"}
+    assert result.to_json()["filters"] == result.filters
+    assert result.to_json()["coverage"]["positive"] == 17
+
+
+# -- the same on the real RT CS109 rows --------------------------------------------------
+@pytest.mark.shared
+@pytest.mark.slow
+def test_cs109_counts_are_the_catalogs(tmp_path: Path) -> None:
+    """The issue's own cases, over the real quotes of Fargo and 8MM (and two neighbours)."""
+    source = needs_shared("data", "rt-critics-cs109", "critics.csv")
+    wanted = {"Fargo", "8MM", "Raging Bull", "Ronin"}
+    with source.open(encoding="utf-8") as handle:
+        picked = [r for r in csv.DictReader(handle) if r["title"] in wanted and r["quote"].strip()]
+    subset = tmp_path / "cs109-subset.csv"
+    with subset.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(picked[0]))
+        writer.writeheader()
+        writer.writerows(picked)
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([subset], settings)
+    cs109 = Assistant(settings)
+    try:
+        split = Counter((r["title"], r["fresh"]) for r in picked)
+        assert (split["Fargo", "fresh"], split["Fargo", "rotten"]) == (17, 3)
+        liked = cs109.ask("How many critics liked Fargo?")
+        assert liked.lead.startswith("85% of the reviews of Fargo are positive: 17 of 20;")
+        disliked = cs109.ask("Who disliked 8MM?")
+        assert disliked.lead.startswith("18 of 20 reviews of 8MM are negative (90%)")
+        overview = cs109.ask("What did critics think of Fargo?")
+        assert any(c.sentiment == "negative" for c in overview.citations)
+        missing = cs109.ask("What did critics think of Oppenheimer?")
+        assert missing.kind == "unknown_film" and not missing.citations
+        assert cs109.ask("What did critics think of Fagro?").suggestions == ["Fargo"]
+    finally:
+        cs109.close()
