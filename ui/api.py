@@ -463,7 +463,9 @@ def build_router(
             if failure is not None:
                 body["status"] = "degraded"
                 body["store"]["read_failure"] = failure
-            body["store"]["writer"] = holder(assistant.settings)
+            writer = holder(assistant.settings)
+            if writer is not None:
+                body["store"]["writer"] = writer  # who holds the home's writer lock
             built_with = assistant.index.catalog.get_meta("embedding_model")
             body["embedding_model"] = built_with or assistant.settings.embedding_model
         except Exception as exc:
