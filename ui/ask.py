@@ -199,7 +199,8 @@ def format_result(result: Result, out: IO[str]) -> None:
     if result.citations:
         print("\nSources:", file=out)
     for c in result.citations:
-        who = ", ".join(x for x in (c.critic, c.publication, c.date) if x) or "a critic"
+        who = ", ".join(x for x in (c.critic, c.publication) if x) or "a critic"
+        who += f", {c.date or 'date unknown'}"
         mark = "" if c.verified else "  [UNVERIFIED QUOTE]"
         print(f"  [{c.n}] {who} ({c.film}; review {c.review_id}){mark}", file=out)
     for problem in result.problems:
