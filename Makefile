@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m bench.ingest_speed
+
+# The chat UI and the widget, each with an answer, at desktop and phone width (system Chromium).
+screenshots: setup
+	REVIEWQA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/test_page_browser.py -q
 
 clean:
 	rm -rf .reviewqa .pytest_cache .mypy_cache .ruff_cache

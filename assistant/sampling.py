@@ -33,7 +33,9 @@ def quota(facts: ScopeFacts, k: int) -> dict[str, int]:
         if not open_:
             break
         counts[max(open_, key=lambda s: (share[s] - counts[s], present[s]))] += 1
-    return dict(sorted(counts.items(), key=lambda item: (-present[item[0]], item[0])))
+    return dict(
+        sorted(counts.items(), key=lambda item: (-present[item[0]], STANCES.index(item[0])))
+    )
 
 
 def balanced_hits(retriever: Retriever, plan: Plan, facts: ScopeFacts) -> list[Hit]:

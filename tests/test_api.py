@@ -329,7 +329,7 @@ def test_docs_widget_and_gradio_are_served(client: TestClient) -> None:
     assert {"/api/ask", "/api/ask/stream", "/v1/chat/completions", "/healthz"} <= set(paths)
     script = client.get("/widget.js")
     assert script.headers["content-type"].startswith("text/javascript")
-    assert len(script.content) < 15_000 and "innerHTML" not in script.text
+    assert len(script.content) < 20_000 and "innerHTML" not in script.text  # small to embed
     demo = client.get("/widget/demo", params={"film": 'Her (2013)"><b>'})
     assert 'data-film="Her (2013)&quot;&gt;&lt;b&gt;"' in demo.text and "<b>" not in demo.text
     assert 'data-key="demo"' in demo.text

@@ -58,7 +58,8 @@ def create_app(
     import gradio as gr
     from gradio.utils import get_upload_folder
 
-    from ui.gradio_app import CSS, build_demo
+    from ui.assets import static_text
+    from ui.gradio_app import CSS_FILE, build_demo
 
     server = server or load_server_settings()
     check_exposure(server)
@@ -118,7 +119,7 @@ def create_app(
             app,
             demo,
             path="/",
-            css=CSS,
+            css=static_text(CSS_FILE),
             footer_links=[],
             max_file_size=server.max_upload_bytes,
             run_history=False,

@@ -20,6 +20,7 @@ from index.errors import ReviewQAError
 from index.store import Index
 from ui import render
 from ui.admin import WriteRefused, check_token, ingest_upload, uploaded_file
+from ui.assets import static_text
 from ui.scratch import Scratch
 from ui.server_settings import ServerSettings
 
@@ -28,39 +29,17 @@ if TYPE_CHECKING:
 
 STREAM_EVERY = 0.05  # seconds between transcript refreshes while an answer streams
 
-CSS = """
-.rq-chat { display: flex; flex-direction: column; gap: 8px; padding: 4px; }
-.rq-empty { color: var(--body-text-color-subdued); }
-.rq-q { align-self: flex-end; max-width: 80%; background: var(--color-accent-soft);
-        padding: 8px 12px; border-radius: 12px; white-space: pre-wrap; }
-.rq-a { align-self: flex-start; max-width: 100%; background: var(--background-fill-secondary);
-        border: 1px solid var(--border-color-primary); padding: 10px 14px; border-radius: 12px; }
-.rq-answer p { margin: 0 0 8px; } .rq-answer ul { margin: 0 0 8px 18px; padding: 0; }
-.rq-answer li { margin: 2px 0; }
-.rq-answer a.rq-ref { font-weight: 600; text-decoration: none; color: var(--color-accent);
-                      padding: 0; margin: 0; font-size: inherit; }
-.rq-cards { display: grid; gap: 8px; margin-top: 10px; }
-.rq-card { border: 1px solid var(--border-color-primary);
-           border-left: 4px solid var(--color-accent); border-radius: 8px; padding: 8px 10px;
-           background: var(--background-fill-primary);
-           scroll-margin-top: 12px; }
-.rq-card:target { box-shadow: 0 0 0 3px var(--color-accent-soft); }
-.rq-card-unverified { border-left-color: #c77700; border-style: dashed; }
-.rq-card-head { font-size: 0.9em; }
-.rq-n { font-weight: 700; } .rq-critic { font-weight: 600; }
-.rq-film { font-size: 0.8em; color: var(--body-text-color-subdued); }
-.rq-cards .rq-quote { margin: 6px 0 0; padding: 0 0 0 10px; white-space: pre-wrap;
-                      border-left: 2px solid var(--border-color-primary); font-style: normal; }
-.rq-quote mark { background: #fff1a8; color: #1b1b1b; padding: 0 1px; }
-.rq-badge { display: inline-block; font-size: 0.75em; font-weight: 600; padding: 1px 7px;
-            border-radius: 999px; margin-left: 4px; vertical-align: 1px; }
-.rq-positive { background: #dcfce7; color: #14532d; }
-.rq-negative { background: #fee2e2; color: #7f1d1d; }
-.rq-unverified { background: #fef3c7; color: #78350f; }
-.rq-status { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 8px; }
-.rq-error { color: #b42318; }
-.rq-typing { color: var(--body-text-color-subdued); }
-"""
+# ui/static/chat.css: colours for both themes (Gradio's dark mode puts `dark` on <body>),
+# every text at least 4.5:1 on its background (WCAG 2.1 AA), the figures in its comments; one
+# selector per rule, as Gradio prefixes custom CSS and mangles the later selectors of a list
+# that starts with `.dark`.
+CSS_FILE = "chat.css"
+# ui/static/transcript.js: the page's behaviour, run once by the transcript (gr.HTML
+# js_on_load; the chat page's CSP allows it): buttons that carry a question ask it, the
+# examples are one tab stop (arrow keys move between them), a new question scrolls to its own
+# top (not past its answer), the question box stays in view, and a dropdown closes when focus
+# leaves it.
+TRANSCRIPT_JS_FILE = "transcript.js"
 
 
 @dataclass
@@ -69,10 +48,15 @@ class Conversation:
 
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     exchanges: list[render.Exchange] = field(default_factory=list)
+    unticked: set[str] = field(default_factory=set)  # quote keys left out of the exports
 
     @property
     def results(self) -> list[Result]:
         return [e.result for e in self.exchanges if e.result is not None]
+
+    def picked(self) -> list[str]:
+        """The keys of the quotes to export: every quote cited, less those unticked."""
+        return [key for _, key in render.quote_choices(self.results) if key not in self.unticked]
 
 
 # -- plain helpers (tested without Gradio) ------------------------------------------------
@@ -146,13 +130,30 @@ def add_reviews(
 
 
 def write_exports(folder: Path, conversation: Conversation) -> tuple[Path, Path]:
-    """The conversation's quotes as CSV and Markdown files (overwritten each answer)."""
+    """The conversation's ticked quotes as CSV and Markdown files (rewritten on each answer
+    and each change of the ticks)."""
     target = folder / conversation.session_id
     target.mkdir(parents=True, exist_ok=True)
     csv_path, md_path = target / "reviewqa-quotes.csv", target / "reviewqa-quotes.md"
-    csv_path.write_text(render.quotes_csv(conversation.results), encoding="utf-8")
-    md_path.write_text(render.quotes_markdown(conversation.results), encoding="utf-8")
+    picked = set(conversation.picked())
+    csv_path.write_text(render.quotes_csv(conversation.results, picked), encoding="utf-8")
+    md_path.write_text(render.quotes_markdown(conversation.results, picked), encoding="utf-8")
     return csv_path, md_path
+
+
+def first_visit(assistant: Assistant) -> str:
+    """The empty transcript: what the index holds, and questions it can answer."""
+    holdings = assistant.holdings()
+    line = holdings.line() if holdings.reviews else ""
+    return render.conversation_html([], line, example_questions(assistant.index))
+
+
+def too_long(question: str, cap: int) -> str:
+    """The status line's error for a question over the cap (the question stays in its box)."""
+    return (
+        f'<div class="rq-error" role="alert">The question is {len(question):,} characters '
+        f"long; the limit is {cap:,}: shorten it.</div>"
+    )
 
 
 # -- the Blocks ---------------------------------------------------------------------------
@@ -185,33 +186,36 @@ def build_demo(
     def dropdowns() -> tuple[Any, ...]:
         return tuple(gr.Dropdown(choices=c) for c in choices())
 
+    def exports(conv: Conversation) -> tuple[Any, Any, Any]:
+        """The two download buttons and the quote picker, for the conversation as it is."""
+        picked = conv.picked()
+        csv_path, md_path = write_exports(scratch.folder("exports"), conv)
+        return (
+            gr.DownloadButton(value=str(csv_path), interactive=bool(picked)),
+            gr.DownloadButton(value=str(md_path), interactive=bool(picked)),
+            gr.CheckboxGroup(choices=render.quote_choices(conv.results), value=picked),
+        )
+
     def respond(
         question: str, film: str, critic: str, outlet: str, conv: Conversation | None
     ) -> Iterator[tuple[Any, ...]]:
         conv = conv or Conversation()
         question = (question or "").strip()
+        skip = gr.skip()
         if not question:
-            yield gr.skip(), gr.skip(), conv, gr.skip(), gr.skip(), gr.skip()
+            yield skip, skip, conv, skip, skip, skip, skip
             return
-        exchange = render.Exchange(question[:max_question_chars])
+        if len(question) > max_question_chars:  # kept in its box, the error beside it
+            yield skip, too_long(question, max_question_chars), conv, skip, skip, skip, skip
+            return
+        exchange = render.Exchange(question)
         conv.exchanges.append(exchange)
-        if len(question) > max_question_chars:
-            exchange.error = f"The question is over {max_question_chars} characters: shorten it."
-            yield (
-                render.conversation_html(conv.exchanges),
-                gr.skip(),
-                conv,
-                "",
-                gr.skip(),
-                gr.skip(),
-            )
-            return
         filters = Filters(
             films=(film,) if film else (),
             critics=(critic,) if critic else (),
             outlets=(outlet,) if outlet else (),
         )
-        yield render.conversation_html(conv.exchanges), gr.skip(), conv, "", gr.skip(), gr.skip()
+        yield render.conversation_html(conv.exchanges), "", conv, "", skip, skip, skip
         shown = time.monotonic()
         try:
             for event in assistant.stream(
@@ -226,31 +230,42 @@ def build_demo(
                 if time.monotonic() - shown >= STREAM_EVERY:
                     shown = time.monotonic()
                     html = render.conversation_html(conv.exchanges)
-                    yield html, gr.skip(), conv, gr.skip(), gr.skip(), gr.skip()
+                    yield html, skip, conv, skip, skip, skip, skip
         except ReviewQAError as exc:
             exchange.error = str(exc)
         html = render.conversation_html(conv.exchanges)
         if exchange.result is None:
-            yield html, gr.skip(), conv, gr.skip(), gr.skip(), gr.skip()
+            yield html, skip, conv, skip, skip, skip, skip
             return
-        csv_path, md_path = write_exports(scratch.folder("exports"), conv)
-        yield (
-            html,
-            render.status_html(exchange.result),
-            conv,
-            gr.skip(),
-            gr.DownloadButton(value=str(csv_path), interactive=True),
-            gr.DownloadButton(value=str(md_path), interactive=True),
-        )
+        yield (html, render.status_html(exchange.result), conv, skip, *exports(conv))
+
+    def pick(evt: gr.EventData) -> str:
+        """The question a button in the transcript carries (an example, a suggested film)."""
+        data = getattr(evt, "_data", None) or {}
+        return str(data.get("ask") or "")[: max_question_chars + 1]
+
+    # Gradio passes the event data to a parameter typed gr.EventData; the string annotation
+    # (from __future__) names `gr`, which its module does not import at run time.
+    pick.__annotations__["evt"] = gr.EventData
+
+    def tick(picked: list[str] | None, conv: Conversation | None) -> tuple[Any, ...]:
+        conv = conv or Conversation()
+        keys = {key for _, key in render.quote_choices(conv.results)}
+        conv.unticked = keys - set(picked or [])
+        return (conv, *exports(conv)[:2])
 
     def reset() -> tuple[Any, ...]:
         return (
-            render.conversation_html([]),
+            first_visit(assistant),
             "",
             Conversation(),
             gr.DownloadButton(value=None, interactive=False),
             gr.DownloadButton(value=None, interactive=False),
+            gr.CheckboxGroup(choices=[], value=[]),
         )
+
+    def welcome() -> str:
+        return first_visit(assistant)
 
     def on_add_reviews(path: str | None, token: str | None) -> tuple[Any, ...]:
         report = add_reviews(assistant, path, token, settings, scratch, get_upload_folder())
@@ -265,37 +280,33 @@ def build_demo(
     with demo:
         conv = gr.State(None)
         gr.Markdown(
-            "## reviewqa — ask the critics\n"
-            "Answers come from critics' reviews; every claim cites the review it quotes. "
-            "Also: the [HTTP API](/docs) and the [embeddable widget](/widget/demo)."
+            "# reviewqa — ask the critics\n"
+            "Answers come from critics' reviews; every claim cites the review it quotes."
         )
-        with gr.Row():
-            film, critic, outlet = (
-                gr.Dropdown(choices=c, label=label, value="", filterable=True, scale=1)
-                for c, label in zip(choices(), ("Film", "Critic", "Outlet"), strict=True)
-            )
         transcript = gr.HTML(
             render.conversation_html([]),
             elem_id="rq-transcript",
-            js_on_load=None,
-            autoscroll=True,
-            max_height=640,
-            padding=True,
-            container=True,
+            js_on_load=static_text(TRANSCRIPT_JS_FILE),
+            autoscroll=False,  # transcript.js scrolls to a new question, not to the bottom
+            padding=False,
+            container=False,
         )
-        status = gr.HTML("", elem_id="rq-status", js_on_load=None)
         with gr.Row():
             question = gr.Textbox(
                 label="Question",
                 placeholder="What do critics say about …?",
                 max_lines=3,
                 scale=5,
+                min_width=200,
                 elem_id="rq-question",
             )
-            ask = gr.Button("Ask", variant="primary", scale=1, elem_id="rq-ask")
-        examples = example_questions(index)
-        if examples:
-            gr.Examples([[q] for q in examples], inputs=[question], label="Try asking")
+            ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rq-ask")
+        status = gr.HTML("", elem_id="rq-status", js_on_load=None)
+        with gr.Row():
+            film, critic, outlet = (
+                gr.Dropdown(choices=c, label=label, value="", filterable=True, scale=1)
+                for c, label in zip(choices(), ("Film", "Critic", "Outlet"), strict=True)
+            )
         with gr.Row():
             csv_button = gr.DownloadButton(
                 "Export quotes (CSV)", interactive=False, elem_id="rq-export-csv"
@@ -304,6 +315,13 @@ def build_demo(
                 "Export quotes (Markdown)", interactive=False, elem_id="rq-export-md"
             )
             new_chat = gr.Button("New conversation", elem_id="rq-new")
+        with gr.Accordion("Quotes to export", open=False, elem_id="rq-export-pick"):
+            picks = gr.CheckboxGroup(
+                choices=[],
+                value=[],
+                label="Untick the quotes to leave out of the exports",
+                elem_id="rq-export-quotes",
+            )
         if settings.ui_ingest:
             with gr.Accordion("Add reviews", open=False):
                 upload = gr.File(
@@ -327,12 +345,24 @@ def build_demo(
                 concurrency_limit=1,
                 api_visibility="private",
             )
-        outputs = [transcript, status, conv, question, csv_button, md_button]
+        gr.Markdown(
+            "Also: the [HTTP API](/docs) and the [embeddable widget](/widget/demo).",
+            elem_id="rq-links",
+        )
+        outputs = [transcript, status, conv, question, csv_button, md_button, picks]
         inputs = [question, film, critic, outlet, conv]
         ask.click(respond, inputs, outputs, api_visibility="private")
         question.submit(respond, inputs, outputs, api_visibility="private")
+        transcript.click(pick, None, [question], api_visibility="private").then(
+            respond, inputs, outputs, api_visibility="private"
+        )
+        picks.input(tick, [picks, conv], [conv, csv_button, md_button], api_visibility="private")
         new_chat.click(
-            reset, None, [transcript, status, conv, csv_button, md_button], api_visibility="private"
+            reset,
+            None,
+            [transcript, status, conv, csv_button, md_button, picks],
+            api_visibility="private",
         )
         demo.load(dropdowns, None, [film, critic, outlet], api_visibility="private")
+        demo.load(welcome, None, [transcript], api_visibility="private")
     return demo

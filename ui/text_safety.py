@@ -7,8 +7,9 @@ neutralised. Only rendering changes; stored reviews and citation offsets stay as
 from __future__ import annotations
 
 import re
+from urllib.parse import quote, urlsplit
 
-__all__ = ["HIDDEN_RANGES", "csv_cell", "js_pattern", "markdown_inline", "reveal"]
+__all__ = ["HIDDEN_RANGES", "csv_cell", "js_pattern", "markdown_inline", "reveal", "safe_url"]
 
 # Characters that draw nothing yet change what a reader sees or copies: bidi embeddings,
 # overrides, isolates and marks; zero-width and other default-ignorable characters; control
@@ -97,3 +98,22 @@ def markdown_inline(text: str) -> str:
     """Review text as one line of CommonMark that renders as exactly this text: never a link,
     image, autolink, HTML tag or code span; hidden characters revealed."""
     return _BLANK_RUN.sub(" ", reveal(text)).strip().translate(_MARKDOWN_ESCAPE)
+
+
+# -- addresses ----------------------------------------------------------------------------
+# RFC 3986 reserved and unreserved characters, and % (an existing escape is kept as it is).
+_URL_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
+
+
+def safe_url(url: str) -> str:
+    """A review's address fit to print or link: http(s) with a host, every character outside
+    RFC 3986's set (spaces, quotes, < >, hidden and non-ASCII characters) percent-encoded;
+    "" for anything else (javascript:, data:, relative or malformed)."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unbalanced [ in the host
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    return quote(text, safe=_URL_SAFE)

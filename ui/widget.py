@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
 from html import escape
-from importlib import resources
 from string import Template
 from urllib.parse import urlencode
 
@@ -12,14 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from assistant.service import Assistant
+from ui.assets import static_text
 from ui.security import DEMO_KEY
 from ui.server_settings import ServerSettings
-
-
-@cache
-def static_text(name: str) -> str:
-    """A file of ui/static, as text."""
-    return resources.files("ui").joinpath("static", name).read_text(encoding="utf-8")
 
 
 def snippet(base: str, film: str, key: str) -> str:

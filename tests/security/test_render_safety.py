@@ -116,8 +116,9 @@ def test_every_csv_cell_is_neutralised(column: str, payload: str) -> None:
         text = quotes_csv([result(replace(citation(), **changes))])
     (row,) = csv.DictReader(io.StringIO(text))
     assert row[column] == "'" + payload.replace("\r", "\n")  # a bare CR would split the row
-    for value in row.values():
-        assert value[:1] == "'" or value.lstrip(" \t\r\n\u3000")[:1] not in "=+-@＝＋－＠"
+    for value in row.values():  # an empty cell (no url) is no formula
+        first = value.lstrip(" \t\r\n\u3000")[:1]
+        assert value[:1] == "'" or not first or first not in "=+-@＝＋－＠"
 
 
 def test_hyperlink_review_id_is_text_and_plain_cells_stay_plain() -> None:
@@ -178,11 +179,12 @@ def test_markdown_inline_round_trips_through_commonmark() -> None:
 @pytest.mark.parametrize("payload", [JS_LINK, JS_AUTOLINK, "[1](javascript:alert(1))"])
 def test_ui_links_only_to_citation_cards(payload: str) -> None:
     c = citation(quote=f"Flat {payload} film.", critic=payload, film=payload)
-    r = result(c, answer=f'- "Flat {payload} film." — {payload} [1]\n\n{payload}')
+    answer = f'Critics on {payload} [1]\n\n- "Flat {payload} film." — {payload} [1]\n\n{payload}'
+    r = result(c, answer=answer)
     html = conversation_html([Exchange(question=payload, result=r, review_texts={})])
     only_citation_anchors(html)  # a "[1]" in the text may link to card 1: our anchor only
     if not payload.startswith("[1]"):
-        assert len(Page(html).links()) == 1  # the answer's own [1]
+        assert len(Page(html).links()) == 1  # the lead's own [1] (the quote is on its card)
     assert payload in Page(html).text
     only_citation_anchors(answer_text_html(payload, known={1}))
     assert not Page(citation_cards_html(r)).links()
@@ -219,7 +221,7 @@ def test_ui_html_shows_hidden_characters_everywhere() -> None:
     html = conversation_html([Exchange(question=r.question, result=r, review_texts={"r1": SPOOF})])
     assert not HIDDEN.search(html)
     text = Page(html).text
-    assert text.count(SPOOF_SHOWN) == 2  # the answer and the card
+    assert text.count(SPOOF_SHOWN) == 1  # on the card: the quote bullet is not repeated
     for shown in ("Ida⟦U+202E⟧Tset", "The⟦U+200B⟧Gazette", "Her⟦U+202E⟧ (2013)", "Why⟦U+202E⟧?"):
         assert shown in text
     streaming = conversation_html([Exchange(question="q", text=SPOOF)])
@@ -320,7 +322,8 @@ def test_widget_renders_markers_and_no_link(tmp_path: Path) -> None:
     if node is None:
         pytest.skip("node is absent: the widget's rendering is checked with it")
     c = citation(quote=SPOOF, critic=f"Ida{RLO}Tset", span=(0, len(SPOOF)))
-    payload = result(c, answer=f'- "{SPOOF}" {JS_LINK} {JS_AUTOLINK} [1]', question=f"Q{ZWSP}?")
+    answer = f'Critics: {JS_LINK} {JS_AUTOLINK} [1]\n\n- "{SPOOF}" [1]'
+    payload = result(c, answer=answer, question=f"Q{ZWSP}?")
     script = tmp_path / "stub.js"
     script.write_text(STUB_DOM, encoding="utf-8")
     stdin = json.dumps([WIDGET_JS.read_text(encoding="utf-8"), payload.to_json()])
@@ -328,10 +331,11 @@ def test_widget_renders_markers_and_no_link(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     shown = json.loads(out.stdout)
     assert not HIDDEN.search(shown["text"])
-    assert shown["text"].count(SPOOF_SHOWN) == 2  # the answer and the citation
+    assert shown["text"].count(SPOOF_SHOWN) == 1  # in the citation, not again as a bullet
     assert "Ida⟦U+202E⟧Tset" in shown["text"] and "Q⟦U+200B⟧?" in shown["text"]
     assert f"{JS_LINK} {JS_AUTOLINK}" in shown["text"]
     assert "a" not in shown["tags"] and "blockquote" in shown["tags"]
+    assert "button" in shown["tags"]  # the lead's [1]: a button that moves to the citation
 
 
 # -- 4. Escaping still holds ------------------------------------------------------------

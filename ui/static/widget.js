@@ -1,8 +1,9 @@
 /* reviewqa widget: a chat bubble answering questions about one film from critics' reviews.
    <script src="https://HOST/widget.js" data-film="Her (2013)" data-key="KEY" async></script>
-   No dependencies. Everything lives in a shadow root; all text is set with textContent, never
-   as HTML, so answer and review text never becomes a link. Hidden characters (bidi controls,
-   zero-width characters) are shown as markers like ⟦U+202E⟧ by reveal(). */
+   No dependencies; all in a shadow root. Text is set with textContent, never as HTML, so no
+   text becomes a link ([n] markers become buttons to the quote); reveal() shows hidden
+   characters (bidi, zero-width) as markers like ⟦U+202E⟧. An answer is shown once: its lead
+   (the finding), then each quote once in the citations. */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -18,7 +19,7 @@
     ":host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',sans-serif}" +
     ".launch{position:fixed;right:20px;bottom:20px;width:56px;height:56px;border-radius:50%;border:0;" +
     "display:flex;align-items:center;justify-content:center;background:#1f4e79;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.3);z-index:2147483646}" +
-    ".launch:focus-visible,button:focus-visible,input:focus-visible{outline:3px solid #f5a623;outline-offset:2px}" +
+    ".launch:focus-visible,button:focus-visible,input:focus-visible,.log:focus-visible{outline:3px solid #b45309;outline-offset:2px}" +
     ".panel{position:fixed;right:20px;bottom:88px;width:380px;max-height:min(600px,calc(100vh - 110px));display:flex;" +
     "flex-direction:column;background:#fff;color:#1b1b1b;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.3);" +
     "z-index:2147483647;overflow:hidden;font-size:14px;line-height:1.45}" +
@@ -26,14 +27,20 @@
     "header{display:flex;align-items:center;justify-content:space-between;padding:10px 14px;background:#1f4e79;color:#fff}" +
     "header h2{margin:0;font-size:15px;font-weight:600}" +
     ".close{background:none;border:0;color:#fff;font-size:22px;cursor:pointer;line-height:1;padding:2px 6px}" +
-    ".log{flex:1;overflow-y:auto;padding:12px 14px;min-height:120px}" +
+    ".log{flex:1;overflow-y:auto;padding:12px 14px;min-height:120px;position:relative}" +
     ".q{margin:8px 0 6px auto;background:#e8f0f8;padding:8px 10px;border-radius:10px;max-width:85%;width:fit-content}" +
-    ".a{margin:6px 0 14px;white-space:pre-wrap;word-wrap:break-word}" +
+    ".a{margin:6px 0 14px;overflow-wrap:anywhere}" +
+    ".lead p{margin:0 0 6px}.lead ul{margin:0 0 6px 18px;padding:0}.lead li{margin:2px 0}" +
+    ".ref{font:inherit;font-weight:700;color:#1f4e79;background:none;border:0;padding:0 1px;text-decoration:underline}" +
+    ".ask{font:inherit;color:#1f4e79;background:#fff;border:1px solid #1f4e79;border-radius:9px;margin:4px 4px 0 0}" +
+    ".ref,.ask{cursor:pointer}" +
     ".err{color:#8a1c1c;background:#fdecec;padding:8px 10px;border-radius:8px}" +
     ".cites{list-style:none;margin:6px 0 0;padding:0}" +
     ".cite{border-left:3px solid #1f4e79;background:#f6f8fa;margin:6px 0;padding:6px 8px;border-radius:0 6px 6px 0}" +
     ".cite.unverified{border-left-color:#c77700}" +
-    ".who{font-size:12px;color:#444;font-weight:600}.pos{color:#1a7f37}.neg{color:#b42318}.unv{color:#c77700}" +
+    ".cite:focus{outline:3px solid #f5a623;outline-offset:1px}" +
+    ".film{font-size:13px;font-weight:700;color:#1b1b1b}" +
+    ".who{font-size:12px;color:#444;font-weight:600}.pos{color:#166534}.neg{color:#b42318}.unv{color:#92400e}" +
     ".quote{margin:4px 0 0;font-style:italic;white-space:normal}" +
     ".cov{font-size:12px;color:#555;margin-top:6px}" +
     "form{display:flex;gap:6px;padding:10px;border-top:1px solid #ddd}" +
@@ -44,7 +51,7 @@
     "@media (max-width:520px){.panel{left:0;right:0;bottom:0;width:100%;max-height:100%;height:100%;border-radius:0}" +
     ".launch{right:14px;bottom:14px}}";
 
-  /* Mirror of ui/text_safety.py: HIDDEN is js_pattern() there (a test checks they match). */
+  /* HIDDEN is ui/text_safety.py's js_pattern() (a test checks they match). */
   var HIDDEN = /[\u{0}-\u{8}\u{B}-\u{C}\u{E}-\u{1F}\u{7F}-\u{9F}\u{AD}\u{34F}\u{61C}\u{115F}-\u{1160}\u{17B4}-\u{17B5}\u{180E}\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2060}-\u{206F}\u{3164}\u{FEFF}\u{FFA0}\u{FFF0}-\u{FFFB}\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0000}-\u{E007F}]/gu;
   function reveal(text) {
     return String(text).replace(HIDDEN, function (ch) {
@@ -95,6 +102,8 @@
   close.setAttribute("aria-label", "Close");
   head.appendChild(close);
   var log = el("div", "log");
+  log.tabIndex = 0; /* scrolls: keyboard reachable */
+  log.setAttribute("role", "log");
   log.setAttribute("aria-live", "polite");
   log.appendChild(el("p", "cov", "Answers quote the critics' own words, with citations."));
   var form = el("form");
@@ -129,26 +138,78 @@
     if (e.key === "Escape" && !panel.hidden) { e.preventDefault(); setOpen(false); }
   });
 
-  /* Answer text: "**Heading**" lines bold, the rest plain; never parsed as HTML. */
-  function fillAnswer(node, text) {
+  function txt(t) { return document.createTextNode(t); }
+
+  /* The finding: the answer less its quote bullets and their stance headings. */
+  function leadFromAnswer(text) {
+    var kept = [];
+    String(text).trim().split(/\n\s*\n/).forEach(function (block) {
+      var lines = block.split("\n");
+      var quotes = lines.filter(function (l) { return /^[-*]\s+["\u201C]/.test(l.trim()); });
+      var rest = lines.filter(function (l) { return quotes.indexOf(l) < 0; });
+      if (quotes.length) rest = rest.filter(function (l) { return !/^\*\*[^*]+\*\*(\s*\(\d+\))?:?$/.test(l.trim()); });
+      if (rest.join("").trim()) kept.push(rest.join("\n").trim());
+    });
+    return kept.join("\n\n");
+  }
+
+  /* One line: **bold** as <strong>, [n] of a known citation as a button to it, the rest text. */
+  function inline(target, line, cites) {
+    var re = /\*\*(.+?)\*\*|\[(\d+(?:\s*,\s*\d+)*)\]/g, at = 0, m;
+    while ((m = re.exec(line))) {
+      if (m.index > at) target.appendChild(txt(line.slice(at, m.index)));
+      var ns = m[2] ? m[2].split(/\s*,\s*/) : [];
+      if (m[1] != null) target.appendChild(el("strong", null, m[1]));
+      else if (ns.every(function (n) { return cites[n]; })) ns.forEach(function (n) {
+        var b = el("button", "ref", "[" + n + "]");
+        b.type = "button";
+        b.setAttribute("aria-label", "Quote " + n);
+        b.addEventListener("click", function () {
+          cites[n].scrollIntoView({ block: "nearest" });
+          cites[n].focus();
+        });
+        target.appendChild(b);
+      });
+      else target.appendChild(txt(m[0]));
+      at = re.lastIndex;
+    }
+    if (at < line.length) target.appendChild(txt(line.slice(at)));
+  }
+
+  /* The lead: paragraphs, "- " lines as a list. */
+  function fillLead(node, text, cites) {
     node.textContent = "";
-    reveal(text).split("\n").forEach(function (line, i) {
-      if (i) node.appendChild(document.createTextNode("\n"));
-      var m = /^\*\*(.+?)\*\*(.*)$/.exec(line);
-      if (m) { node.appendChild(el("strong", null, m[1])); node.appendChild(document.createTextNode(m[2])); }
-      else node.appendChild(document.createTextNode(line));
+    var list = null, para = null;
+    reveal(text).split("\n").forEach(function (raw) {
+      var line = raw.trim(), target;
+      if (!line) { list = para = null; return; }
+      if (/^[-*] /.test(line)) {
+        if (!list) list = node.appendChild(el("ul"));
+        para = null;
+        target = list.appendChild(el("li"));
+        line = line.slice(2);
+      } else {
+        list = null;
+        if (para) para.appendChild(el("br"));
+        else para = node.appendChild(el("p"));
+        target = para;
+      }
+      inline(target, line, cites);
     });
   }
 
-  function showCitations(box, result) {
+  function showCitations(box, result, cites) {
     var list = el("ol", "cites");
     list.setAttribute("aria-label", "Citations");
     (result.citations || []).forEach(function (c) {
       var item = el("li", c.verified ? "cite" : "cite unverified");
+      item.tabIndex = -1;
+      cites[c.n] = cites[c.n] || item;
+      item.appendChild(el("div", "film", reveal(c.film || "Unknown film")));
       var who = el("div", "who");
-      var parts = [c.critic, c.publication, c.date].filter(function (p) { return p && p.trim(); });
-      var names = reveal(parts.join(", ")) || "Unnamed critic";
-      who.appendChild(document.createTextNode("[" + c.n + "] " + names + " "));
+      var parts = [c.critic, c.publication].filter(function (p) { return p && p.trim(); });
+      var date = c.date && c.date.trim() ? reveal(c.date) : "date unknown";
+      who.appendChild(txt("[" + c.n + "] " + (reveal(parts.join(", ")) || "Unnamed critic") + ", " + date + " "));
       if (c.sentiment === "positive") who.appendChild(el("span", "pos", "\u25B2 positive"));
       if (c.sentiment === "negative") who.appendChild(el("span", "neg", "\u25BC negative"));
       if (!c.verified) who.appendChild(el("span", "unv", " \u26A0 unverified quote"));
@@ -157,9 +218,20 @@
       list.appendChild(item);
     });
     if (list.childNodes.length) box.appendChild(list);
+    var more = el("div", "cov", "Ask about: ");
+    (result.kind === "unknown_film" && result.suggestions || []).forEach(function (title) {
+      var b = more.appendChild(el("button", "ask", reveal(title)));
+      b.type = "button";
+      b.addEventListener("click", function () { if (!busy) ask("What did critics think of " + title + "?"); });
+      box.appendChild(more);
+    });
     var line = result.coverage && result.coverage.line;
-    if (line && (result.answer || "").indexOf(line) < 0) box.appendChild(el("div", "cov", reveal(line)));
+    var lead = result.lead || leadFromAnswer(result.answer || "");
+    if (result.kind !== "unknown_film" && line && lead.indexOf(line) < 0) box.appendChild(el("div", "cov", reveal(line)));
   }
+
+  /* A new answer opens at its start (its question at the top). */
+  function toTop(node) { log.scrollTop = Math.max(0, node.offsetTop - 8); }
 
   function fail(box, answer, message) {
     answer.remove();
@@ -172,12 +244,14 @@
     busy = true;
     send.disabled = true;
     log.setAttribute("aria-busy", "true");
-    log.appendChild(el("div", "q", reveal(question)));
+    var asked = el("div", "q", reveal(question));
+    log.appendChild(asked);
     var box = el("div", "a");
-    var answer = el("div", null, "\u2026");
+    var answer = el("div", "lead", "\u2026");
     box.appendChild(answer);
     log.appendChild(box);
-    log.scrollTop = log.scrollHeight;
+    toTop(asked);
+    var cites = {}; /* n -> its citation */
     var body = { question: question };
     if (film) body.film = film;
     body.history = turns.slice(-6);
@@ -193,11 +267,8 @@
         try { msg = (await res.json()).error || msg; } catch (_) { /* not JSON */ }
         return fail(box, answer, msg);
       }
-      var reader = res.body.getReader();
-      var decoder = new TextDecoder();
-      var buffer = "";
-      var text = "";
-      var done = false;
+      var reader = res.body.getReader(), decoder = new TextDecoder();
+      var buffer = "", text = "", done = false;
       while (!done) {
         var chunk = await reader.read();
         done = chunk.done;
@@ -212,14 +283,14 @@
           });
           if (!data) continue;
           var payload = JSON.parse(data);
-          if (event === "token") { text += payload.text; fillAnswer(answer, text); }
+          if (event === "token") { text += payload.text; fillLead(answer, leadFromAnswer(text) || "\u2026", cites); }
           else if (event === "result") {
             turns.push({ question: question, answer: payload.answer.slice(0, 2000) });
-            fillAnswer(answer, payload.answer);
-            showCitations(box, payload);
+            showCitations(box, payload, cites);
+            fillLead(answer, payload.lead || leadFromAnswer(payload.answer), cites);
+            toTop(asked);
           } else if (event === "error") return fail(box, answer, payload.error || "Something went wrong.");
         }
-        log.scrollTop = log.scrollHeight;
       }
     } catch (err) {
       fail(box, answer, "Could not reach the assistant: this site may not be allowed to use it.");
@@ -227,7 +298,6 @@
       busy = false;
       send.disabled = false;
       log.setAttribute("aria-busy", "false");
-      log.scrollTop = log.scrollHeight;
     }
   }
 
