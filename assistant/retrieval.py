@@ -16,9 +16,12 @@ from dataclasses import dataclass, replace
 from assistant.entities import Entities, NameIndex
 from assistant.filters import Filters
 from assistant.intent import Intent, analyse
+from assistant.relevance import ThingMatcher
 from index.catalog import StoredChunk
+from index.fts import fts_query
 from index.names import name_key
 from index.store import Index
+from index.vocabulary import VocabularyStore
 
 RRF_K = 60
 MIN_DENSE_SIMILARITY = 0.35
@@ -64,6 +67,7 @@ class Retriever:
         self.index = index
         self._names: NameIndex | None = None
         self._names_version = -1
+        self.meaning = ThingMatcher(self, VocabularyStore(index))
 
     @property
     def names(self) -> NameIndex:
@@ -115,6 +119,10 @@ class Retriever:
         kind = plan.kind
         pool = max(plan.k * 5, 40)
         among = self._filtered_chunks(plan.filters)
+        if kind == "aspect":
+            by_meaning = self.meaning.ranked(plan, among)
+            if by_meaning:
+                return self._one_per_review(by_meaning, set(by_meaning), plan.k)
         lexical = self._lexical(plan.intent, plan.filters, pool, among) if plan.intent.terms else []
         dense = self._dense(plan.question, plan.filters, pool, among)
         lexical_ids = set(lexical)
@@ -208,11 +216,23 @@ class Retriever:
         when any passage has them so: the character, not the feeling.
         """
         proper = {name_key(p) for p in intent.proper}
-        match = fts_query(intent.terms, exact=proper)
+        names = intent.proper or ((intent.opening,) if intent.opening else ())
+        rows = self.matching_passages(
+            fts_query(intent.terms, exact=proper), filters, n * 10 if names else n, among
+        )
+        if names:
+            exact = [cid for cid, text in rows if _names_in(text, intent)]
+            if exact:
+                return exact[:n]
+        return [cid for cid, _ in rows[:n]]
+
+    def matching_passages(
+        self, match: str, filters: Filters, limit: int, among: dict[int, str] | None
+    ) -> list[tuple[str, str]]:
+        """(chunk id, text) of the passages matching the FTS5 query `match` within `filters`
+        (or among the chunks a name filter left), best bm25 first."""
         if not match or among == {}:
             return []
-        names = intent.proper or ((intent.opening,) if intent.opening else ())
-        limit = n * 10 if names else n
         select = "SELECT c.id, c.text FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
         try:
             if among is not None:
@@ -233,11 +253,7 @@ class Retriever:
                 ).fetchall()
         except sqlite3.OperationalError:
             return []
-        if names:
-            exact = [str(cid) for cid, text in rows if _names_in(str(text), intent)]
-            if exact:
-                return exact[:n]
-        return [str(r[0]) for r in rows[:n]]
+        return [(str(cid), str(text)) for cid, text in rows]
 
     def unlabelled_count(self, filters: Filters) -> int:
         """Reviews matching `filters` but for sentiment whose sentiment is unknown."""
@@ -246,9 +262,6 @@ class Retriever:
             f"SELECT count(*) FROM reviews r WHERE {where}", params
         ).fetchone()
         return int(count)
-
-
-_FTS_SAFE = re.compile(r"[^\w]+")
 
 
 def _names_in(text: str, intent: Intent) -> bool:
@@ -263,21 +276,6 @@ def _names_in(text: str, intent: Intent) -> bool:
         if re.search(mid, text):
             return True
     return False
-
-
-def fts_query(terms: Sequence[str], exact: set[str] | frozenset[str] = frozenset()) -> str:
-    """An FTS5 query matching any term, or its simple plural/singular form unless the term
-    is in `exact` (names are not inflected)."""
-    forms: list[str] = []
-    for term in terms:
-        word = _FTS_SAFE.sub("", term)
-        if not word:
-            continue
-        variants = {word}
-        if term not in exact:
-            variants.add(word[:-1] if word.endswith("s") and len(word) > 3 else word + "s")
-        forms.extend(f'"{v}"' for v in sorted(variants))
-    return " OR ".join(forms)
 
 
 def _fuse(rankings: Sequence[Sequence[str]]) -> list[str]:

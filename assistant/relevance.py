@@ -1,0 +1,74 @@
+"""Relevance by meaning for questions about a thing a film is judged on ("the jokes in WALL-E",
+"the pacing of Onward"): which reviews bear on it, in any words.
+
+The thing asked about is widened to the words of the index the embedding model finds nearest
+to it ("jokes" -> humor, funny, laughs, comedic ...; nothing is listed by hand), a passage
+that uses one of them is a candidate, and candidates rank by how near their word is to the
+thing plus how near the whole passage is. Passages that use none of the words are not cited:
+a film with 300 reviews and 6 about its message gets 6 citations, not 8.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+from index.fts import fts_query
+from index.names import name_key
+from index.vocabulary import VocabularyStore
+
+if TYPE_CHECKING:
+    from assistant.retrieval import Plan, Retriever
+
+NEIGHBOUR_FLOOR = 0.55  # cosine similarity a word needs to stand for the thing asked about
+MAX_NEIGHBOURS = 40
+CANDIDATES = 2000  # passages using the words, read at most (best bm25 first)
+_WORD = re.compile(r"[a-z]+")
+
+
+def _words(text: str) -> set[str]:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return set(_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
+
+
+class ThingMatcher:
+    """Ranks the passages of a scope by what they say about the thing a question asks about."""
+
+    def __init__(self, retriever: Retriever, vocabulary: VocabularyStore) -> None:
+        self.retriever = retriever
+        self.vocabulary = vocabulary
+
+    def focus(self, plan: Plan) -> list[str]:
+        """The words of the thing asked about: the question's content terms, unless it names
+        someone (names keep their exact-match strength, see `Retriever._lexical`)."""
+        if plan.intent.proper or plan.intent.opening:
+            return []
+        names = {name_key(p) for p in plan.intent.proper}
+        return [t for t in plan.intent.terms if t not in names and t.isalpha()]
+
+    def words_for(self, focus: list[str]) -> tuple[dict[str, float], object]:
+        """The index's words standing for the thing (with their similarity), and its vector."""
+        vector = self.retriever.index.embedder.embed_query(" ".join(focus))
+        words = self.vocabulary.get().neighbours(vector, NEIGHBOUR_FLOOR, MAX_NEIGHBOURS)
+        for term in focus:
+            words[term] = 1.0
+        return words, vector
+
+    def ranked(self, plan: Plan, among: dict[int, str] | None) -> list[str]:
+        """Chunk ids that speak to the thing, best first; [] when the question asks about no
+        thing or no passage in scope uses a word for it."""
+        focus = self.focus(plan)
+        if not focus:
+            return []
+        words, vector = self.words_for(focus)
+        match = fts_query(sorted(words), exact=set(words))
+        rows = self.retriever.matching_passages(match, plan.filters, CANDIDATES, among)
+        if not rows:
+            return []
+        weight = {cid: max(words.get(w, 0.0) for w in _words(text)) for cid, text in rows}
+        candidates = [cid for cid, _ in rows if weight[cid] > 0]
+        near = dict(
+            self.retriever.index.vectors.rank_among(candidates, vector, len(candidates))  # type: ignore[arg-type]
+        )
+        return sorted(candidates, key=lambda cid: -(weight[cid] + near.get(cid, 0.0)))

@@ -1,0 +1,23 @@
+"""The lexical index's query language (SQLite FTS5), written in one place."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_FTS_SAFE = re.compile(r"[^\w]+")
+
+
+def fts_query(terms: Sequence[str], exact: set[str] | frozenset[str] = frozenset()) -> str:
+    """An FTS5 query matching any term, or its simple plural/singular form unless the term
+    is in `exact` (names are not inflected)."""
+    forms: list[str] = []
+    for term in terms:
+        word = _FTS_SAFE.sub("", term)
+        if not word:
+            continue
+        variants = {word}
+        if term not in exact:
+            variants.add(word[:-1] if word.endswith("s") and len(word) > 3 else word + "s")
+        forms.extend(f'"{v}"' for v in sorted(variants))
+    return " OR ".join(forms)

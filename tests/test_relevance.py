@@ -1,0 +1,96 @@
+"""Relevance by meaning: a question about a thing finds the reviews that speak of it in other
+words (the index's own vocabulary, embedded), and cites no review that does not."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.service import Assistant
+from index.ingest import ingest
+from index.settings import Settings
+from index.store import open_index
+from index.vocabulary import VocabularyStore
+
+FILM = "Moonbeam Parade (2021)"
+HUMOUR = [  # none says "jokes"
+    ("Ada Quill", "fresh", "Hilarious from start to finish; the gags never stop."),
+    ("Ben Ink", "fresh", "I laughed harder than at any comedy this year."),
+    ("Cal Nib", "rotten", "The humor is juvenile and it wears thin fast."),
+    ("Dee Pen", "fresh", "Funny, warm and quick on its feet."),
+]
+OTHER = [
+    ("Eve Page", "fresh", "The colours glow and every frame looks painted by hand."),
+    ("Fay Leaf", "rotten", "The plot wanders and the ending arrives from nowhere."),
+    ("Gus Line", "fresh", "A gorgeous score that swells at all the right moments."),
+    ("Hal Word", "fresh", "The lead performance carries the whole picture."),
+    ("Ivy Text", "rotten", "Visually drab, with muddy lighting in every scene."),
+    ("Jo Type", "fresh", "The pacing is brisk and nothing outstays its welcome."),
+]
+
+
+def write(path: Path, rows: list[tuple[str, str, str]], film: str = FILM) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["film", "critic", "fresh", "quote"])
+        writer.writerows((film, critic, fresh, text) for critic, fresh, text in rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("relevance")
+    # the same words elsewhere in the index, so each is seen in two passages
+    echo = [(c + " Jr.", f, t) for c, f, t in HUMOUR + OTHER]
+    settings = Settings(home=folder / "home", engine="extractive")
+    ingest(
+        [write(folder / "a.csv", HUMOUR + OTHER), write(folder / "b.csv", echo, "Echo")], settings
+    )
+    return settings.home
+
+
+def test_a_thing_is_found_in_other_words_and_nothing_else_is_cited(home: Path) -> None:
+    assistant = Assistant(Settings(home=home, engine="extractive"))
+    try:
+        result = assistant.ask(f"What do critics say about the jokes in {FILM}?")
+    finally:
+        assistant.close()
+    cited = {c.critic for c in result.citations}
+    humour = {critic for critic, _, _ in HUMOUR}
+    assert len(cited & humour) >= 3, result.answer
+    assert not cited - humour, f"cited reviews that do not speak of it: {cited - humour}"
+
+
+def test_the_vocabulary_is_built_once_and_extended_with_new_words_only(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(home=home, engine="extractive")
+    index = open_index(settings, readonly=True)
+    try:
+        store = VocabularyStore(index)
+        vocabulary = store.get()
+        assert {"hilarious", "laughed", "humor"} <= set(vocabulary.words)
+        assert store.path.exists()
+        embedded: list[list[str]] = []
+        real = index.embedder.embed
+
+        def counting(texts: Any) -> Any:
+            embedded.append(list(texts))
+            return real(texts)
+
+        monkeypatch.setattr(index.embedder, "embed", counting)
+        assert VocabularyStore(index).get().words == vocabulary.words  # from the file
+        assert embedded == []
+        more = [
+            ("Kit Ray", "fresh", "Zany slapstick throughout."),
+            ("Lu Ray", "fresh", "Zany slapstick."),
+        ]
+        ingest([write(tmp_path / "more.csv", more, "Zany (2020)")], settings)
+        grown = VocabularyStore(index).get()
+        assert {"zany", "slapstick"} <= set(grown.words)
+        assert embedded and set(embedded[-1]) == {"zany", "slapstick"}  # the new words only
+    finally:
+        index.close()
