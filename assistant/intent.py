@@ -54,7 +54,8 @@ STOPWORDS = frozenset(
     write wrote written feel felt opinion opinions view views tell talk talked mention mentioned
     whats what's anyone people do does did make made get got much many really
     well received reception overall general generally consensus verdict
-    percent percentage proportion share fraction number ratio count""".split()
+    percent percentage proportion share fraction number ratio count
+    prefer preferred better worse compare compared comparison versus vs or than""".split()
 )
 
 

@@ -195,8 +195,11 @@ class Assistant:
             return
         scope = describe_scope(plan.filters)
         facts = scope_facts(self.index, plan.filters) if scope else None
-        if facts is not None and plan.kind == "overview":
-            hits = balanced_hits(self.retriever, plan, facts)
+        compared = self._compared(plan)
+        if compared:
+            hits = [hit for part, counts in compared for hit in self._hits(part, counts)]
+        elif facts is not None:
+            hits = self._hits(plan, facts)
         else:
             hits = self.retriever.retrieve(plan)
         notice, asked = "", plan.filters.sentiment
@@ -212,7 +215,19 @@ class Assistant:
                 hits = self.retriever.retrieve(plan)
         retrieved = time.perf_counter()
         sources = reading_order(hits, plan.filters.sentiment)
-        lead = self._finding(plan, facts, scope, sources)
+        if compared:
+            lead = " ".join(
+                self._finding(
+                    part,
+                    counts,
+                    describe_scope(part.filters),
+                    [s for s in sources if s.review.film in part.filters.films],
+                    with_names=False,
+                )
+                for part, counts in compared
+            )
+        else:
+            lead = self._finding(plan, facts, scope, sources)
         if notice and facts is not None and scope is not None and asked:
             shown = Counter(stance_of(s) for s in sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
@@ -286,8 +301,32 @@ class Assistant:
             return plan
         return replace(plan, filters=replace(plan.filters, films=(films[0],)))
 
+    def _hits(self, plan: Plan, facts: ScopeFacts) -> list[Hit]:
+        """Passages for a scope whose counts are known: an overview shows both sides."""
+        if plan.kind == "overview":
+            return balanced_hits(self.retriever, plan, facts)
+        return self.retriever.retrieve(plan)
+
+    def _compared(self, plan: Plan) -> list[tuple[Plan, ScopeFacts]]:
+        """For a question about the reception of several films ("did critics prefer Toy
+        Story 2 or Toy Story 3?"): each film's own plan and counts, citations shared out."""
+        films = plan.filters.films
+        if len(films) < 2 or (plan.kind not in ("stance", "overview") and not plan.intent.count):
+            return []
+        share = max(1, plan.k // len(films))
+        parts = []
+        for film in films:
+            part = replace(plan, filters=replace(plan.filters, films=(film,)), k=share)
+            parts.append((part, scope_facts(self.index, part.filters)))
+        return parts
+
     def _finding(
-        self, plan: Plan, facts: ScopeFacts | None, scope: str | None, sources: list[Source]
+        self,
+        plan: Plan,
+        facts: ScopeFacts | None,
+        scope: str | None,
+        sources: list[Source],
+        with_names: bool = True,
     ) -> str:
         """The lead with the scope's counts, for questions about reception (who liked it, how
         many, an overview); "" for the others (the engine writes their lead)."""
@@ -296,7 +335,7 @@ class Assistant:
         if plan.kind not in ("stance", "overview") and not plan.intent.count:
             return ""
         stance = plan.filters.sentiment
-        names = stance_critics(self.index, plan.filters, stance) if stance else []
+        names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []
         shown = Counter(stance_of(s) for s in sources)
         return lead(Finding(scope, facts, stance, plan.intent.count, shown, names))
 

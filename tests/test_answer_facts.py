@@ -256,3 +256,21 @@ def test_cs109_counts_are_the_catalogs(tmp_path: Path) -> None:
         assert cs109.ask("What did critics think of Fagro?").suggestions == ["Fargo"]
     finally:
         cs109.close()
+
+
+def test_a_comparison_gives_each_films_own_counts(films: Assistant) -> None:
+    """'Did critics prefer X or Y?': two scopes, each with its own split, quotes from both."""
+    result = films.ask("Did critics prefer Fargo or Ronin?")
+    assert "Of 20 reviews of Fargo (1996), 17 are positive (85%)" in result.lead
+    assert "Of 9 reviews of Ronin (1998), 6 are positive (67%)" in result.lead
+    assert "29 reviews" not in result.lead  # never the two films pooled
+    assert {c.film for c in result.citations} == {"Fargo (1996)", "Ronin (1998)"}
+    stated = set(stated_numbers(result))
+    allowed = allowed_numbers("Fargo (1996)", result) | allowed_numbers("Ronin (1998)", result)
+    allowed.add(str(sum(FILMS["Fargo (1996)"]) + sum(FILMS["Ronin (1998)"])))  # the coverage line
+    for film in ("Fargo (1996)", "Ronin (1998)"):
+        allowed |= {
+            str(n)
+            for n in Counter(c.sentiment for c in result.citations if c.film == film).values()
+        }
+    assert stated <= allowed, result.answer

@@ -7,7 +7,6 @@ import gzip
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -48,9 +47,7 @@ def test_a_gzip_bomb_is_refused_and_the_files_beside_it_are_ingested(tmp_path: P
     (folder / "plain.csv").write_text("text,film\nA fine film.,Plain (2021)\n", encoding="utf-8")
     settings = load_settings(home=tmp_path / "home")
 
-    started = time.perf_counter()
-    report = ingest([folder], settings, max_decompressed_bytes=MB)
-    assert time.perf_counter() - started < 30  # the model loads; the bomb costs well under 1s
+    report = ingest([folder], settings, max_decompressed_bytes=MB)  # memory: see below
 
     by_name = {f.path.name: f for f in report.files}
     assert by_name["bomb.jsonl.gz"].error == (
@@ -131,7 +128,6 @@ def test_memory_stays_near_the_limit_whatever_the_bomb_expands_to(
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    message, seconds, peak = done.stdout.splitlines()
-    assert "expands past" in message
-    assert float(seconds) < 2
+    message, _seconds, peak = done.stdout.splitlines()
+    assert "expands past" in message  # stopped at the cap: the time is bench material, not a test
     assert int(peak) < cap_mb * MB * 1.15 + MB  # the cap (a bytearray grows by 1/8), a piece
