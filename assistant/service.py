@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -64,6 +64,7 @@ class Assistant:
         film: str | None = None,
         max_decompressed_bytes: int | None = None,
         limit_name: str | None = None,
+        source_names: Mapping[Path, str] | None = None,
     ) -> IngestReport:
         """Ingest review files into this index (one writer at a time: `index.lock`), then
         refresh what answers depend on (the names of films, critics and outlets)."""
@@ -76,6 +77,7 @@ class Assistant:
                 film=film,
                 max_decompressed_bytes=max_decompressed_bytes,
                 limit_name=limit_name,
+                source_names=source_names,
             )
         finally:
             self.retriever.refresh()

@@ -4,6 +4,10 @@ the write journal. It is the source of truth for what the index holds; Chroma ho
 Writes that span the catalog and Chroma are journaled: a review's chunk ids are recorded in
 `pending` (committed) before Chroma is touched, and removed in the transaction that commits the
 review. After a killed run, `pending` names exactly the reviews whose state is uncertain.
+
+`sources` names every source (a file's absolute path, or a name a caller gave it, such as
+`upload:reviews.csv`) that ingest has synced; each review names its source. Schema 1 (before
+`sources`) is migrated on the first writable open: its sources are the reviews' sources.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from index.errors import StoreError
 from index.names import name_key
 from index.records import Chunk, Review
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,11 +58,20 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
 END;
 CREATE TABLE IF NOT EXISTS pending(review_id TEXT PRIMARY KEY, chunk_ids TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources(name TEXT PRIMARY KEY);
 """
 
 REVIEW_COLUMNS = (
     "id, film, critic, publication, date, sentiment, rating, top_critic, url, source, line, text"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReview:
+    """A review as the catalog holds it, with the content hash it was stored with."""
+
+    review: Review
+    hash: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +124,28 @@ class Catalog:
                 self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.executescript(_SCHEMA)
-                self._db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-                )
+                self._migrate()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the catalog {path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        """Create the schema, or bring an older one up to SCHEMA_VERSION."""
+        self._db.executescript(_SCHEMA)  # every statement is IF NOT EXISTS
+        with self.transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = None if row is None else str(row[0])
+            if version == SCHEMA_VERSION:
+                return
+            if version not in (None, "1"):
+                raise StoreError(
+                    f"the catalog {self.path} has schema version {version}, which this "
+                    f"reviewqa does not know (it writes {SCHEMA_VERSION}): upgrade reviewqa"
+                )
+            if version == "1":  # schema 1 had no sources table: its sources are the reviews'
+                db.execute("INSERT OR IGNORE INTO sources SELECT DISTINCT source FROM reviews")
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -189,6 +218,35 @@ class Catalog:
             found.update((str(i), str(s)) for i, s in rows)
         return found
 
+    def reviews_of_source(self, source: str) -> list[StoredReview]:
+        """Every review `source` holds, in line order, with the hash each was stored with."""
+        rows = self._db.execute(
+            f"SELECT {REVIEW_COLUMNS}, hash FROM reviews WHERE source = ? ORDER BY line, id",
+            (source,),
+        ).fetchall()
+        return [StoredReview(review_from_row(row[:-1]), str(row[-1])) for row in rows]
+
+    def places(self, ids: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """Where each of `ids` the catalog holds came from: review id -> (source, line)."""
+        found: dict[str, tuple[str, int]] = {}
+        for batch in _batches(list(ids), 900):
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT id, source, line FROM reviews WHERE id IN ({marks})", batch
+            ).fetchall()
+            found.update((str(i), (str(s), int(n))) for i, s, n in rows)
+        return found
+
+    def sources_at(self, path: str) -> dict[str, int]:
+        """The sources named `path` or lying under the folder `path`, with their review counts."""
+        pattern = _like_prefix(path.rstrip("/") + "/")
+        rows = self._db.execute(
+            "SELECT s.name, (SELECT count(*) FROM reviews r WHERE r.source = s.name) "
+            "FROM sources s WHERE s.name = ? OR s.name LIKE ? ESCAPE '\\' ORDER BY s.name",
+            (path, pattern),
+        ).fetchall()
+        return {str(name): int(n) for name, n in rows}
+
     def all_chunk_ids(self) -> set[str]:
         return {str(r[0]) for r in self._db.execute("SELECT id FROM chunks")}
 
@@ -230,9 +288,30 @@ class Catalog:
                 [(rid, "\n".join(ids)) for rid, ids in entries.items()],
             )
 
-    def commit_reviews(self, reviews: Sequence[Review], chunks: Sequence[Chunk]) -> None:
-        """Replace these reviews and their chunks, and clear their journal entries, atomically."""
-        ids = [r.id for r in reviews]
+    def add_sources(self, names: Iterable[str]) -> None:
+        """Record sources that ingest syncs (before any of their reviews is written)."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO sources VALUES (?)", [(n,) for n in names])
+
+    def drop_sources(self, names: Iterable[str]) -> None:
+        """Forget sources (after their reviews were removed)."""
+        with self.transaction() as db:
+            db.executemany("DELETE FROM sources WHERE name = ?", [(n,) for n in names])
+
+    def relocate(self, places: dict[str, tuple[str, int]]) -> None:
+        """Set the source and line of unchanged reviews that moved (nothing to re-embed)."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE reviews SET source = ?, line = ? WHERE id = ?",
+                [(source, line, rid) for rid, (source, line) in places.items()],
+            )
+
+    def commit_reviews(
+        self, reviews: Sequence[Review], chunks: Sequence[Chunk], drop: Sequence[str] = ()
+    ) -> None:
+        """Replace these reviews and their chunks, remove the reviews `drop` names (the old
+        versions of edited ones), and clear their journal entries, atomically."""
+        ids = [r.id for r in reviews] + list(drop)
         with self.transaction() as db:
             self._delete_in(db, ids)
             db.executemany(

@@ -1,4 +1,5 @@
-"""Ingest: corpus files -> reviews -> chunks -> vectors, incremental, idempotent, crash-safe.
+"""Ingest: corpus files -> reviews -> chunks -> vectors; each file a source kept in sync
+(see `index.sync`), idempotent, crash-safe.
 
 Embedding runs on the calling thread while a writer thread stores the previous batch, so the
 store's work hides behind the model's. Every batch is journaled (see `index.catalog`).
@@ -10,22 +11,26 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from index.catalog import Catalog
 from index.chunking import chunk_spans
-from index.errors import ReviewQAError
-from index.loaders import discover, load_file
+from index.errors import CorpusError, ReviewQAError
+from index.loaders import LoadResult, discover, load_file
 from index.loaders.dates import PlaceholderMode
 from index.loaders.source import MAX_DECOMPRESSED_SETTING
 from index.lock import hold_home
 from index.names import date_number, name_key
-from index.records import Chunk, Review, RowProblem
+from index.records import Chunk, FileReport, IngestReport, Review
 from index.settings import Settings
 from index.store import Index, open_index
+from index.sync import claim_ids, diff_source
 from index.vectors import VectorStore
+from index.vocabulary import VocabularyStore
+
+__all__ = ["FileReport", "IngestReport", "Limit", "Progress", "chunk_review", "ingest"]
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,52 +49,6 @@ class Progress:
 
     def close(self) -> None:  # pragma: no cover - trivial default
         pass
-
-
-@dataclass
-class FileReport:
-    """What ingest did with one file."""
-
-    path: Path
-    reviews: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    film_from: str | None = None
-    notes: list[str] = field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass
-class IngestReport:
-    """The summary of one ingest run."""
-
-    files: list[FileReport] = field(default_factory=list)
-    removed: int = 0
-    recovered: int = 0
-    chunks_written: int = 0
-    seconds: float = 0.0
-
-    @property
-    def added(self) -> int:
-        return sum(f.added for f in self.files)
-
-    @property
-    def updated(self) -> int:
-        return sum(f.updated for f in self.files)
-
-    @property
-    def unchanged(self) -> int:
-        return sum(f.unchanged for f in self.files)
-
-    @property
-    def skipped(self) -> int:
-        return sum(len(f.problems) for f in self.files)
-
-    @property
-    def failed(self) -> bool:
-        return any(f.error is not None for f in self.files)
 
 
 def chunk_review(review: Review, size: int, overlap: int) -> list[Chunk]:
@@ -113,7 +72,8 @@ def chunk_review(review: Review, size: int, overlap: int) -> list[Chunk]:
 class _Batch:
     reviews: list[Review]
     chunks: list[Chunk]
-    stale_chunk_ids: dict[str, list[str]]
+    drop: list[str]  # ids of the reviews that edited ones replace (ids made from content)
+    stale_chunk_ids: dict[str, list[str]] = field(default_factory=dict)
     vectors: npt.NDArray[np.float32] | None = None
 
 
@@ -150,10 +110,12 @@ class _Writer(threading.Thread):
 
     def _write(self, batch: _Batch) -> None:
         assert batch.vectors is not None
+        new_chunks: dict[str, list[str]] = {}
+        for c in batch.chunks:
+            new_chunks.setdefault(c.review_id, []).append(c.id)
         journal = {
-            r.id: batch.stale_chunk_ids.get(r.id, [])
-            + [c.id for c in batch.chunks if c.review_id == r.id]
-            for r in batch.reviews
+            rid: batch.stale_chunk_ids.get(rid, []) + new_chunks.get(rid, [])
+            for rid in [r.id for r in batch.reviews] + batch.drop
         }
         self._catalog.begin_write(journal)
         new_ids = {c.id for c in batch.chunks}
@@ -163,7 +125,7 @@ class _Writer(threading.Thread):
         self._vectors.upsert(
             [c.id for c in batch.chunks], batch.vectors, [c.meta for c in batch.chunks]
         )
-        self._catalog.commit_reviews(batch.reviews, batch.chunks)
+        self._catalog.commit_reviews(batch.reviews, batch.chunks, batch.drop)
 
 
 class Limit(NamedTuple):
@@ -171,6 +133,19 @@ class Limit(NamedTuple):
 
     max_bytes: int
     name: str
+
+
+@dataclass
+class _Plan:
+    """Everything one run changes, gathered over its sources."""
+
+    writes: list[Review] = field(default_factory=list)
+    replaces: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    moved: dict[str, tuple[str, int]] = field(default_factory=dict)
+    synced: list[str] = field(default_factory=list)  # sources this run syncs
+    seen: set[str] = field(default_factory=set)  # sources of every file found, failed or not
+    vanished: dict[str, Path] = field(default_factory=dict)  # source -> path as given
 
 
 def ingest(
@@ -186,13 +161,25 @@ def ingest(
     wait: float | None = None,
     max_decompressed_bytes: int | None = None,
     limit_name: str | None = None,
+    global_ids: bool = False,
+    source_names: Mapping[Path, str] | None = None,
 ) -> IngestReport:
-    """Bring the index in line with the reviews in `paths`.
+    """Sync the index with the files in `paths`: each file is a source, and afterwards the
+    index holds exactly the reviews each file holds (edited ones replaced, gone ones removed,
+    unchanged ones untouched). `prune` also removes the sources under `paths` that are gone
+    (a vanished file or a folder's deleted file).
+
+    `source_names` names the source of a file ({path: "upload:reviews.csv"}) instead of its
+    absolute path, so that a file ingested from a different place each time (an upload's
+    private copy) syncs one source. `global_ids` says a source id means the same review in
+    every file: a file then takes over an id another source holds, instead of being refused.
 
     The run holds the home (`index.lock`): another process writing or serving it makes this
     wait up to `wait` seconds, then raise IndexBusyError. `max_decompressed_bytes` overrides
     `settings.max_decompressed_bytes` for this run (e.g. a smaller cap for uploads), and
     `limit_name` names it in the refusal (e.g. "REVIEWQA_MAX_UPLOAD_EXPANDED_BYTES").
+    A path that does not exist (and was no source), a folder without corpus files or a file
+    of an unsupported type raises CorpusError before anything is written.
     """
     if max_decompressed_bytes is None:
         limit = Limit(settings.max_decompressed_bytes, MAX_DECOMPRESSED_SETTING)
@@ -200,6 +187,7 @@ def ingest(
         if max_decompressed_bytes < 1:
             raise ValueError(f"max_decompressed_bytes must be 1 or more: {max_decompressed_bytes}")
         limit = Limit(max_decompressed_bytes, limit_name or "the limit of this ingest")
+    names = {Path(p).resolve(): name for p, name in (source_names or {}).items()}
     with hold_home(settings, "ingest", wait=wait):
         started = time.perf_counter()
         report = IngestReport()
@@ -207,24 +195,30 @@ def ingest(
         idx = index or open_index(settings)
         try:
             report.recovered = len(idx.recover())
-            files = discover(paths)
-            live: set[str] = set()
-            changes = _plan(
-                idx,
+            plan = _Plan()
+            files = _find(idx, paths, plan, names, prune=prune)
+            loaded = _load_all(
                 files,
                 report,
-                live,
+                plan,
                 film=film,
                 column_map=column_map,
                 strict=strict,
                 limit=limit,
                 placeholder_dates=settings.placeholder_dates,
             )
-            if changes:
+            _plan(idx, loaded, plan, strict=strict, global_ids=global_ids)
+            idx.catalog.add_sources(plan.synced)
+            if plan.writes:
                 idx.record_model()
-                report.chunks_written = _write_all(idx, settings, changes, progress)
+                report.chunks_written = _write_all(idx, settings, plan, progress)
+            _remove(idx, plan.removed)
+            if plan.moved:
+                idx.catalog.relocate(plan.moved)
             if prune:
-                report.removed = _prune(idx, paths, report, live)
+                _prune(idx, paths, plan, report)
+            if report.added or report.updated or report.removed:
+                VocabularyStore(idx).get()  # its new words embedded now, not at a question
         finally:
             if own_index:
                 idx.close()
@@ -232,85 +226,161 @@ def ingest(
     return report
 
 
-def _plan(
+def _find(
     idx: Index,
-    files: Sequence[Path],
+    paths: Sequence[Path],
+    plan: _Plan,
+    names: Mapping[Path, str],
+    *,
+    prune: bool,
+) -> list[tuple[Path, str]]:
+    """The files to sync, each with its source name; gone sources go to `plan.vanished`.
+
+    A path that no longer exists but held sources is gone (pruned with `prune`, else an
+    error saying so); one that never did is an error, as is an unusable path.
+    """
+    found: list[tuple[Path, str]] = []
+    taken: dict[str, Path] = {}
+    for path in paths:
+        path = Path(path)
+        try:
+            files = discover([path])
+        except CorpusError:
+            if path.is_file():  # an unsupported type: the user named the wrong file
+                raise
+            held = idx.catalog.sources_at(str(path.resolve()))
+            if not held:
+                raise
+            if not prune:
+                what = "no such file or folder" if not path.exists() else "no corpus files here"
+                raise CorpusError(
+                    path,
+                    f"{what}, but the index holds {sum(held.values())} reviews from it: pass "
+                    "--prune to remove them, or check the path",
+                ) from None
+            plan.vanished.update(dict.fromkeys(held, path))
+            continue
+        for file in files:
+            source = names.get(file.resolve()) or str(file.resolve())
+            if source in taken and taken[source].resolve() != file.resolve():
+                raise ValueError(
+                    f"two files would be the source {source!r}: {taken[source]}, {file}"
+                )
+            if source not in taken:
+                taken[source] = file
+                found.append((file, source))
+    return found
+
+
+def _load_all(
+    files: Sequence[tuple[Path, str]],
     report: IngestReport,
-    live: set[str],
+    plan: _Plan,
     *,
     film: str | None,
     column_map: Mapping[str, str] | None,
     strict: bool,
     limit: Limit,
     placeholder_dates: PlaceholderMode,
-) -> list[Review]:
-    """Load every file and return the reviews that are new or changed; `live` gets every id read."""
-    changes: list[Review] = []
-    seen: dict[str, Review] = {}
-    for path in files:
-        file_report = FileReport(path=path)
+) -> list[tuple[FileReport, LoadResult]]:
+    """Read every file; a file that cannot be used (or has bad rows, with `strict`) fails."""
+    loaded: list[tuple[FileReport, LoadResult]] = []
+    for path, source in files:
+        file_report = FileReport(path=path, source=source)
         report.files.append(file_report)
+        plan.seen.add(source)
         try:
-            loaded = load_file(
+            result = load_file(
                 path,
                 film=film,
                 column_map=column_map,
                 max_decompressed_bytes=limit.max_bytes,
                 limit_name=limit.name,
                 placeholder_dates=placeholder_dates,
+                source=source,
             )
         except ReviewQAError as exc:
             file_report.error = str(exc)
             continue
-        file_report.film_from = loaded.film_from
-        file_report.notes = list(loaded.notes)
-        file_report.problems = list(loaded.problems)
-        reviews: list[Review] = []
-        for review in loaded.reviews:
-            first = seen.get(review.id)
-            if first is not None:
-                file_report.problems.append(
-                    RowProblem(
-                        review.source,
-                        review.line,
-                        f"review id {review.id} already read from {first.source}:{first.line}",
-                    )
-                )
-                continue
-            seen[review.id] = review
-            reviews.append(review)
-        if strict and file_report.problems:
-            file_report.error = (
-                f"{len(file_report.problems)} bad row(s) and --strict: nothing from this file "
-                "was written; fix the rows listed or drop --strict to skip them"
-            )
+        file_report.film_from = result.film_from
+        file_report.notes = list(result.notes)
+        file_report.problems = list(result.problems)
+        if strict and _strict_failed(file_report):
             continue
-        file_report.reviews = len(reviews)
-        live.update(r.id for r in reviews)
-        stored = idx.catalog.hashes(r.id for r in reviews)
-        for review in reviews:
-            old = stored.get(review.id)
-            if old is None:
-                file_report.added += 1
-            elif old != review.content_hash():
-                file_report.updated += 1
-            else:
-                file_report.unchanged += 1
+        loaded.append((file_report, result))
+    return loaded
+
+
+def _strict_failed(file_report: FileReport) -> bool:
+    if not file_report.problems:
+        return False
+    file_report.error = (
+        f"{len(file_report.problems)} bad row(s) and --strict: nothing from this file "
+        "was written; fix the rows listed or drop --strict to skip them"
+    )
+    return True
+
+
+def _plan(
+    idx: Index,
+    loaded: Sequence[tuple[FileReport, LoadResult]],
+    plan: _Plan,
+    *,
+    strict: bool,
+    global_ids: bool,
+) -> None:
+    """Decide who holds each id, then diff each source against what the index holds of it."""
+    given = [(f.source, r.reviews) for f, r in loaded]
+    places = idx.catalog.places({r.id for _, reviews in given for r in reviews})
+    claims = claim_ids(given, places, global_ids=global_ids)
+    for file_report, result in loaded:
+        source = file_report.source
+        refused = [replace(p, raw=result.raw(p.line)) for p in claims.refused.get(source, [])]
+        if refused:
+            file_report.problems = sorted(
+                file_report.problems + refused, key=lambda problem: problem.line
+            )
+            if strict and _strict_failed(file_report):
                 continue
-            changes.append(review)
-    return changes
+        reviews = [r for r in result.reviews if claims.holder.get(r.id) == source]
+        stored = [
+            s
+            for s in idx.catalog.reviews_of_source(source)
+            if claims.holder.get(s.review.id, source) == source
+        ]
+        taken = claims.taken.get(source, [])
+        if taken:
+            first_id, (from_source, from_line) = taken[0]
+            file_report.notes.append(
+                f"{len(taken)} review(s) taken over from other sources (--global-ids), e.g. "
+                f"id {first_id} from {from_source}:{from_line}"
+            )
+        elsewhere = [r.id for r in reviews if r.id in places and places[r.id][0] != source]
+        changes = diff_source(source, reviews, stored, idx.catalog.hashes(elsewhere))
+        file_report.reviews = len(reviews)
+        file_report.added = changes.added
+        file_report.updated = changes.updated
+        file_report.removed = len(changes.removed)
+        file_report.unchanged = changes.unchanged
+        plan.synced.append(source)
+        plan.writes.extend(changes.writes)
+        plan.replaces.update(changes.replaces)
+        plan.removed.extend(changes.removed)
+        plan.moved.update(changes.moved)
 
 
-def _batches(reviews: Sequence[Review], settings: Settings) -> Iterator[_Batch]:
+def _batches(plan: _Plan, settings: Settings) -> Iterator[_Batch]:
     """Commit batches of whole reviews, shortest first: texts of like length pad least when
     the model encodes them together (the order reviews are committed in does not matter)."""
-    batch = _Batch([], [], {})
-    for review in sorted(reviews, key=lambda r: len(r.text)):
+    batch = _Batch([], [], [])
+    for review in sorted(plan.writes, key=lambda r: len(r.text)):
         batch.reviews.append(review)
+        if review.id in plan.replaces:
+            batch.drop.append(plan.replaces[review.id])
         batch.chunks.extend(chunk_review(review, settings.chunk_size, settings.chunk_overlap))
         if len(batch.chunks) >= BATCH_CHUNKS:
             yield batch
-            batch = _Batch([], [], {})
+            batch = _Batch([], [], [])
     if batch.reviews:
         yield batch
 
@@ -318,17 +388,19 @@ def _batches(reviews: Sequence[Review], settings: Settings) -> Iterator[_Batch]:
 def _write_all(
     idx: Index,
     settings: Settings,
-    changes: Sequence[Review],
+    plan: _Plan,
     progress: ProgressFactory | None,
 ) -> int:
     embedder = idx.embedder
     writer = _Writer(settings, idx.vectors)
     writer.start()
-    bar = progress(len(changes)) if progress else None
+    bar = progress(len(plan.writes)) if progress else None
     written = 0
     try:
-        for batch in _batches(changes, settings):
-            batch.stale_chunk_ids = idx.catalog.chunk_ids_of(r.id for r in batch.reviews)
+        for batch in _batches(plan, settings):
+            batch.stale_chunk_ids = idx.catalog.chunk_ids_of(
+                [r.id for r in batch.reviews] + batch.drop
+            )
             batch.vectors = embedder.embed([c.text for c in batch.chunks])
             writer.put(batch)
             written += len(batch.chunks)
@@ -341,18 +413,29 @@ def _write_all(
     return written
 
 
-def _prune(idx: Index, paths: Sequence[Path], report: IngestReport, live: set[str]) -> int:
-    """Remove reviews under the given files/folders that this run no longer found.
-
-    Reviews of a file that failed to load are kept: a broken file is not a vanished one.
-    """
-    failed = {str(f.path.resolve()) for f in report.files if f.error is not None}
-    stored = idx.catalog.ids_from_sources(str(Path(p).resolve()) for p in paths)
-    doomed = sorted(rid for rid, src in stored.items() if src not in failed and rid not in live)
-    if not doomed:
-        return 0
-    chunk_ids = idx.catalog.chunk_ids_of(doomed)
-    idx.catalog.begin_write(chunk_ids)
+def _remove(idx: Index, review_ids: Sequence[str]) -> None:
+    """Remove reviews from Chroma and the catalog, journaled like every write."""
+    if not review_ids:
+        return
+    chunk_ids = idx.catalog.chunk_ids_of(review_ids)
+    idx.catalog.begin_write({rid: chunk_ids.get(rid, []) for rid in review_ids})
     idx.vectors.delete([c for ids in chunk_ids.values() for c in ids])
-    idx.catalog.delete_reviews(doomed)
-    return len(doomed)
+    idx.catalog.delete_reviews(review_ids)
+
+
+def _prune(idx: Index, paths: Sequence[Path], plan: _Plan, report: IngestReport) -> None:
+    """Remove the sources under `paths` that this run did not find: vanished files, files
+    deleted from a folder. A file that failed to load is kept: a broken file is not a gone one.
+    """
+    doomed = dict(plan.vanished)
+    for path in paths:
+        for source in idx.catalog.sources_at(str(Path(path).resolve())):
+            if source not in plan.seen:
+                doomed.setdefault(source, Path(source))
+    for source in sorted(doomed):
+        ids = sorted(idx.catalog.ids_from_sources([source]))
+        _remove(idx, ids)
+        idx.catalog.drop_sources([source])
+        report.files.append(
+            FileReport(path=Path(source), source=source, removed=len(ids), gone=True)
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -126,6 +127,7 @@ def test_long_review_chunks_keep_offsets(settings: Settings, tmp_path: Path) -> 
 
 
 def test_prune_removes_vanished_reviews_and_files(settings: Settings, tmp_path: Path) -> None:
+    """A file given is synced (its removed rows go); --prune also removes the files gone."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     a = write_csv(folder / "a.csv", rows(10, prefix="a"))
@@ -134,9 +136,10 @@ def test_prune_removes_vanished_reviews_and_files(settings: Settings, tmp_path: 
     write_csv(a, rows(8, prefix="a"))
     b.unlink()
     without_prune = ingest([folder], settings)
-    assert without_prune.removed == 0
+    assert (without_prune.removed, without_prune.unchanged) == (2, 8)
     pruned = ingest([folder], settings, prune=True)
-    assert pruned.removed == 2 + 5
+    assert pruned.removed == 5
+    assert [(f.path, f.gone, f.removed) for f in pruned.files][-1] == (b.resolve(), True, 5)
     index = open_index(settings)
     assert collect_stats(index).reviews == 8
     index.close()
@@ -169,6 +172,27 @@ def test_cli_stats_json(settings: Settings, capsys: pytest.CaptureFixture[str]) 
     assert data["reviews"] == 26 and data["chunks"] == 26 and data["films"] == 1
     assert data["per_film"]["Her (2013)"]["reviews"] == 26
     assert data["consistent"] is True
+    assert data["embedding_model"] == settings.embedding_model
+    readme = (ROOT / "README.md").read_text("utf-8")
+    said = readme.split("`stats --json` prints", 1)[1].split("\n\n", 1)[0]
+    assert set(data) == set(re.findall(r"`(\w+)`", said)) - {"null"}
+
+
+def test_readme_lists_every_key_of_the_result_schema(settings: Settings) -> None:
+    from assistant.service import Assistant
+
+    ingest([CORPUS], settings)
+    assistant = Assistant(settings)
+    try:
+        result = assistant.ask("what do critics say about Phoenix?", engine="extractive").to_json()
+    finally:
+        assistant.close()
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme.split("The result schema", 1)[1].split("`answer` is the whole text", 1)[0]
+    keys = set(result) | set(result["citations"][0]) | set(result["coverage"])
+    keys |= set(result["timings_ms"])
+    assert set(re.findall(r'"(\w+)"', block)) == keys
+    assert "`session_id`" in readme  # what the HTTP API adds to a result
 
 
 def test_stats_without_an_index_says_how_to_make_one(

@@ -481,7 +481,11 @@ def test_csv_stray_quote_does_not_swallow_the_rows_after_it(tmp_path: Path) -> N
     result = load_file(path)
     assert texts(result) == [(3, "Fine"), (4, "Quoted, fine"), (5, "Last")]
     assert problems(result) == [
-        at(path, 2, "broken CSV row: 4 fields, header has 3 — check quoting")
+        at(
+            path,
+            2,
+            'broken CSV row: a quote inside a quoted field is not doubled ("") — check quoting',
+        )
     ]
 
 
@@ -685,3 +689,51 @@ def test_real_shared_data() -> None:
     assert not any("<br" in review.text.lower() for review in imdb.reviews)
     assert imdb.reviews[0].film == "tt0406816"
     assert seconds < 10, f"loading IMDb 50k took {seconds:.1f}s"
+
+
+# --- fields per row -----------------------------------------------------------------------
+
+
+def test_each_row_takes_a_field_from_the_first_alias_it_has_a_value_in(tmp_path: Path) -> None:
+    items = [
+        {"review": "One.", "movie": "Up", "author": "Ann"},
+        {"Content": "Two.", "title": "Up", "critic": "Bo"},
+        {"review": "", "body": "Three.", "film": "Up"},
+    ]
+    path = write(tmp_path, "r.jsonl", "".join(json.dumps(item) + "\n" for item in items))
+    result = load_file(path)
+    assert [(r.text, r.film, r.critic) for r in result.reviews] == [
+        ("One.", "Up", "Ann"),
+        ("Two.", "Up", "Bo"),
+        ("Three.", "Up", ""),
+    ]
+    assert result.problems == []
+    assert result.notes == [
+        "rows name the text in different columns: 'review' in 1 row, 'Content' in 1 row, "
+        "'body' in 1 row",
+        "rows name the film in different columns: 'movie' in 1 row, 'title' in 1 row, "
+        "'film' in 1 row",
+        "rows name the critic in different columns: 'author' in 1 row, 'critic' in 1 row",
+    ]
+
+
+def test_a_mapped_field_reads_only_its_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "r.csv", "text,blurb,film\nA,,Up\nB,Real,Up\n")
+    result = load_file(path, column_map={"text": "blurb"})
+    assert texts(result) == [(3, "Real")]
+    assert problems(result) == [at(path, 2, "empty review text")]
+
+
+def test_a_quote_inside_a_quoted_field_is_skipped_not_repaired(tmp_path: Path) -> None:
+    content = 'id,text,film\na,Before,Up\nb,"Broken "quote" row",Up\nc,"Fine ""quoted""",Up\n'
+    path = write(tmp_path, "r.csv", content + "d,After,Up\n")
+    result = load_file(path)
+    assert texts(result) == [(2, "Before"), (4, 'Fine "quoted"'), (5, "After")]
+    assert problems(result) == [
+        at(
+            path,
+            3,
+            'broken CSV row: a quote inside a quoted field is not doubled ("") — check quoting',
+        )
+    ]
+    assert result.problems[0].raw == 'b,"Broken "quote" row",Up'

@@ -127,6 +127,7 @@ def ingest_upload(
             film=film,
             max_decompressed_bytes=settings.max_upload_expanded_bytes,
             limit_name="REVIEWQA_MAX_UPLOAD_EXPANDED_BYTES",
+            source_names={target: f"upload:{target.name}"},  # uploading it again syncs it
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -42,38 +42,56 @@ def _progress_bar(total: int) -> Progress:
     return Bar()
 
 
-def print_ingest_report(report: IngestReport, out: Any = None) -> None:
-    """The summary of an ingest run, as the CLI prints it."""
+SHOWN_SKIPPED = 50
+
+
+def print_ingest_report(
+    report: IngestReport, out: Any = None, skipped_file: Path | None = None
+) -> None:
+    """The summary of an ingest run, as the CLI prints it; `skipped_file` is where every
+    skipped row was written (`--skipped FILE`), if anywhere."""
     out = out or sys.stdout
+    more = 0
     for f in report.files:
+        if f.gone:
+            print(f"{f.path}: gone: {f.removed} removed (--prune)", file=out)
+            continue
         if f.error:
             where = "" if f.error.startswith(str(f.path)) else f"{f.path}: "
             print(f"error: {where}{f.error}", file=out)
-            for problem in f.problems[:50]:
-                print(f"  bad row {problem}", file=out)
-            continue
-        film_note = f" (film from {f.film_from})" if f.film_from else ""
-        print(
-            f"{f.path}: {f.reviews} reviews{film_note}: {f.added} added, {f.updated} updated, "
-            f"{f.unchanged} unchanged, {len(f.problems)} skipped",
-            file=out,
-        )
-        for note in f.notes:
-            print(f"  note: {note}", file=out)
-        for problem in f.problems[:50]:
-            print(f"  skipped {problem}", file=out)
-        if len(f.problems) > 50:
-            print(f"  ... and {len(f.problems) - 50} more skipped rows", file=out)
+            label = "bad row"
+        else:
+            film_note = f" (film from {f.film_from})" if f.film_from else ""
+            print(
+                f"{f.path}: {f.reviews} reviews{film_note}: {f.added} added, {f.updated} "
+                f"updated, {f.unchanged} unchanged, {f.removed} removed, "
+                f"{len(f.problems)} skipped",
+                file=out,
+            )
+            for note in f.notes:
+                print(f"  note: {note}", file=out)
+            label = "skipped"
+        for problem in f.problems[:SHOWN_SKIPPED]:
+            print(f"  {label} {problem}", file=out)
+        if len(f.problems) > SHOWN_SKIPPED:
+            more += len(f.problems) - SHOWN_SKIPPED
+            print(f"  ... and {len(f.problems) - SHOWN_SKIPPED} more skipped rows", file=out)
     if report.recovered:
         print(f"recovered from an interrupted run: {report.recovered} reviews re-done", file=out)
-    if report.removed:
-        print(f"pruned: {report.removed} reviews no longer in their source", file=out)
     print(
         f"total: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{report.skipped} skipped, {report.removed} removed, {report.chunks_written} chunks "
+        f"{report.removed} removed, {report.skipped} skipped, {report.chunks_written} chunks "
         f"embedded in {report.seconds:.1f}s",
         file=out,
     )
+    if skipped_file is not None:
+        print(f"skipped rows: all {report.skipped} written to {skipped_file}", file=out)
+    elif more:
+        print(
+            f"skipped rows: {more} not listed above; --skipped FILE writes every one "
+            "(file, line, reason, raw row) as JSON Lines",
+            file=out,
+        )
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -83,6 +101,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     if not 0 <= args.wait < float("inf"):
         raise ConfigError(f"--wait {args.wait}: give a number of seconds, 0 or more")
+    skipped = Path(args.skipped) if args.skipped else None
+    if skipped is not None and not skipped.parent.is_dir():
+        raise ConfigError(f"--skipped {skipped}: no folder {skipped.parent}: create it first")
     settings = _settings(args)
     report = ingest(
         [Path(p) for p in args.paths],
@@ -93,8 +114,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         prune=args.prune,
         progress=_progress_bar if sys.stderr.isatty() else None,
         wait=args.wait,
+        global_ids=args.global_ids,
     )
-    print_ingest_report(report)
+    if skipped is not None:
+        report.write_skipped(skipped)
+    print_ingest_report(report, skipped_file=skipped)
     return 1 if report.failed else 0
 
 
@@ -129,11 +153,41 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 # -- serve --------------------------------------------------------------------------------
+def check_port(host: str, port: int) -> None:
+    """Raise ConfigError when nothing could listen on host:port (in use, not allowed, no such
+    address), before the app is built; uvicorn would otherwise fail after starting it."""
+    import errno
+    import socket
+
+    from index.errors import ConfigError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise ConfigError(f"--host {host}: not an address here ({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"port {port} on {host} is in use (another server?): stop it, or pass "
+                    "--port with a free port"
+                ) from None
+            raise ConfigError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): pass another --host or "
+                "--port (ports below 1024 need privileges)"
+            ) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from index.settings import load_settings
     from ui.serve import serve
 
     settings = load_settings(home=args.home, engine=args.engine)
+    check_port(args.host, args.port)
     serve(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 
@@ -155,7 +209,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--map", help="column mapping, e.g. text=quote,film=title")
     p.add_argument("--strict", action="store_true", help="a bad row fails its whole file")
-    p.add_argument("--prune", action="store_true", help="remove reviews no longer in PATHs")
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="also remove the sources under PATHs that are gone (deleted files, vanished paths)",
+    )
+    p.add_argument(
+        "--global-ids",
+        action="store_true",
+        help="the same review id in two files is the same review (else it is refused)",
+    )
+    p.add_argument(
+        "--skipped",
+        metavar="FILE",
+        help="write every skipped row (file, line, reason, raw row) to FILE as JSON Lines",
+    )
     p.add_argument(
         "--wait",
         type=float,

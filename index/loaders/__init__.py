@@ -42,21 +42,24 @@ def load_file(
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
     limit_name: str = MAX_DECOMPRESSED_SETTING,
     placeholder_dates: PlaceholderMode = "unknown",
+    source: str | None = None,
 ) -> LoadResult:
     """Read one corpus file; `film` (--film) sets every review's film, `column_map` (--map)
     names the column of a field where the automatic match gets it wrong, a gzipped file that
     expands past `max_decompressed_bytes` is refused naming `limit_name`. A date that stands
     in for "unknown" on many rows (see `index.loaders.dates.placeholder_dates`) is noted and,
-    unless `placeholder_dates` is "keep", made unknown ("")."""
+    unless `placeholder_dates` is "keep", made unknown (""). `source` is the name reviews and
+    skipped rows carry (default: the file's absolute path)."""
     path = Path(path)
     suffix = require_suffix(path)
     text, bad_utf8 = read_text(
         path, max_decompressed_bytes=max_decompressed_bytes, limit_name=limit_name
     )
     if suffix == ".txt":
-        return load_txt(path, text, film=film, bad_utf8=bad_utf8)
+        return load_txt(path, text, film=film, bad_utf8=bad_utf8, source=source)
     kind = suffix.removesuffix(".gz")
-    problems = Problems(str(path.resolve()), "element" if kind == ".json" else "line")
+    source = source or str(path.resolve())
+    problems = Problems(source, "element" if kind == ".json" else "line")
     table = _READERS[kind](path, text, problems)
     result = build_reviews(
         path,
@@ -66,6 +69,8 @@ def load_file(
         film=film,
         column_map=column_map,
         bad_utf8=bad_utf8,
+        source=source,
+        raw=table.raw,
     )
     result.reviews, notes = drop_placeholder_dates(result.reviews, placeholder_dates)
     result.notes.extend(notes)

@@ -55,11 +55,17 @@ def found_columns(columns: Sequence[str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ColumnPlan:
-    """For each review field, the index of the column holding it (absent: no such column)."""
+    """For each review field, the index of the column holding it (absent: no such column).
+
+    `candidates[field]` are all the columns that may hold the field, in alias order: a row
+    takes the first of them it has a value in (rows of JSON Lines may name a field
+    differently). A field given by --map has only its mapped column.
+    """
 
     index: dict[str, int]
     names: dict[str, str]
     mapped: frozenset[str]
+    candidates: dict[str, tuple[int, ...]]
 
     def get(self, field: str) -> int | None:
         return self.index.get(field)
@@ -74,8 +80,10 @@ def plan_columns(
     columns found and the fix.
     """
     by_name: dict[str, int] = {}
+    all_by_name: dict[str, list[int]] = {}
     for i, name in enumerate(columns):
         by_name.setdefault(name.strip().lower(), i)
+        all_by_name.setdefault(name.strip().lower(), []).append(i)
     overrides = {field.lower(): column for field, column in (column_map or {}).items()}
     unknown = sorted(set(overrides) - set(FIELD_ALIASES))
     if unknown:
@@ -83,6 +91,7 @@ def plan_columns(
             f"column map names unknown field(s) {', '.join(unknown)}: the fields are {_fields()}"
         )
     index: dict[str, int] = {}
+    candidates: dict[str, tuple[int, ...]] = {}
     for field, column in overrides.items():
         position = by_name.get(column.strip().lower())
         if position is None:
@@ -92,14 +101,14 @@ def plan_columns(
                 f"{found_columns(columns)}; map {field} to one of these",
             )
         index[field] = position
+        candidates[field] = (position,)
     for field, aliases in FIELD_ALIASES.items():
         if field in index:
             continue
-        for alias in aliases:
-            position = by_name.get(alias.lower())
-            if position is not None:
-                index[field] = position
-                break
+        found = tuple(i for alias in aliases for i in all_by_name.get(alias.lower(), ()))
+        if found:
+            index[field] = found[0]
+            candidates[field] = found
     if "text" not in index:
         raise CorpusError(
             path,
@@ -107,4 +116,4 @@ def plan_columns(
             f"{'|'.join(FIELD_ALIASES['text'])} or pass --map text=COLUMN",
         )
     names = {field: columns[i] for field, i in index.items()}
-    return ColumnPlan(index=index, names=names, mapped=frozenset(overrides))
+    return ColumnPlan(index=index, names=names, mapped=frozenset(overrides), candidates=candidates)

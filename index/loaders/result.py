@@ -2,22 +2,72 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.records import Review, RowProblem
 
+RawRow = Callable[[int], str]
+
+
+def no_raw(line: int) -> str:
+    return ""
+
 
 @dataclass
 class LoadResult:
-    """The reviews read from one file, the rows skipped and why, and notes for the user."""
+    """The reviews read from one file, the rows skipped and why, and notes for the user.
+
+    `raw(line)` gives the row that starts at `line` as the file holds it (for `--skipped`).
+    """
 
     path: Path
     reviews: list[Review]
     problems: list[RowProblem]
     film_from: str | None = None  # for .txt: "--film", "first line" or "file name"; else None
     notes: list[str] = field(default_factory=list)
+    raw: RawRow = field(default=no_raw, repr=False, compare=False)
+
+
+class Lines:
+    """The physical lines of a text, looked up by number (1-based) without copying the text.
+
+    A record may span lines: `span(first, last)` records that one starting at `first` ends at
+    `last`, and `raw(first)` then gives all of them.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._starts: list[int] | None = None
+        self._ends: dict[int, int] = {}
+
+    def span(self, first: int, last: int) -> None:
+        if last > first:
+            self._ends[first] = last
+        else:
+            self._ends.pop(first, None)
+
+    def _offsets(self) -> list[int]:
+        if self._starts is None:
+            starts = [0]
+            find = self._text.find
+            at = find("\n")
+            while at != -1:
+                starts.append(at + 1)
+                at = find("\n", at + 1)
+            self._starts = starts
+        return self._starts
+
+    def raw(self, line: int) -> str:
+        starts = self._offsets()
+        last = self._ends.get(line, line)
+        if not 1 <= line <= len(starts):
+            return ""
+        begin = starts[line - 1]
+        end = starts[last] - 1 if last < len(starts) else len(self._text)
+        return self._text[begin:end].rstrip("\r")
 
 
 class Problems:
@@ -33,8 +83,12 @@ class Problems:
             reason = f"array {self.unit} {line}: {reason}"
         self.items.append(RowProblem(self.source, line, reason))
 
-    def sorted(self) -> list[RowProblem]:
-        return sorted(self.items, key=lambda problem: problem.line)
+    def sorted(self, raw: RawRow = no_raw) -> list[RowProblem]:
+        """The problems in line order, each with its row as the file holds it."""
+        return [
+            dataclasses.replace(problem, raw=raw(problem.line))
+            for problem in sorted(self.items, key=lambda problem: problem.line)
+        ]
 
 
 def drop_duplicates(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from index.loaders.cleaning import clean_field, clean_text, normalize_sentiment,
 from index.loaders.columns import ColumnPlan, plan_columns
 from index.loaders.dates import parse_date
 from index.loaders.films import load_movie_titles
-from index.loaders.result import LoadResult, Problems, drop_duplicates
+from index.loaders.result import LoadResult, Problems, RawRow, drop_duplicates, no_raw
 from index.loaders.source import NOT_UTF8, has_surrogate
 from index.records import Review, stable_review_id
 
@@ -61,6 +62,44 @@ def _films(path: Path, plan: ColumnPlan, film: str | None, notes: list[str]) -> 
     return resolver
 
 
+class _Fields:
+    """A row's value of each field: the first of the field's columns the row has a value in.
+
+    Where a field has several columns (JSON Lines rows that name the text `review` in some
+    rows and `Content` in others), it counts which column each row used, for a note.
+    """
+
+    def __init__(self, plan: ColumnPlan) -> None:
+        self._one = {f: c[0] for f, c in plan.candidates.items() if len(c) == 1}
+        self._many = {f: c for f, c in plan.candidates.items() if len(c) > 1}
+        self.used: dict[str, Counter[int]] = {f: Counter() for f in self._many}
+
+    def get(self, values: Sequence[str], field: str, *, count: bool = True) -> str:
+        i = self._one.get(field)
+        if i is not None:
+            return values[i] if i < len(values) else ""
+        for i in self._many.get(field, ()):
+            if i < len(values) and values[i].strip():
+                if count:
+                    self.used[field][i] += 1
+                return values[i]
+        return ""
+
+    def notes(self, columns: Sequence[str]) -> list[str]:
+        """One line per field whose rows used different columns: which, in how many rows."""
+        notes = []
+        for field, counts in self.used.items():
+            if len(counts) > 1:
+                uses = ", ".join(
+                    f"{columns[i]!r} in {n} row{'s' if n != 1 else ''}"
+                    for i, n in counts.most_common()
+                )
+                notes.append(
+                    f"rows name the {field.replace('_', ' ')} in different columns: {uses}"
+                )
+        return notes
+
+
 def build_reviews(
     path: Path,
     columns: Sequence[str],
@@ -70,59 +109,59 @@ def build_reviews(
     film: str | None,
     column_map: Mapping[str, str] | None,
     bad_utf8: bool,
+    source: str | None = None,
+    raw: RawRow = no_raw,
 ) -> LoadResult:
-    """Reviews from `records` (line, values in `columns` order); bad rows go to `problems`."""
+    """Reviews from `records` (line, values in `columns` order); bad rows go to `problems`.
+
+    Each field of a row comes from the first of its columns (aliases, see `columns.py`) that
+    the row has a value in. `source` names the file in reviews (default: its absolute path);
+    `raw(line)` is the row as the file holds it, for the problems.
+    """
     plan = plan_columns(path, columns, column_map)
     notes: list[str] = []
     films = _films(path, plan, film, notes)
-    source = str(path.resolve())
-    text_i = plan.index["text"]
-    film_i, film_id_i = plan.get("film"), plan.get("film_id")
-    date_i, id_i = plan.get("date"), plan.get("id")
-    critic_i, outlet_i = plan.get("critic"), plan.get("publication")
-    sentiment_i, rating_i = plan.get("sentiment"), plan.get("rating")
-    top_i, url_i = plan.get("top_critic"), plan.get("url")
-    fields: dict[str, str] = {}
+    source = source or str(path.resolve())
+    row = _Fields(plan)
+    use_id = "id" in plan.candidates
+    cleaned: dict[str, str] = {}
 
-    def value(values: Sequence[str], i: int | None) -> str:
-        return values[i] if i is not None and i < len(values) else ""
+    def field(values: Sequence[str], name: str) -> str:
+        raw = row.get(values, name)
+        value = cleaned.get(raw)
+        if value is None:
+            value = cleaned[raw] = clean_field(raw)
+        return value
 
-    def field(values: Sequence[str], i: int | None) -> str:
-        raw = value(values, i)
-        cleaned = fields.get(raw)
-        if cleaned is None:
-            cleaned = fields[raw] = clean_field(raw)
-        return cleaned
-
-    if id_i is not None and "id" not in plan.mapped and _not_an_id(records, id_i):
+    if use_id and "id" not in plan.mapped and _not_an_id(records, row):
         column = plan.names["id"]
         notes.append(
             f"the {column!r} column is not a review id (many rows reuse an id for another "
             "row): ids are computed from film, critic, outlet and text instead; pass "
             f"--map id={column} to use it anyway"
         )
-        id_i = None
+        use_id = False
     candidates: list[Review] = []
     hashed: set[str] = set()
     for line, values in records:
         if bad_utf8 and any(has_surrogate(v) for v in values):
             problems.add(line, NOT_UTF8)
             continue
-        text = clean_text(value(values, text_i))
+        text = clean_text(row.get(values, "text"))
         if not text:
             problems.add(line, EMPTY_TEXT)
             continue
-        title = films.film(field(values, film_i), value(values, film_id_i))
+        title = films.film(field(values, "film"), row.get(values, "film_id"))
         if not title:
             problems.add(line, NO_FILM)
             continue
-        raw_date = value(values, date_i).strip()
+        raw_date = row.get(values, "date").strip()
         date = parse_date(raw_date)
         if date is None:
             problems.add(line, f"bad date {raw_date!r}: use YYYY-MM-DD")
             continue
-        critic, outlet = field(values, critic_i), field(values, outlet_i)
-        review_id = value(values, id_i).strip()
+        critic, outlet = field(values, "critic"), field(values, "publication")
+        review_id = row.get(values, "id").strip() if use_id else ""
         if not review_id:
             review_id = stable_review_id(title, critic, outlet, text)
             hashed.add(review_id)
@@ -134,24 +173,25 @@ def build_reviews(
                 critic=critic,
                 publication=outlet,
                 date=date,
-                sentiment=normalize_sentiment(value(values, sentiment_i)),
-                rating=field(values, rating_i),
-                top_critic=parse_bool(value(values, top_i)),
-                url=value(values, url_i).strip(),
+                sentiment=normalize_sentiment(row.get(values, "sentiment")),
+                rating=field(values, "rating"),
+                top_critic=parse_bool(row.get(values, "top_critic")),
+                url=row.get(values, "url").strip(),
                 source=source,
                 line=line,
             )
         )
     kept = drop_duplicates(candidates, problems, frozenset(hashed))
-    return LoadResult(path=path, reviews=kept, problems=problems.sorted(), notes=notes)
+    notes.extend(row.notes(columns))
+    return LoadResult(path=path, reviews=kept, problems=problems.sorted(raw), notes=notes, raw=raw)
 
 
-def _not_an_id(records: Sequence[tuple[int, Sequence[str]]], id_i: int) -> bool:
+def _not_an_id(records: Sequence[tuple[int, Sequence[str]]], row: _Fields) -> bool:
     """True when many rows reuse an earlier row's id with other values: a per-folder number."""
     first: dict[str, Sequence[str]] = {}
     reused = 0
     for _, values in records:
-        key = values[id_i].strip() if id_i < len(values) else ""
+        key = row.get(values, "id", count=False).strip()
         if not key:
             continue
         seen = first.setdefault(key, values)

@@ -12,17 +12,25 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import CorpusError
-from index.loaders.result import Problems
+from index.loaders.result import Lines, Problems, RawRow, no_raw
 
 Record = tuple[int, list[str]]
 
 
 @dataclass
 class Table:
-    """A file's columns and its rows as strings in column order, with the line each starts on."""
+    """A file's columns and its rows as strings in column order, with the line each starts on;
+    `raw(line)` is the row starting there as the file holds it."""
 
     columns: list[str]
     records: list[Record] = field(default_factory=list)
+    raw: RawRow = field(default=no_raw, repr=False)
+
+
+def _quoting(exc: csv.Error) -> str:
+    if "expected after" in str(exc):
+        return 'broken CSV row: a quote inside a quoted field is not doubled ("") — check quoting'
+    return f"broken CSV row ({exc}) — check quoting"
 
 
 def _broken(fields: int, header: int) -> str:
@@ -34,33 +42,40 @@ def read_csv(path: Path, text: str, problems: Problems) -> Table:
 
     csv.reader's `line_num` is the line where a record ends, so a record starts one line after
     the previous record ended. A broken record that spans lines (a stray quote swallowing the
-    rows after it) is re-read from its second line, so those rows are kept.
+    rows after it) is re-read from its second line, so those rows are kept. Quoting is read
+    strictly: a quote inside a quoted field that is not doubled (`"a "b" c"`) breaks the row,
+    which is skipped rather than read as some other text.
     """
     table: Table | None = None
+    lines = Lines(text)
     start = 0  # physical lines skipped before the current reader begins
     while True:
-        reader = csv.reader(itertools.islice(io.StringIO(text, newline=""), start, None))
+        source = itertools.islice(io.StringIO(text, newline=""), start, None)
+        reader = csv.reader(source, strict=True)
         ended = 0
         restart: int | None = None
         try:
             for row in reader:
                 first = start + ended + 1
                 ended = reader.line_num
+                lines.span(first, start + ended)
                 if len(row) <= 1 and not "".join(row).strip():
                     continue
                 if table is None:
-                    table = Table([name.strip() for name in row])
+                    table = Table([name.strip() for name in row], raw=lines.raw)
                     continue
                 if len(row) != len(table.columns):
                     problems.add(first, _broken(len(row), len(table.columns)))
                     if start + ended > first:
+                        lines.span(first, first)  # the rows after its first line are re-read
                         restart = first
                         break
                     continue
                 table.records.append((first, row))
         except csv.Error as exc:
             first = start + ended + 1
-            problems.add(first, f"broken CSV row ({exc}) — check quoting")
+            problems.add(first, _quoting(exc))
+            lines.span(first, first)
             restart = first
         if restart is None:
             break
@@ -82,12 +97,12 @@ def _as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _tabulate(objects: list[tuple[int, dict[str, Any]]]) -> Table:
+def _tabulate(objects: list[tuple[int, dict[str, Any]]], raw: RawRow) -> Table:
     columns: dict[str, int] = {}
     for _, obj in objects:
         for key in obj:
             columns.setdefault(key, len(columns))
-    table = Table(list(columns))
+    table = Table(list(columns), raw=raw)
     for line, obj in objects:
         values = [""] * len(columns)
         for key, item in obj.items():
@@ -127,7 +142,7 @@ def read_jsonl(path: Path, text: str, problems: Problems) -> Table:
             "no JSON object on any line: a .jsonl file holds one {...} object a line "
             "(a file holding one JSON array should be named .json)",
         )
-    return _tabulate(objects)
+    return _tabulate(objects, Lines(text).raw)
 
 
 def read_json(path: Path, text: str, problems: Problems) -> Table:
@@ -157,4 +172,8 @@ def read_json(path: Path, text: str, problems: Problems) -> Table:
         raise CorpusError(path, "file is empty: the JSON array holds no reviews")
     if not objects:
         raise CorpusError(path, "not a JSON array of objects: no element is an object {...}")
-    return _tabulate(objects)
+
+    def raw(number: int) -> str:
+        return json.dumps(data[number - 1], ensure_ascii=False) if 0 < number <= len(data) else ""
+
+    return _tabulate(objects, raw)
