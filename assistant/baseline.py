@@ -4,6 +4,10 @@ One `TextNode` per review (id = review id) whose metadata (film, critic, publica
 folds into the embedded text by default; a `VectorStoreIndex` over its own Chroma collection
 beside the index's; `as_retriever(similarity_top_k=k)`; the cited review ids are the retrieved
 nodes' ids. Our MiniLM embeds, wrapped as a llama-index `BaseEmbedding`; no LLM is involved.
+A question asked within a film (the evaluation's scoped kinds, as the widget's `data-film`)
+gets the stock way to narrow it: `MetadataFilters` on the node's `Film`, which llama-index's
+Chroma store turns into a `where` clause; the film is matched case-, accent- and punctuation-blind
+against the catalog's titles (`name_key`), as reviewqa's film filter is.
 
 The collection is built on first use and then reused: only reviews added or changed since are
 embedded again, and reviews gone from the catalog are deleted from it.
@@ -18,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import TextNode
+from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 from pydantic import PrivateAttr
 
 from assistant.evaluation import Answer
 from index.embedding import Embedder
+from index.names import name_key
 from index.store import Index
 from index.vectors import VectorStore
 
@@ -114,8 +120,9 @@ class BaselineRetriever:
         self.llama_index: VectorStoreIndex = VectorStoreIndex.from_vector_store(
             store, embed_model=self.embed_model
         )
+        self._films: dict[str, list[str]] = {}  # name key -> the catalog's titles
         self.synced = self.sync()
-        self._retrievers: dict[int, BaseRetriever] = {}
+        self._retrievers: dict[tuple[int, str | None], BaseRetriever] = {}
 
     def __enter__(self) -> BaselineRetriever:
         return self
@@ -145,8 +152,12 @@ class BaselineRetriever:
 
     def sync(self) -> int:
         """Bring the collection in line with the catalog; returns how many nodes were embedded."""
-        rows = self.index.catalog.execute("SELECT id, hash FROM reviews").fetchall()
-        wanted = {str(rid): str(digest) for rid, digest in rows}
+        rows = self.index.catalog.execute("SELECT id, hash, film FROM reviews").fetchall()
+        wanted = {str(rid): str(digest) for rid, digest, _ in rows}
+        films: dict[str, set[str]] = {}
+        for _, _, film in rows:
+            films.setdefault(name_key(str(film)), set()).add(str(film))
+        self._films = {key: sorted(titles) for key, titles in films.items()}
         stored = self._stored_hashes()
         stale = [rid for rid, digest in stored.items() if wanted.get(rid) != digest]
         if stale:
@@ -156,14 +167,25 @@ class BaselineRetriever:
             self.llama_index.insert_nodes(list(review_nodes(self.index, missing)))
         return len(missing)
 
-    def retrieve(self, question: str, k: int) -> list[str]:
-        """The review ids of the k nodes most similar to the question, best first."""
-        retriever = self._retrievers.get(k)
+    def film_filter(self, film: str) -> MetadataFilters:
+        """Stock metadata filters keeping the nodes of `film` (its titles in the catalog)."""
+        titles = self._films.get(name_key(film), [film])
+        if len(titles) == 1:
+            return MetadataFilters(filters=[MetadataFilter(key="Film", value=titles[0])])
+        only = MetadataFilter(key="Film", value=titles, operator=FilterOperator.IN)
+        return MetadataFilters(filters=[only])
+
+    def retrieve(self, question: str, k: int, film: str | None = None) -> list[str]:
+        """The review ids of the k nodes most similar to the question (of `film` only, when
+        given), best first."""
+        retriever = self._retrievers.get((k, film))
         if retriever is None:
-            retriever = self._retrievers[k] = self.llama_index.as_retriever(similarity_top_k=k)
+            filters = self.film_filter(film) if film else None
+            retriever = self.llama_index.as_retriever(similarity_top_k=k, filters=filters)
+            self._retrievers[(k, film)] = retriever
         return [hit.node.node_id for hit in retriever.retrieve(question)]
 
-    def answer(self, question: str, k: int) -> Answer:
+    def answer(self, question: str, k: int, film: str | None = None) -> Answer:
         """The baseline as an evaluation Answerer: it cites what it retrieves, quoting nothing."""
-        cited = tuple(dict.fromkeys(self.retrieve(question, k)))
-        return Answer(cited=cited, citations=len(cited), verified=None)
+        cited = tuple(dict.fromkeys(self.retrieve(question, k, film)))
+        return Answer(cited=cited, citations=len(cited), verified=None, quotes=None)

@@ -1,6 +1,6 @@
 """Retrieval quality on the Pixar dev set: reviewqa against the stock llama-index pipeline.
 
-    python -m bench.eval_dev [--k 8] [--home DIR] [--json FILE]
+    python -m bench.eval_dev [--k 8] [--home DIR] [--json FILE] [--questions FILE.jsonl]
 
 Ingests the RT Pixar critic reviews into a temporary index (or into --home, reused across runs:
 ingest is incremental and the baseline collection is cached there), then scores reviewqa
@@ -8,6 +8,8 @@ ingest is incremental and the baseline collection is cached there), then scores 
 `as_retriever(similarity_top_k=k)`) on the same questions, in the same process. Prints both
 tables, the two side by side with ratios, the targets, reviewqa's misses, and a Markdown block
 for BENCHMARKS.md. Latency is the wall time of each whole call, after one warm-up question.
+`--questions ../shared/eval/pixar_semantic_dev.jsonl` scores the semantic set over the same
+index (the tables add syn_recall); the SubjQA set has its own corpus: `reviewqa eval`.
 """
 
 from __future__ import annotations
@@ -20,15 +22,8 @@ import time
 from pathlib import Path
 
 from assistant.baseline import BaselineRetriever
-from assistant.evaluation import (
-    EvalReport,
-    assistant_answerer,
-    format_comparison,
-    format_markdown,
-    format_report,
-    load_questions,
-    run_eval,
-)
+from assistant.eval_tables import format_comparison, format_markdown, format_report
+from assistant.evaluation import EvalReport, assistant_answerer, load_questions, run_eval
 from assistant.service import Assistant
 from bench.common import SHARED_DATA, shared
 from index.ingest import ingest

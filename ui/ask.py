@@ -320,7 +320,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from assistant.evaluation import evaluate, format_comparison, format_report
+    from assistant.eval_tables import format_comparison, format_markdown, format_report
+    from assistant.evaluation import evaluate
     from index.settings import load_settings
 
     settings = load_settings(home=args.home)
@@ -332,9 +333,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if base is not None:
             data["baseline"] = base.to_json()
         print(json.dumps(data, indent=2))
+    elif base is None:
+        print(format_report(ours))
+    elif args.markdown:
+        print(format_markdown(ours, base))
     else:
-        print(format_report(ours) if base is None else format_comparison(ours, base))
+        print(format_comparison(ours, base))
     return 0
+
+
+def _check_eval(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.markdown and not args.baseline:
+        p.error("--markdown prints the comparison: add --baseline (or use --json)")
 
 
 def add_commands(sub: Any) -> None:
@@ -351,13 +361,24 @@ def add_commands(sub: Any) -> None:
     p.set_defaults(handler=cmd_chat)
 
     p = sub.add_parser("eval", help="score retrieval on questions with gold review ids")
-    p.add_argument("file", metavar="FILE.jsonl", help='lines of {"id","kind","question","gold"}')
+    p.add_argument(
+        "file",
+        metavar="FILE.jsonl",
+        help='lines of {"id","kind","question","gold"} (+ "syn_gold"; "film", "answer_spans" '
+        "for kind subjqa, whose film is the scope)",
+    )
     p.add_argument(
         "--k",
         type=k_value,
         metavar="N",
         help=f"citations per answer, 1 to {MAX_K} (default: settings top_k)",
     )
-    p.add_argument("--baseline", action="store_true", help="also score stock llama-index")
-    p.add_argument("--json", action="store_true", help="print the reports as JSON")
-    p.set_defaults(handler=cmd_eval)
+    p.add_argument(
+        "--baseline", action="store_true", help="also score stock llama-index, side by side"
+    )
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the reports as JSON")
+    output.add_argument(
+        "--markdown", action="store_true", help="with --baseline: the comparison as Markdown"
+    )
+    p.set_defaults(handler=cmd_eval, check=functools.partial(_check_eval, p))
