@@ -25,6 +25,7 @@ from index.vocabulary import VocabularyStore
 
 RRF_K = 60
 MIN_DENSE_SIMILARITY = 0.35
+SMALL_SCOPE = 24  # passages in scope at most for every one of them to be worth ranking
 EXACT_SEARCH_LIMIT = 5000  # chunks a name filter may leave for exact search
 WIDEN_STEPS = (4, 25)  # neighbours fetched (x n) before a broad filter is applied to them
 
@@ -131,7 +132,11 @@ class Retriever:
             ranked = _fuse([lexical, [c for c, _ in dense if c in lexical_ids]])
         elif kind == "aspect":
             best = dense[0][1] if dense else 0.0
-            ranked = [c for c, s in dense if s >= max(MIN_DENSE_SIMILARITY, best - 0.15)]
+            # A small scope (a film with a few reviews) is all the asker has: its nearest
+            # passages answer, however near; a large one keeps only passages near enough.
+            small = bool(plan.filters.films) and among is not None and len(among) <= SMALL_SCOPE
+            floor = best - 0.15 if small else max(MIN_DENSE_SIMILARITY, best - 0.15)
+            ranked = [c for c, s in dense if s >= floor]
         else:
             ranked = _fuse([[c for c, _ in dense], lexical])
         return self._one_per_review(ranked, lexical_ids, plan.k)

@@ -18,6 +18,7 @@ from assistant.engines.extractive import group_order, stance_of
 from assistant.film_refs import Refusal, check_scope
 from assistant.filters import Filters
 from assistant.findings import Finding, describe_scope, join, lead, unlabelled_lead
+from assistant.passages import focused
 from assistant.result import Coverage, Result, Source
 from assistant.retrieval import Hit, Plan, Retriever
 from assistant.sampling import balanced_hits
@@ -216,7 +217,9 @@ class Assistant:
                 plan = replace(plan, filters=replace(plan.filters, sentiment=None))
                 hits = self.retriever.retrieve(plan)
         retrieved = time.perf_counter()
-        sources = reading_order(hits, plan.filters.sentiment)
+        sources = focused(
+            reading_order(hits, plan.filters.sentiment), question, self.index.embedder
+        )
         if compared:
             lead = " ".join(
                 self._finding(

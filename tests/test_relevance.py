@@ -94,3 +94,29 @@ def test_the_vocabulary_is_built_once_and_extended_with_new_words_only(
         assert embedded and set(embedded[-1]) == {"zany", "slapstick"}  # the new words only
     finally:
         index.close()
+
+
+def test_a_long_passage_is_narrowed_to_the_sentences_nearest_the_question(home: Path) -> None:
+    from assistant.passages import focused
+    from assistant.result import Source
+    from index.records import Review
+
+    text = (
+        "I bought this for my nephew last winter. Shipping took two weeks. "
+        "The case was cracked when it came. The show itself is wonderfully acted and "
+        "often hilarious. I watched every episode in two nights. My cat ignored it entirely. "
+        "The seller answered my email about the box politely, and refunded the postage."
+    )
+    assert len(text) > 300  # long enough to be narrowed
+    review = Review(id="r1", film="Some Series", text=text)
+    long = Source(1, review, text, 0, len(text))
+    short = Source(2, Review(id="r2", film="Some Series", text="Great show."), "Great show.", 0, 11)
+    index = open_index(Settings(home=home), readonly=True)
+    try:
+        narrowed, kept = focused([long, short], "How was the series?", index.embedder)
+    finally:
+        index.close()
+    assert "The show itself is wonderfully acted" in narrowed.text
+    assert "Shipping took two weeks" not in narrowed.text
+    assert text[narrowed.start : narrowed.end] == narrowed.text  # offsets into the review
+    assert kept == short  # a short passage stays whole
