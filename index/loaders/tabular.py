@@ -117,6 +117,9 @@ def _kind(value: Any) -> str:
     return kinds.get(type(value), "number")
 
 
+TOO_DEEP = "JSON nested too deep to read (arrays or objects inside each other thousands of levels)"
+
+
 def _lines(text: str) -> Iterator[tuple[int, str]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
@@ -131,6 +134,9 @@ def read_jsonl(path: Path, text: str, problems: Problems) -> Table:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             problems.add(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            problems.add(number, TOO_DEEP)
             continue
         if not isinstance(obj, dict):
             problems.add(number, f"not a JSON object: found {_kind(obj)}; write {{...}}")
@@ -156,6 +162,8 @@ def read_json(path: Path, text: str, problems: Problems) -> Table:
             "a line as .jsonl",
             line=exc.lineno,
         ) from None
+    except RecursionError:
+        raise CorpusError(path, f"{TOO_DEEP}: a review file is an array of flat objects") from None
     if not isinstance(data, list):
         raise CorpusError(
             path,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from index.errors import CorpusError
 from index.ingest import ingest
 from index.loaders import load_file
 from index.settings import load_settings
@@ -131,3 +132,33 @@ def test_memory_stays_near_the_limit_whatever_the_bomb_expands_to(
     message, _seconds, peak = done.stdout.splitlines()
     assert "expands past" in message  # stopped at the cap: the time is bench material, not a test
     assert int(peak) < cap_mb * MB * 1.15 + MB  # the cap (a bytearray grows by 1/8), a piece
+
+
+def test_json_nested_without_end_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    """Hostile input: an array nested 100,000 deep raised RecursionError out of the loader."""
+    deep = "[" * 100_000 + "]" * 100_000
+    array = tmp_path / "deep.json"
+    array.write_text(deep, encoding="utf-8")
+    with pytest.raises(CorpusError, match="nested too deep"):
+        load_file(array)
+    lines = tmp_path / "deep.jsonl"
+    good = json.dumps({"film": "Up (2009)", "text": "A lovely balloon ride."})
+    also = json.dumps({"film": "Up (2009)", "text": "Too sweet by half."})
+    lines.write_text(f"{good}\n{deep}\n{also}\n", encoding="utf-8")
+    loaded = load_file(lines)
+    assert [r.line for r in loaded.reviews] == [1, 3]  # the good rows around it are kept
+    assert [(p.line, "nested too deep" in p.reason) for p in loaded.problems] == [(2, True)]
+
+
+def test_a_review_past_the_length_limit_is_skipped_with_its_line(tmp_path: Path) -> None:
+    """Hostile input: a 10 MB single-line review ran past 120 s (embedding ~11k chunks)."""
+    path = tmp_path / "huge.txt"
+    huge = "A review that never ends. " * 400_000  # 10.4 MB on one line
+    path.write_text(f"# film: Up (2009)\nA lovely balloon ride.\n{huge}\nToo sweet.\n")
+    loaded = load_file(path)
+    assert [r.text for r in loaded.reviews] == ["A lovely balloon ride.", "Too sweet."]
+    [problem] = loaded.problems
+    assert problem.line == 3
+    assert "the limit is 200,000 (REVIEWQA_MAX_REVIEW_CHARS)" in problem.reason
+    small = load_file(path, max_review_chars=10)
+    assert [r.text for r in small.reviews] == ["Too sweet."]
