@@ -175,24 +175,22 @@ class Catalog:
 
     def hashes(self, ids: Iterable[str]) -> dict[str, str]:
         """Content hash of each of `ids` that the catalog holds."""
+        return self._review_column(ids, "hash")
+
+    def dates_of(self, review_ids: Iterable[str]) -> dict[str, str]:
+        """The stored date (YYYY-MM-DD, "" when unknown) of each of `review_ids` it holds."""
+        return self._review_column(review_ids, "date")
+
+    def _review_column(self, ids: Iterable[str], column: str) -> dict[str, str]:
+        """review id -> `column` (a name of ours, never a caller's) for the ids it holds."""
+        assert column in ("hash", "date")
         found: dict[str, str] = {}
         for batch in _batches(list(ids), 900):
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
-                f"SELECT id, hash FROM reviews WHERE id IN ({marks})", batch
+                f"SELECT id, {column} FROM reviews WHERE id IN ({marks})", batch
             ).fetchall()
-            found.update((str(i), str(h)) for i, h in rows)
-        return found
-
-    def dates_of(self, review_ids: Iterable[str]) -> dict[str, str]:
-        """The stored date (YYYY-MM-DD, "" when unknown) of each of `review_ids` it holds."""
-        found: dict[str, str] = {}
-        for batch in _batches(list(review_ids), 900):
-            marks = ",".join("?" * len(batch))
-            rows = self._db.execute(
-                f"SELECT id, date FROM reviews WHERE id IN ({marks})", batch
-            ).fetchall()
-            found.update((str(i), str(d)) for i, d in rows)
+            found.update((str(i), str(value)) for i, value in rows)
         return found
 
     def chunk_ids_of(self, review_ids: Iterable[str]) -> dict[str, list[str]]:
