@@ -22,7 +22,7 @@ from assistant.passages import focused
 from assistant.result import Coverage, Result, Source
 from assistant.retrieval import Hit, Plan, Retriever
 from assistant.sampling import balanced_hits
-from assistant.scope import ScopeFacts, scope_facts, stance_critics
+from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
 from index.errors import EngineError, UnknownNameError
 from index.settings import Settings
 from index.stats import Counts, Holdings, count_entries, holdings
@@ -240,7 +240,9 @@ class Assistant:
         films = list(plan.filters.films) or sorted({s.review.film for s in sources})
         coverage = Coverage(used=len(sources), film_reviews=0, films=films[:3])
         if films and len(films) <= 3:
-            whole = scope_facts(self.index, Filters(films=tuple(films)))
+            of_films = Filters(films=tuple(films))
+            counted = facts is not None and scope_filters(plan.filters) == of_films
+            whole = facts if facts is not None and counted else scope_facts(self.index, of_films)
             coverage = replace(
                 coverage,
                 film_reviews=whole.reviews,

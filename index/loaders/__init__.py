@@ -55,30 +55,14 @@ def load_file(
     unless `placeholder_dates` is "keep", made unknown (""). `source` is the name reviews and
     skipped rows carry (default: the file's absolute path). A review longer than
     `max_review_chars` is skipped and reported with its line, the rows around it kept."""
-    return _capped(
-        _load(
-            path, film, column_map, max_decompressed_bytes, limit_name, placeholder_dates, source
-        ),
-        max_review_chars,
-    )
-
-
-def _load(
-    path: Path,
-    film: str | None,
-    column_map: Mapping[str, str] | None,
-    max_decompressed_bytes: int,
-    limit_name: str,
-    placeholder_dates: PlaceholderMode,
-    source: str | None,
-) -> LoadResult:
     path = Path(path)
     suffix = require_suffix(path)
     text, bad_utf8 = read_text(
         path, max_decompressed_bytes=max_decompressed_bytes, limit_name=limit_name
     )
     if suffix == ".txt":
-        return load_txt(path, text, film=film, bad_utf8=bad_utf8, source=source)
+        result = load_txt(path, text, film=film, bad_utf8=bad_utf8, source=source)
+        return _capped(result, max_review_chars)
     kind = suffix.removesuffix(".gz")
     source = source or str(path.resolve())
     problems = Problems(source, "element" if kind == ".json" else "line")
@@ -96,7 +80,7 @@ def _load(
     )
     result.reviews, notes = drop_placeholder_dates(result.reviews, placeholder_dates)
     result.notes.extend(notes)
-    return result
+    return _capped(result, max_review_chars)
 
 
 def _capped(result: LoadResult, max_chars: int) -> LoadResult:
