@@ -113,6 +113,7 @@ def server(
         ),
         "REVIEWQA_UI_INGEST": "true",
         "REVIEWQA_ADMIN_TOKEN": ADMIN_TOKEN,
+        "REVIEWQA_RATE_IP_PER_MINUTE": "0",  # one client IP asks all the module's questions
     }
     with serving(home, tmp_path_factory.mktemp("server"), env) as (url, _):
         yield url

@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Itera
     env = {
         "REVIEWQA_MODEL_CACHE": str(model_cache),
         "REVIEWQA_MAX_QUESTION_CHARS": str(MAX_QUESTION),
+        # Every test here is one client IP asking dozens of questions in a minute; the
+        # limits themselves are tested in tests/security and tests/test_api.py.
+        "REVIEWQA_RATE_IP_PER_MINUTE": "0",
     }
     with served(settings.home, folder, env) as (url, _):
         yield url
@@ -114,6 +118,22 @@ def ask(page: Any, question: str) -> Any:
         timeout=30_000,
     )
     return page.locator("#rq-transcript .rq-a").nth(done)
+
+
+def csv_download_once(
+    page: Any, ready: Callable[[list[dict[str, str]]], bool], seconds: float = 30
+) -> list[dict[str, str]]:
+    """The CSV export's rows once `ready` holds for them (the server rewrites the file after
+    a change of the ticks; polled, never a fixed sleep); the last rows when time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with page.expect_download() as download:
+            page.click("#rq-export-csv")
+        text = Path(download.value.path()).read_text("utf-8")
+        rows = list(csv.DictReader(text.splitlines()))
+        if ready(rows) or time.monotonic() > deadline:
+            return rows
+        page.wait_for_timeout(250)
 
 
 def serious(page: Any, context: str | None = None) -> list[str]:
@@ -247,12 +267,12 @@ def test_exports_group_by_film_and_stance_and_honour_the_ticks(chat: Any) -> Non
     ask(chat, "What do critics say about Arrival?")
     chat.get_by_text("Quotes to export").click()
     picks = chat.locator("#rq-export-quotes input[type=checkbox]")
-    assert picks.count() == 5 and all(box.is_checked() for box in picks.all())
+    # The accordion draws its ticks after the click: wait for them, never count at once.
+    sync_api.expect(picks).to_have_count(5, timeout=30_000)
+    assert all(box.is_checked() for box in picks.all())
     chat.locator("#rq-export-quotes label", has_text="Rex Reed").click()
-    chat.wait_for_timeout(1500)  # the files are written again
-    with chat.expect_download() as download:
-        chat.click("#rq-export-csv")
-    rows = list(csv.DictReader(Path(download.value.path()).read_text("utf-8").splitlines()))
+    sync_api.expect(chat.locator("#rq-export-quotes input:not(:checked)")).to_have_count(1)
+    rows = csv_download_once(chat, lambda rows: len(rows) == 4)  # the files are written again
     assert sorted(r["critic"] for r in rows) == [
         "Ann Hornaday",
         "Armond White",
