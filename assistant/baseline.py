@@ -25,8 +25,7 @@ from llama_index.core.schema import TextNode
 from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 from pydantic import PrivateAttr
 
-from assistant.evaluation import Answer
-from index.embedding import Embedder
+from index.embedders.base import Embedder
 from index.names import name_key
 from index.store import Index
 from index.vectors import VectorStore
@@ -83,20 +82,18 @@ def collection_name(index: Index) -> str:
 
 def review_nodes(index: Index, ids: set[str] | None = None) -> Iterator[TextNode]:
     """One node per review of the catalog (or of `ids`), metadata folded into the embed text."""
-    rows = index.catalog.execute(
-        "SELECT id, film, critic, publication, text, hash FROM reviews ORDER BY id"
-    )
-    for rid, film, critic, publication, text, digest in rows:
-        if ids is not None and rid not in ids:
+    for stored in index.catalog.all_reviews():
+        review = stored.review
+        if ids is not None and review.id not in ids:
             continue
         yield TextNode(
-            id_=str(rid),
-            text=str(text),
+            id_=review.id,
+            text=review.text,
             metadata={
-                "Film": str(film),
-                "Critic": str(critic),
-                "Publication": str(publication),
-                "hash": str(digest),
+                "Film": review.film,
+                "Critic": review.critic,
+                "Publication": review.publication,
+                "hash": stored.hash,
             },
             excluded_embed_metadata_keys=list(_HIDDEN),
             excluded_llm_metadata_keys=list(_HIDDEN),
@@ -152,11 +149,11 @@ class BaselineRetriever:
 
     def sync(self) -> int:
         """Bring the collection in line with the catalog; returns how many nodes were embedded."""
-        rows = self.index.catalog.execute("SELECT id, hash, film FROM reviews").fetchall()
-        wanted = {str(rid): str(digest) for rid, digest, _ in rows}
+        reviews = self.index.catalog.hashes_and_films()
+        wanted = {rid: digest for rid, (digest, _) in reviews.items()}
         films: dict[str, set[str]] = {}
-        for _, _, film in rows:
-            films.setdefault(name_key(str(film)), set()).add(str(film))
+        for _, film in reviews.values():
+            films.setdefault(name_key(film), set()).add(film)
         self._films = {key: sorted(titles) for key, titles in films.items()}
         stored = self._stored_hashes()
         stale = [rid for rid, digest in stored.items() if wanted.get(rid) != digest]
@@ -184,8 +181,3 @@ class BaselineRetriever:
             retriever = self.llama_index.as_retriever(similarity_top_k=k, filters=filters)
             self._retrievers[(k, film)] = retriever
         return [hit.node.node_id for hit in retriever.retrieve(question)]
-
-    def answer(self, question: str, k: int, film: str | None = None) -> Answer:
-        """The baseline as an evaluation Answerer: it cites what it retrieves, quoting nothing."""
-        cited = tuple(dict.fromkeys(self.retrieve(question, k, film)))
-        return Answer(cited=cited, citations=len(cited), verified=None, quotes=None)

@@ -1,14 +1,15 @@
-"""Chat sessions: each remembers its turns and the filters its last answer used."""
+"""Chat sessions: each remembers its turns and the filters its last answer used, which a
+follow-up carries over (`ChatSession.carried`)."""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.engines.base import Turn
-from assistant.filters import Filters
+from index.filters import Filters
 
 MAX_TURNS = 12
 
@@ -25,6 +26,13 @@ class ChatSession:
         self.turns.append(Turn(question, answer))
         del self.turns[:-MAX_TURNS]
         self.filters = filters
+
+    def carried(self, filters: Filters) -> Filters:
+        """A follow-up's filters: its own, with the film, outlet and dates of the chat so far
+        filling what it leaves open (never the stance or critic: "and who liked it?")."""
+        if not self.turns:
+            return filters
+        return filters.merged_over(replace(self.filters, sentiment=None, critics=()))
 
 
 class SessionStore:

@@ -75,11 +75,7 @@ class NameIndex:
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> NameIndex:
-        def distinct(column: str) -> list[str]:
-            rows = catalog.execute(f"SELECT DISTINCT {column} FROM reviews WHERE {column} != ''")
-            return [str(r[0]) for r in rows]
-
-        return cls(distinct("film"), distinct("critic"), distinct("publication"))
+        return cls(catalog.names("film"), catalog.names("critic"), catalog.names("publication"))
 
     @staticmethod
     def _build(names: Iterable[str], *, strip_year: bool) -> dict[tuple[str, ...], list[Name]]:
@@ -94,6 +90,14 @@ class NameIndex:
     @cached_property
     def films(self) -> list[str]:
         return sorted(n.display for names in self._films.values() for n in names)
+
+    @cached_property
+    def critics(self) -> list[str]:
+        return sorted(n.display for names in self._critics.values() for n in names)
+
+    @cached_property
+    def outlets(self) -> list[str]:
+        return sorted(n.display for names in self._outlets.values() for n in names)
 
     def film_variants(self, film: str) -> list[str]:
         """The stored films matching `film`: the one of that title and year when `film` gives

@@ -41,6 +41,7 @@ from index.errors import ConfigError, CorpusError
 from index.settings import Settings
 
 if TYPE_CHECKING:
+    from assistant.baseline import BaselineRetriever
     from assistant.service import Assistant
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Question",
     "QuestionScore",
     "assistant_answerer",
+    "baseline_answerer",
     "evaluate",
     "load_questions",
     "percentile",
@@ -397,7 +399,7 @@ def run_eval(
 def assistant_answerer(assistant: Assistant, engine: str = "extractive") -> Answerer:
     """reviewqa as an Answerer: the distinct review ids of its citations, in order; a film
     scope is a film filter, as the widget's `data-film` is."""
-    from assistant.filters import Filters
+    from index.filters import Filters
 
     def answer(question: str, k: int, film: str | None = None) -> Answer:
         filters = Filters(films=(film,)) if film else None
@@ -408,6 +410,17 @@ def assistant_answerer(assistant: Assistant, engine: str = "extractive") -> Answ
             verified=sum(1 for c in result.citations if c.verified),
             quotes=tuple((c.review_id, c.quote) for c in result.citations if c.verified),
         )
+
+    return answer
+
+
+def baseline_answerer(stock: BaselineRetriever) -> Answerer:
+    """The stock llama-index retriever as an Answerer: it cites what it retrieves, quoting
+    nothing."""
+
+    def answer(question: str, k: int, film: str | None = None) -> Answer:
+        cited = tuple(dict.fromkeys(stock.retrieve(question, k, film)))
+        return Answer(cited=cited, citations=len(cited), verified=None, quotes=None)
 
     return answer
 
@@ -424,7 +437,7 @@ def evaluate(settings: Settings, questions: Path, k: int, baseline: bool = False
             from assistant.baseline import BaselineRetriever
 
             with BaselineRetriever(index) as stock:
-                return run_eval(loaded, stock.answer, k, system="baseline")
+                return run_eval(loaded, baseline_answerer(stock), k, system="baseline")
         from assistant.service import Assistant
 
         return run_eval(loaded, assistant_answerer(Assistant(settings, index)), k)

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.entities import Entities
-from assistant.filters import Filters
 from assistant.findings import join
 from assistant.result import ResultKind
 from assistant.retrieval import Plan, Retriever
+from index.filters import Filters
 from index.names import name_key, split_year
 from index.store import Index
 
@@ -67,25 +67,13 @@ def title_candidates(question: str, entities: Entities) -> list[str]:
     return found
 
 
-def mentioned_in_reviews(index: Index, phrase: str) -> bool:
-    """Does any review passage contain `phrase` (its words, in order)?"""
-    words = re.findall(r"\w+", phrase.casefold())
-    if not words:
-        return False
-    query = '"' + " ".join(words) + '"'
-    row = index.catalog.execute(
-        "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", [query]
-    ).fetchone()
-    return row is not None
-
-
 def unknown_film(question: str, entities: Entities, index: Index) -> str | None:
     """The title a question asks about that the index holds no review of, nor any review
     mentions (so it is no character, actor or thing discussed); None when there is none."""
     if entities.films:
         return None
     for candidate in title_candidates(question, entities):
-        if not mentioned_in_reviews(index, candidate):
+        if not index.catalog.mentions(candidate):
             return candidate
     return None
 

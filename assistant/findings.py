@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.filters import Filters
 from assistant.scope import ScopeFacts
+from index.filters import Filters
 
 MAX_NAMES = 12
 _WORD = {"positive": "positive", "negative": "negative"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.filters import Filters
 from assistant.retrieval import Retriever
+from index.filters import Filters
 
 
 def hybrid_retriever(retriever: Retriever, filters: Filters | None = None, k: int = 8) -> Any:

@@ -13,7 +13,7 @@ from assistant.result import Source
 from index.chunking import sentence_spans
 
 if TYPE_CHECKING:
-    from index.embedding import Embedder
+    from index.embedders.base import Embedder
 
 LONG_PASSAGE = 300  # characters: a passage longer than this is narrowed to its best sentences
 MAX_SPAN = 350  # the narrowed part: the best sentence and its nearer neighbour within this

@@ -7,17 +7,15 @@ plain Python; `HybridRetriever` exposes them to llama-index as a `BaseRetriever`
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.entities import Entities, NameIndex
-from assistant.filters import Filters
 from assistant.intent import Intent, analyse
 from assistant.relevance import ThingMatcher
 from index.catalog import StoredChunk
+from index.filters import Filters
 from index.fts import fts_query
 from index.names import name_key
 from index.store import Index
@@ -27,7 +25,6 @@ RRF_K = 60
 MIN_DENSE_SIMILARITY = 0.35
 SMALL_SCOPE = 24  # passages in scope at most for every one of them to be worth ranking
 EXACT_SEARCH_LIMIT = 5000  # chunks a name filter may leave for exact search
-WIDEN_STEPS = (4, 25)  # neighbours fetched (x n) before a broad filter is applied to them
 
 
 @dataclass(frozen=True)
@@ -75,6 +72,7 @@ class Retriever:
         """The names the index knows, reloaded when an ingest (any process) changed it."""
         version = self.index.catalog.data_version()
         if self._names is None or version != self._names_version:
+            self.index.follow_vectors()  # a repair may have switched the vector store
             self._names = NameIndex.from_catalog(self.index.catalog)
             self._names_version = version
         return self._names
@@ -165,17 +163,7 @@ class Retriever:
     def _filtered_chunks(self, filters: Filters) -> dict[int, str] | None:
         """The chunks (rowid -> id) a name filter leaves, when it leaves at most
         EXACT_SEARCH_LIMIT; None without a name filter or past that limit."""
-        if not (filters.films or filters.critics or filters.outlets):
-            return None
-        where, params = filters.sql("r")
-        rows = self.index.catalog.execute(
-            f"SELECT c.rowid, c.id FROM reviews r JOIN chunks c ON c.review_id = r.id "
-            f"WHERE {where} LIMIT ?",
-            [*params, EXACT_SEARCH_LIMIT + 1],
-        ).fetchall()
-        if len(rows) > EXACT_SEARCH_LIMIT:
-            return None
-        return {int(rowid): str(cid) for rowid, cid in rows}
+        return self.index.catalog.scope_chunks(filters, EXACT_SEARCH_LIMIT)
 
     def _dense(
         self, question: str, filters: Filters, n: int, among: dict[int, str] | None
@@ -185,32 +173,7 @@ class Retriever:
             # A name filter leaves few chunks: rank them exactly (the catalog found them by
             # index) rather than walk the HNSW graph for the few it allows.
             return self.index.vectors.rank_among(list(among.values()), vector, n)
-        where = filters.chroma_where()
-        if where is None:
-            return self.index.vectors.query(vector, n)
-        # A broad filter (a stance, dates, top critics) keeps much of the collection, and
-        # Chroma's filtered search first lists every id it allows: at a million chunks that
-        # costs over a second. Nearest neighbours without the filter, kept when the catalog
-        # says they match, cost milliseconds; the filtered search stays the fallback.
-        for widen in WIDEN_STEPS:
-            near = self.index.vectors.query(vector, n * widen)
-            allowed = self._matching([c for c, _ in near], filters)
-            kept = [(c, score) for c, score in near if c in allowed]
-            if len(kept) >= n or len(near) < n * widen:  # enough, or the whole collection
-                return kept[:n]
-        return self.index.vectors.query(vector, n, where)
-
-    def _matching(self, chunk_ids: Sequence[str], filters: Filters) -> set[str]:
-        """Those of `chunk_ids` whose review passes `filters`."""
-        if not chunk_ids:
-            return set()
-        where, params = filters.sql("r")
-        rows = self.index.catalog.execute(
-            "SELECT c.id FROM chunks c JOIN reviews r ON r.id = c.review_id "
-            f"WHERE c.id IN (SELECT value FROM json_each(?)) AND {where}",
-            [json.dumps(list(chunk_ids)), *params],
-        ).fetchall()
-        return {str(r[0]) for r in rows}
+        return self.index.nearest(vector, n, filters)
 
     def _lexical(
         self, intent: Intent, filters: Filters, n: int, among: dict[int, str] | None
@@ -236,37 +199,11 @@ class Retriever:
     ) -> list[tuple[str, str]]:
         """(chunk id, text) of the passages matching the FTS5 query `match` within `filters`
         (or among the chunks a name filter left), best bm25 first."""
-        if not match or among == {}:
-            return []
-        select = "SELECT c.id, c.text FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-        try:
-            if among is not None:
-                # FTS5 scans its matches and keeps the filter's chunks (`+` stops SQLite from
-                # seeking each rowid in FTS5 instead, which costs far more for a big film)
-                rows = self.index.catalog.execute(
-                    f"{select} WHERE chunks_fts MATCH ? AND "
-                    "+chunks_fts.rowid IN (SELECT value FROM json_each(?)) "
-                    "ORDER BY bm25(chunks_fts) LIMIT ?",
-                    [match, json.dumps(list(among)), limit],
-                ).fetchall()
-            else:
-                where, params = filters.sql("r")
-                rows = self.index.catalog.execute(
-                    f"{select} JOIN reviews r ON r.id = c.review_id "
-                    f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?",
-                    [match, *params, limit],
-                ).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        return [(str(cid), str(text)) for cid, text in rows]
+        return self.index.catalog.search_passages(match, filters, limit, among)
 
     def unlabelled_count(self, filters: Filters) -> int:
         """Reviews matching `filters` but for sentiment whose sentiment is unknown."""
-        where, params = replace(filters, sentiment="unknown").sql("r")
-        (count,) = self.index.catalog.execute(
-            f"SELECT count(*) FROM reviews r WHERE {where}", params
-        ).fetchone()
-        return int(count)
+        return self.index.catalog.count_reviews(replace(filters, sentiment="unknown"))
 
 
 def _names_in(text: str, intent: Intent) -> bool:

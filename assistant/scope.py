@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from assistant.filters import Filters
+from index.filters import Filters
 from index.store import Index
 
 
@@ -38,23 +38,10 @@ def scope_filters(filters: Filters) -> Filters:
 
 def scope_facts(index: Index, filters: Filters) -> ScopeFacts:
     """Reviews, positive and negative in the scope of `filters` (stance ignored)."""
-    where, params = scope_filters(filters).sql("r")
-    reviews, positive, negative = index.catalog.execute(
-        "SELECT count(*), coalesce(sum(r.sentiment = 'positive'), 0), "
-        f"coalesce(sum(r.sentiment = 'negative'), 0) FROM reviews r WHERE {where}",
-        params,
-    ).fetchone()
-    return ScopeFacts(int(reviews), int(positive), int(negative))
+    return ScopeFacts(*index.catalog.stance_counts(scope_filters(filters)))
 
 
 def stance_critics(index: Index, filters: Filters, stance: str) -> list[str]:
     """Who wrote the reviews of `stance` in scope: each critic once (their outlet when the
     review names no critic), in the order their reviews were dated, undated last."""
-    where, params = scope_filters(filters).sql("r")
-    rows = index.catalog.execute(
-        "SELECT CASE WHEN r.critic != '' THEN r.critic ELSE r.publication END AS who "
-        f"FROM reviews r WHERE {where} AND r.sentiment = ? AND who != '' "
-        "ORDER BY r.date = '', r.date, who",
-        [*params, stance],
-    ).fetchall()
-    return list(dict.fromkeys(str(r[0]) for r in rows))
+    return index.catalog.writers(replace(scope_filters(filters), sentiment=stance))

@@ -3,9 +3,10 @@ calls `Assistant.stream` or `Assistant.ask`; nothing here knows about faces."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -13,23 +14,27 @@ from typing import TYPE_CHECKING, Literal
 
 from assistant.chat import ChatSession
 from assistant.citations import renumber, verify
-from assistant.engines.base import AnswerRequest, Engine
+from assistant.engines.base import AnswerRequest, Engine, Turn
 from assistant.engines.extractive import group_order, stance_of
 from assistant.film_refs import Refusal, check_scope
-from assistant.filters import Filters
 from assistant.findings import Finding, describe_scope, join, lead, unlabelled_lead
+from assistant.health import Health, StoreHealth
 from assistant.passages import focused
+from assistant.questions import example_questions
 from assistant.result import Coverage, Result, Source
 from assistant.retrieval import Hit, Plan, Retriever
 from assistant.sampling import balanced_hits
 from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
 from index.errors import EngineError, UnknownNameError
+from index.filters import Filters
+from index.lock import holder
 from index.settings import Settings
 from index.stats import Counts, Holdings, count_entries, holdings
 from index.store import Index, open_index
 
 if TYPE_CHECKING:
     from index.ingest import IngestReport
+    from index.repair import CheckReport
 
 WARM_UP_QUESTION = "What do critics say about the acting?"
 
@@ -54,6 +59,7 @@ class Assistant:
         self.retriever = Retriever(self.index)
         self._counts: tuple[int, Counts] | None = None
         self._holdings: tuple[int, Holdings] | None = None
+        self._check: tuple[int, CheckReport] | None = None
 
     def close(self) -> None:
         self.index.close()
@@ -96,6 +102,48 @@ class Assistant:
         if self._counts is None or self._counts[0] != version:
             self._counts = (version, count_entries(self.index))
         return self._counts[1]
+
+    def check(self) -> CheckReport:
+        """The quick check of the index (the one ingest and serve run when they open it),
+        run again only after a write (any process): what /healthz reports."""
+        from index.repair import check_index
+
+        version = self.index.catalog.data_version()
+        if self._check is None or self._check[0] != version:
+            self._check = (version, check_index(self.index, quick=True))
+        return self._check[1]
+
+    def health(self) -> Health:
+        """Whether the store answers and agrees with itself, and which engine "auto" picks:
+        what /healthz reports (a store failure is reported, not raised)."""
+        started = time.perf_counter()
+        try:
+            self.index.vectors.heartbeat()
+            counts = self.counts()
+            failure = self.index.vectors.read_failure
+            store = StoreHealth(
+                reachable=True,
+                reviews=counts.reviews,
+                chunks=counts.chunks,
+                vectors=counts.vectors,
+                films=len(self.films()),
+                read_failure=failure,
+                check=self.check(),
+                writer=holder(self.settings),
+            )
+            built_with = self.index.catalog.get_meta("embedding_model")
+        except Exception as exc:
+            store, built_with = StoreHealth(reachable=False, error=str(exc)), None
+        engine, reason = self.engine("auto")
+        return Health(
+            store=store,
+            embedding_model=built_with or self.settings.embedding_model,
+            engine=self.settings.engine,
+            auto_engine=engine.name,
+            engine_reason=reason,
+            worker=os.getpid(),
+            seconds=time.perf_counter() - started,
+        )
 
     # -- engines --------------------------------------------------------------------------
     @cached_property
@@ -144,6 +192,22 @@ class Assistant:
     def films(self) -> list[str]:
         return self.retriever.names.films
 
+    def critics(self) -> list[str]:
+        """The critics the index knows, sorted (a face's critic list)."""
+        return self.retriever.names.critics
+
+    def outlets(self) -> list[str]:
+        """The outlets the index knows, sorted (a face's outlet list)."""
+        return self.retriever.names.outlets
+
+    def examples(self) -> list[str]:
+        """Questions the index can answer, for a face to offer (empty when it holds nothing)."""
+        return example_questions(self.index)
+
+    def review_texts(self, review_ids: Collection[str]) -> dict[str, str]:
+        """The whole text of these reviews, by id (a face highlights the cited spans)."""
+        return self.index.catalog.review_texts(review_ids)
+
     def holdings(self) -> Holdings:
         """What the index holds (films, reviews, critics, date range), recounted after an
         ingest (any process)."""
@@ -167,10 +231,17 @@ class Assistant:
         if session and session.turns and engine is not None:
             standalone = engine.condense(session.turns, question)
         plan = self.retriever.plan(standalone, filters, k)
-        if session and session.turns:
-            carried = plan.filters.merged_over(replace(session.filters, sentiment=None, critics=()))
-            plan = replace(plan, filters=carried)
+        if session is not None:
+            plan = replace(plan, filters=session.carried(plan.filters))
         return plan
+
+    def session_from(self, history: Sequence[Turn]) -> ChatSession:
+        """A throwaway chat session holding a client's `history` (oldest first), with the
+        filters its questions leave for a follow-up: any process can answer it."""
+        session = ChatSession(turns=list(history))
+        for turn in history:
+            session.filters = session.carried(self.retriever.plan(turn.question).filters)
+        return session
 
     def stream(
         self,

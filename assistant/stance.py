@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from index.embedding import Embedder
+    from index.embedders.base import Embedder
 
 __all__ = [
     "SentenceStance",

@@ -12,6 +12,7 @@ the question and one unfiltered Chroma query.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import statistics
 import time
@@ -27,9 +28,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def make_questions(assistant: Assistant, n: int, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
-    rows = assistant.index.catalog.execute(
-        "SELECT film, critic, text FROM reviews WHERE critic != '' ORDER BY id LIMIT 20000"
-    ).fetchall()
+    named = (s.review for s in assistant.index.catalog.all_reviews() if s.review.critic)
+    rows = [(r.film, r.critic, r.text) for r in itertools.islice(named, 20000)]
     questions: list[str] = []
     while len(questions) < n:
         film, critic, text = rng.choice(rows)
@@ -65,7 +65,7 @@ def main() -> None:
         t0 = time.perf_counter()
         assistant.ask(question)
         total.append((time.perf_counter() - t0) * 1000)
-    reviews = assistant.index.catalog.execute("SELECT count(*) FROM reviews").fetchone()[0]
+    reviews = assistant.index.catalog.count_reviews()
     print(f"index: {reviews} reviews; {len(questions)} questions, extractive engine, warm")
     for name, values in (("floor (embed + 1 query)", floor), ("reviewqa ask", total)):
         print(

@@ -64,9 +64,12 @@ HOST = "127.0.0.1"
 
 
 def free_port() -> int:
-    from ui.balancer import free_ports
+    """A loopback port that was free a moment ago (bound, then closed)."""
+    import socket
 
-    return free_ports(1)[0]
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 def server_env(**extra: str) -> dict[str, str]:
@@ -128,7 +131,6 @@ class Served:
 def served(
     home: Path,
     *,
-    workers: int = 1,
     env: dict[str, str] | None = None,
     timeout: float = 600,
 ) -> Iterator[Served]:
@@ -136,7 +138,6 @@ def served(
     port = free_port()
     command = [str(Path(sys.executable).with_name("reviewqa")), "--home", str(home), "serve"]
     command += ["--host", HOST, "--port", str(port), "--engine", "extractive"]
-    command += ["--workers", str(workers)]
     folder = Path(tempfile.mkdtemp(prefix="reviewqa-bench-serve-"))
     url = f"http://{HOST}:{port}"
     environment = server_env(**(env or {}))
@@ -170,3 +171,27 @@ def chroma_served(path: Path, timeout: float = 300) -> Iterator[str]:
     log_path = path.parent / f"chroma-{port}.log"
     with _running(command, f"{url}/api/v2/heartbeat", log_path, timeout, dict(os.environ)):
         yield url
+
+
+NGINX = Path("/usr/sbin/nginx")
+RENDER_NGINX = ROOT / "deploy" / "render_nginx.py"
+
+
+@contextmanager
+def nginx_served(servers: list[str], *options: str, timeout: float = 60) -> Iterator[str]:
+    """Debian's nginx with deploy/'s configuration (`render_nginx.py --standalone` in a
+    temporary folder) on a free loopback port, in front of `servers` (HOST:PORT each); yields
+    its URL once /healthz answers through it."""
+    if not NGINX.exists():
+        sys.exit(f"{NGINX} is absent: apt-get install nginx")
+    port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="reviewqa-bench-nginx-"))
+    render = [sys.executable, str(RENDER_NGINX), "--standalone", str(folder)]
+    render += ["--listen", f"{HOST}:{port}", *options]
+    for server in servers:
+        render += ["--server", server]
+    command = subprocess.run(render, capture_output=True, text=True, check=True).stdout.split()
+    url = f"http://{HOST}:{port}"
+    with _running([str(NGINX), *command[1:]], f"{url}/healthz", folder / "nginx.out", timeout, {}):
+        yield url
+    shutil.rmtree(folder, ignore_errors=True)

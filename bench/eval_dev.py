@@ -23,7 +23,13 @@ from pathlib import Path
 
 from assistant.baseline import BaselineRetriever
 from assistant.eval_tables import format_comparison, format_markdown, format_report
-from assistant.evaluation import EvalReport, assistant_answerer, load_questions, run_eval
+from assistant.evaluation import (
+    EvalReport,
+    assistant_answerer,
+    baseline_answerer,
+    load_questions,
+    run_eval,
+)
 from assistant.service import Assistant
 from bench.common import SHARED_DATA, shared
 from index.ingest import ingest
@@ -93,7 +99,7 @@ def main() -> None:
                 print("asking reviewqa ...", file=sys.stderr)
                 ours = run_eval(questions, assistant_answerer(Assistant(settings, index)), args.k)
                 print("asking the baseline ...", file=sys.stderr)
-                base = run_eval(questions, baseline.answer, args.k, system="baseline")
+                base = run_eval(questions, baseline_answerer(baseline), args.k, system="baseline")
                 embedded = baseline.synced
         finally:
             index.close()

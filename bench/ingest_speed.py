@@ -50,12 +50,12 @@ texts = [c.text for r in reviews for c in chunk_review(r, size, overlap)]
 sample = texts[::every]
 t0 = time.perf_counter()
 if backend == "torch":
-    from index.embedding import SentenceTransformerEmbedder
+    from index.embedders.torch import SentenceTransformerEmbedder
     model = SentenceTransformerEmbedder(settings.embedding_model).model
     encode = lambda: model.encode(
         sample, batch_size=settings.embedding_batch_size, normalize_embeddings=True)
 else:
-    from index.embedding_onnx import OnnxEmbedder
+    from index.embedders.onnx import OnnxEmbedder
     embedder = OnnxEmbedder(settings.embedding_model, Path(cache),
                             quantized=backend == "onnx-int8",
                             batch_size=settings.embedding_batch_size)

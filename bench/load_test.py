@@ -1,34 +1,40 @@
-"""A bounded load test of POST /api/ask on loopback, for 1 or more worker processes.
+"""A bounded load test of POST /api/ask on loopback: one process direct, N behind nginx.
 
     python -m bench.load_test --home DIR [--clients 32] [--requests 640] [--max-seconds 600]
-        [--workers 1 --workers 2 --workers 4] [--chroma-server]
+        [--nginx 1 --nginx 2] [--chroma-server]
 
 Starts `reviewqa serve` over the index in DIR (extractive engine, rate limits off) on a free
-127.0.0.1 port, measures one client alone (the baseline), then `--clients` concurrent clients
-sharing `--requests` questions. With several `--workers` values (or `--chroma-server`) the
-index is copied and its vectors served by a real `chroma run` on loopback, which every worker
-of every run shares, as in a deployment; the runs are compared in one table against the first
-worker count. Any error fails the run. Nothing leaves the machine.
+127.0.0.1 port and measures one client alone, then `--clients` concurrent clients sharing
+`--requests` questions: the direct baseline. Each `--nginx N` then starts N such processes
+behind Debian's nginx with deploy/'s configuration (its per-IP limit lifted; N > 1 processes
+get cores / N embedding threads each) and measures the same through nginx; with `--nginx`, the
+direct run is repeated last, and the baseline is the mean of the two (a drift in what else
+the machine runs shows as two direct rows that differ). With `--nginx` (or `--chroma-server`)
+the index is copied and its vectors served by a real `chroma run` on loopback, which every
+process of every run shares, as in a deployment. Any error fails the run. Nothing leaves the
+machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import shutil
 import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
 
-from bench.common import chroma_served, served
+from bench.common import chroma_served, nginx_served, served
 
 
 @dataclass
@@ -121,33 +127,63 @@ def shared_store(home: Path) -> Iterator[tuple[Path, dict[str, str]]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def direct(home: Path, env: dict[str, str], timeout: float) -> Iterator[str]:
+    """One `reviewqa serve`, asked directly; yields its URL."""
+    with served(home, env=env, timeout=timeout) as server:
+        yield server.url
+
+
+@contextmanager
+def behind_nginx(home: Path, env: dict[str, str], processes: int, timeout: float) -> Iterator[str]:
+    """`processes` `reviewqa serve` over `home` behind nginx; yields nginx's URL."""
+    env = {**env, "REVIEWQA_TRUST_FORWARDED_FOR": "true"}
+    if processes > 1:  # threads of N processes on fewer cores only wait for each other
+        cores = len(os.sched_getaffinity(0))
+        env["REVIEWQA_EMBEDDING_THREADS"] = str(max(1, cores // processes))
+    with ExitStack() as stack:
+        servers = [
+            stack.enter_context(served(home, env=env, timeout=timeout)) for _ in range(processes)
+        ]
+        lifted = ("--ip-per-minute", "6000000", "--ip-burst", "1000000")
+        addresses = [s.url.removeprefix("http://") for s in servers]
+        yield stack.enter_context(nginx_served(addresses, *lifted))
+
+
 def measure(
-    home: Path, env: dict[str, str], workers: int, args: argparse.Namespace
+    label: str, url: str, processes: int, args: argparse.Namespace, deadline: float
 ) -> tuple[Run, Run]:
-    """One server with `workers` processes: one client alone, then `--clients` at once."""
-    deadline = time.monotonic() + args.max_seconds
-    with served(home, workers=workers, env=env, timeout=min(300.0, args.max_seconds)) as server:
-        url = server.url
-        asked = questions(url)
-        run(url, asked, clients=2 * workers, total=8 * workers, deadline=deadline)  # warm
-        single = run(url, asked, clients=1, total=args.baseline, deadline=deadline)
-        loaded = run(url, asked, clients=args.clients, total=args.requests, deadline=deadline)
-    label = f"{workers} worker{'s' if workers > 1 else ''}"
-    print(f"{label}: {url}  index: {home}  questions: {len(asked)} distinct", flush=True)
+    """One client alone, then `--clients` at once, after a warm-up that asks every question
+    about twice per process (the shared store and each process's caches warm, so the run
+    measured first pays no cold start that the later ones are spared)."""
+    asked = questions(url)
+    run(url, asked, clients=4, total=2 * processes * len(asked), deadline=deadline)
+    single = run(url, asked, clients=1, total=args.baseline, deadline=deadline)
+    loaded = run(url, asked, clients=args.clients, total=args.requests, deadline=deadline)
+    print(f"{label}: {url}  questions: {len(asked)} distinct", flush=True)
     print("  " + single.line("1 client"))
     print("  " + loaded.line(f"{args.clients} clients"), flush=True)
     return single, loaded
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load_test", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load_test",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--home", required=True, type=Path, help="REVIEWQA_HOME of an index")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
     parser.add_argument("--requests", type=int, default=640, help="questions in all (640)")
     parser.add_argument("--baseline", type=int, default=40, help="single-client questions (40)")
     parser.add_argument("--max-seconds", type=float, default=600, help="time limit a run (600)")
     parser.add_argument(
-        "--workers", type=int, action="append", help="worker processes; repeat to compare (1)"
+        "--nginx",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="also N processes behind nginx; repeat to compare",
     )
     parser.add_argument(
         "--chroma-server", action="store_true", help="serve the vectors from `chroma run`"
@@ -155,37 +191,52 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.home / "catalog.sqlite3").exists():
         sys.exit(f"no index in {args.home}: run 'reviewqa --home {args.home} ingest PATH'")
-    counts = args.workers or [1]
-    results: dict[int, tuple[Run, Run]] = {}
+    if any(n < 1 for n in args.nginx):
+        sys.exit("--nginx takes a number of processes, 1 or more")
+    results: dict[str, tuple[Run, Run]] = {}
     with ExitStack() as stack:
         home, env = args.home, dict[str, str]()
-        if args.chroma_server or max(counts) > 1:
+        if args.chroma_server or args.nginx:
             home, env = stack.enter_context(shared_store(args.home))
             chroma = env["REVIEWQA_CHROMA_URL"]
             print(f"store: a copy of {args.home}, its vectors served by chroma run at {chroma}")
-        for workers in counts:
-            results[workers] = measure(home, env, workers, args)
-    single, loaded = results[counts[0]]
-    if single.latencies and loaded.latencies:
-        print(
-            f"ratios ({counts[0]} worker(s)): p50 x{loaded.pct(0.5) / single.pct(0.5):.2f}  "
-            f"p95 x{loaded.pct(0.95) / single.pct(0.95):.2f}  "
-            f"throughput x{loaded.throughput / single.throughput:.2f} "
-            f"(concurrent / single client)"
-        )
-    if len(results) > 1:
-        base = results[counts[0]][1].throughput
-        print(f"\n| workers | p50 | p95 | req/s | vs {counts[0]} worker(s) |")
-        print("|---|---|---|---|---|")
-        for workers, (_, run_) in results.items():
-            print(
-                f"| {workers} | {run_.pct(0.5) * 1000:.0f} ms | {run_.pct(0.95) * 1000:.0f} ms | "
-                f"{run_.throughput:.1f} | {run_.throughput / base if base else 0:.2f}x |"
-            )
+        print(f"index: {home}")
+        timeout = min(300.0, args.max_seconds)
+        setups: list[tuple[str, int, Callable[[], AbstractContextManager[str]]]] = [
+            ("direct, 1 process", 1, partial(direct, home, env, timeout))
+        ]
+        for n in args.nginx:
+            label = f"nginx, {n} process{'es' if n > 1 else ''}"
+            setups.append((label, n, partial(behind_nginx, home, env, n, timeout)))
+        if args.nginx:
+            setups.append(("direct, 1 process, again", 1, partial(direct, home, env, timeout)))
+        for label, processes, start in setups:
+            with start() as url:
+                deadline = time.monotonic() + args.max_seconds
+                results[label] = measure(label, url, processes, args, deadline)
+    print_table(results, args.clients)
     errors = [e for single, loaded in results.values() for e in single.errors + loaded.errors]
     for error in errors[:10]:
         print(f"error: {error}", file=sys.stderr)
     return 1 if errors else 0
+
+
+def print_table(results: dict[str, tuple[Run, Run]], clients: int) -> None:
+    """The runs as a Markdown table, throughput against the direct runs' mean."""
+    direct = [loaded.throughput for label, (_, loaded) in results.items() if "direct" in label]
+    base = statistics.fmean(direct)
+    print(
+        f"\n| setup | 1 client p50 | {clients} clients p50 | {clients} clients p95 | "
+        "throughput | vs direct | errors |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, (single, loaded) in results.items():
+        print(
+            f"| {label} | {single.pct(0.5) * 1000:.1f} ms | {loaded.pct(0.5) * 1000:.0f} ms | "
+            f"{loaded.pct(0.95) * 1000:.0f} ms | {loaded.throughput:.1f} req/s | "
+            f"{loaded.throughput / base if base else 0:.2f}x | "
+            f"{len(single.errors) + len(loaded.errors)} |"
+        )
 
 
 if __name__ == "__main__":

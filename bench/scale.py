@@ -24,18 +24,19 @@ import random
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.filters import Filters
 from assistant.service import Assistant
 from bench.ask_latency import make_questions, percentile
 from bench.common import ROOT, process_memory_mb, served
 from bench.simulate import RECIPE_FILE
 from index.catalog import Catalog
+from index.filters import Filters, chroma_where
+from index.reads import CatalogReads
 from index.settings import Settings, load_settings
 
 PLOT = ROOT / "bench" / "latency_scale.png"
@@ -58,20 +59,8 @@ def disk_mb(path: Path) -> dict[str, float]:
 
 
 # -- latency in a warm process ------------------------------------------------------------
-class _Rows:
-    """A query's rows, fetched inside the timed call (SQLite computes many rows lazily)."""
-
-    def __init__(self, rows: list[Any]) -> None:
-        self._rows = rows
-
-    def fetchall(self) -> list[Any]:
-        return self._rows
-
-    def fetchone(self) -> Any:
-        return self._rows[0] if self._rows else None
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._rows)
+# The catalog's reads that search the lexical index; its other reads count as "sql".
+FTS_READS = frozenset({"search_passages", "mentions"})
 
 
 @contextmanager
@@ -82,24 +71,25 @@ def metered(assistant: Assistant) -> Iterator[dict[str, float]]:
     index = assistant.index
     wrapped: list[tuple[object, str]] = []
 
-    def wrap(obj: object, name: str, part: Callable[[tuple[Any, ...]], str], fetch: bool) -> None:
+    def wrap(obj: object, name: str, part: str) -> None:
         original = getattr(obj, name)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
-                out = original(*args, **kwargs)
-                return _Rows(out.fetchall()) if fetch else out
+                return original(*args, **kwargs)
             finally:
-                spent[part(args)] += time.perf_counter() - t0
+                spent[part] += time.perf_counter() - t0
 
         setattr(obj, name, timed)
         wrapped.append((obj, name))
 
-    wrap(index.embedder, "embed_query", lambda a: "embed", False)
-    wrap(index.vectors, "query", lambda a: "chroma", False)
-    wrap(index.catalog, "chunks", lambda a: "fetch", False)
-    wrap(index.catalog, "execute", lambda a: "fts" if "MATCH" in a[0] else "sql", True)
+    wrap(index.embedder, "embed_query", "embed")
+    wrap(index.vectors, "query", "chroma")
+    wrap(index.catalog, "chunks", "fetch")
+    for name, member in vars(CatalogReads).items():
+        if callable(member) and not name.startswith("_"):
+            wrap(index.catalog, name, "fts" if name in FTS_READS else "sql")
     try:
         yield spent
     finally:
@@ -149,12 +139,11 @@ PARTS = ("embed", "chroma", "fts", "sql", "fetch", "other")
 def word_questions(catalog: Catalog, n: int, seed: int) -> list[str]:
     """ "What do critics say about {word}?" with words (> 6 letters) of random chunks."""
     rng = random.Random(seed)
-    (top,) = catalog.execute("SELECT max(rowid) FROM chunks").fetchone()
+    top = catalog.last_chunk_rowid()
     questions: list[str] = []
     while len(questions) < n:
-        row = catalog.execute("SELECT text FROM chunks WHERE rowid = ?", (rng.randint(1, top),))
-        text = (row.fetchone() or [""])[0]
-        words = [w.strip(".,;:!?\"'()") for w in str(text).split()]
+        text = catalog.chunk_text_at(rng.randint(1, top))
+        words = [w.strip(".,;:!?\"'()") for w in text.split()]
         words = [w for w in words if len(w) > 6 and w.isalpha()]
         if words:
             questions.append(f"What do critics say about {rng.choice(words)}?")
@@ -190,7 +179,7 @@ def measure_latency(label: str, assistant: Assistant, classes: dict[str, list[st
     out = {name: Latency() for name in classes}
 
     def floor(question: str, lat: Latency) -> None:
-        where = assistant.plan(question).filters.chroma_where()
+        where = chroma_where(assistant.plan(question).filters)
         t0 = time.perf_counter()
         index.vectors.query(index.embedder.embed_query(question), pool, where)
         lat.floor.append((time.perf_counter() - t0) * 1000)
@@ -210,10 +199,10 @@ def measure_latency(label: str, assistant: Assistant, classes: dict[str, list[st
             if i < len(questions):
                 for step in (floor, ask) if i % 2 else (ask, floor):
                     step(questions[i], out[name])
-    (chunks,) = index.catalog.execute("SELECT count(*) FROM chunks").fetchone()
+    chunks = index.catalog.chunk_count()
     films = len(assistant.films())
     loads = (load, os.getloadavg()[0])
-    return Point(label, int(chunks), films, cold, out, loads)
+    return Point(label, chunks, films, cold, out, loads)
 
 
 # -- serving ------------------------------------------------------------------------------
@@ -261,7 +250,7 @@ def measure_point(settings: Settings, words: list[str], n: int, serve_n: int) ->
     print(f"measuring {settings.home}: {counts} questions", flush=True)
     point = measure_latency(str(settings.home), assistant, classes)
     point.embedder = f"{settings.embedding_model} on {settings.embedding_backend}"
-    (point.reviews,) = assistant.index.catalog.execute("SELECT count(*) FROM reviews").fetchone()
+    point.reviews = assistant.index.catalog.count_reviews()
     assistant.close()
     point.disk = disk_mb(settings.home)
     recipe = settings.home / RECIPE_FILE

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.common import process_memory_mb
-from index.ingest import chunk_review
+from index.catalog import VECTOR_DTYPE
+from index.chunking import chunk_review
 from index.records import Chunk, Review
 from index.settings import Settings, load_settings
 from index.store import open_index
@@ -72,16 +73,11 @@ def read_source(home: Path, settings: Settings) -> Source:
     """Every review, chunk and vector of the index in `home`, checked against ingest."""
     import numpy as np
 
-    from index.catalog import REVIEW_COLUMNS, review_from_row
-
     idx = open_index(settings, readonly=True)
-    rows = idx.catalog.execute(f"SELECT {REVIEW_COLUMNS} FROM reviews ORDER BY id").fetchall()
-    reviews = [review_from_row(r) for r in rows]
+    reviews = [stored.review for stored in idx.catalog.all_reviews()]
     stored: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)
-    for rid, i, start, end, text in idx.catalog.execute(
-        "SELECT review_id, idx, start, end, text FROM chunks ORDER BY review_id, idx"
-    ):
-        stored[str(rid)].append((int(i), int(start), int(end), str(text)))
+    for rid, i, start, end, text in idx.catalog.chunk_rows():
+        stored[rid].append((i, start, end, text))
     got: dict[str, tuple[list[float], dict[str, Any]]] = {}
     page = 5000
     while True:
@@ -147,14 +143,14 @@ def build(source: Source, settings: Settings, target: int, batch: int, seed: int
     started = time.perf_counter()
     idx = open_index(settings)
     recovered = idx.recover()
-    done = idx.catalog.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    done = idx.catalog.chunk_count()
     if idx.vectors.count() != done:
         sys.exit(f"{settings.home}: catalog and Chroma disagree ({done} chunks): use a new OUT")
     if done == total_chunks:
         idx.close()
         report.skipped = True
         return report
-    (reviews_done,) = idx.catalog.execute("SELECT count(*) FROM reviews").fetchone()
+    reviews_done = idx.catalog.count_reviews()
     if done > total_chunks or done != plan_size(source, done)[1]:
         sys.exit(f"{settings.home} holds {done} chunks, not a prefix of this build: use a new OUT")
     print(
@@ -185,7 +181,8 @@ def build(source: Source, settings: Settings, target: int, batch: int, seed: int
         t2 = time.perf_counter()
         vectors.upsert([c.id for c in chunks], block, [c.meta for c in chunks])
         t3 = time.perf_counter()
-        catalog.commit_reviews(reviews, chunks)
+        rows = block.astype(VECTOR_DTYPE, copy=False)
+        catalog.commit_reviews(reviews, chunks, (), [row.tobytes() for row in rows])
         t4 = time.perf_counter()
         for part, seconds in (("generate", t1 - t0), ("chroma", t3 - t2), ("catalog", t4 - t3)):
             report.spent[part] += seconds

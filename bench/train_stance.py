@@ -5,7 +5,7 @@
 
 A review's fresh/rotten label is the critic's verdict on the film; a cited sentence needs its
 own stance. The head is one 384-d weight vector and a bias over the embeddings of the product's
-embedder (`index.embedding.load_embedder` with the settings in force), trained on public
+embedder (`index.embedders.factory.load_embedder` with the settings in force), trained on public
 labelled data in `../shared/data` (never copied into the repo):
 
 - RT CS109 critic quotes (fresh/rotten), sentence-sized: used as they are. Films are split by
@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import numpy as np
 
-    from index.embedding import load_embedder
+    from index.embedders.factory import load_embedder
     from index.settings import load_settings
 
     started = time.perf_counter()

@@ -8,21 +8,29 @@ review. After a killed run, `pending` names exactly the reviews whose state is u
 `sources` names every source (a file's absolute path, or a name a caller gave it, such as
 `upload:reviews.csv`) that ingest has synced; each review names its source. Schema 1 (before
 `sources`) is migrated on the first writable open: its sources are the reviews' sources.
+
+`chunk_vectors` keeps each chunk's vector (float32, little-endian, as a BLOB), committed with
+the chunk: Chroma is an index derived from the catalog and is rebuilt from it without
+re-embedding (see `index.repair`). Schema 2 (before `chunk_vectors`) gains the table on the
+first writable open; its chunks' vectors are copied in by `reviewqa repair` (or any ingest).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import StoreError
 from index.names import name_key
+from index.reads import CatalogReads
 from index.records import Chunk, Review
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+VECTOR_DTYPE = "<f4"  # how a vector BLOB is laid out
+PAGE_SIZE = 8192
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,6 +67,10 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
 END;
 CREATE TABLE IF NOT EXISTS pending(review_id TEXT PRIMARY KEY, chunk_ids TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources(name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS chunk_vectors(chunk INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS chunk_vectors_ad AFTER DELETE ON chunks BEGIN
+    DELETE FROM chunk_vectors WHERE chunk = old.rowid;
+END;
 """
 
 REVIEW_COLUMNS = (
@@ -104,11 +116,13 @@ def review_from_row(row: Sequence[object]) -> Review:
     )
 
 
-class Catalog:
-    """One connection to the catalog file; each instance belongs to one thread."""
+class Catalog(CatalogReads):
+    """One connection to the catalog file; each instance belongs to one thread. The reads
+    that answering needs are named methods of `CatalogReads`; no SQL is written outside."""
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
+        self.readonly = readonly
         try:
             if readonly:
                 if not path.exists():
@@ -122,6 +136,9 @@ class Catalog:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+                # 8 KiB pages hold five vectors (1,536 bytes each) where 4 KiB ones hold two:
+                # a quarter less disk for the vector copies. Only a new file takes it.
+                self._db.execute(f"PRAGMA page_size={PAGE_SIZE}")
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._migrate()
@@ -136,7 +153,7 @@ class Catalog:
             version = None if row is None else str(row[0])
             if version == SCHEMA_VERSION:
                 return
-            if version not in (None, "1"):
+            if version not in (None, "1", "2"):
                 raise StoreError(
                     f"the catalog {self.path} has schema version {version}, which this "
                     f"reviewqa does not know (it writes {SCHEMA_VERSION}): upgrade reviewqa"
@@ -224,6 +241,12 @@ class Catalog:
         ).fetchall()
         return [StoredReview(review_from_row(row[:-1]), str(row[-1])) for row in rows]
 
+    def all_reviews(self) -> Iterator[StoredReview]:
+        """Every review, by id, with the hash it was stored with (read as it is iterated)."""
+        rows = self._db.execute(f"SELECT {REVIEW_COLUMNS}, hash FROM reviews ORDER BY id")
+        for row in rows:
+            yield StoredReview(review_from_row(row[:-1]), str(row[-1]))
+
     def places(self, ids: Iterable[str]) -> dict[str, tuple[str, int]]:
         """Where each of `ids` the catalog holds came from: review id -> (source, line)."""
         found: dict[str, tuple[str, int]] = {}
@@ -273,9 +296,110 @@ class Catalog:
                 )
         return found
 
-    def execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
-        """Run a read query (for stats and retrieval modules that own their SQL)."""
-        return self._db.execute(sql, params)
+    # -- vectors --------------------------------------------------------------------------
+    def vectors_of(self, chunk_ids: Sequence[str]) -> dict[str, bytes]:
+        """chunk id -> its stored vector (raw VECTOR_DTYPE bytes), for the ids that have one."""
+        found: dict[str, bytes] = {}
+        for batch in _batches(list(chunk_ids), 900):
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                "SELECT c.id, v.vector FROM chunks c JOIN chunk_vectors v ON v.chunk = c.rowid "
+                f"WHERE c.id IN ({marks})",
+                batch,
+            ).fetchall()
+            found.update((str(i), bytes(v)) for i, v in rows)
+        return found
+
+    def review_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM reviews").fetchone()[0])
+
+    def chunk_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def chunks_without_vector(self) -> list[str]:
+        """Ids of chunks whose vector the catalog lacks (chunks written before schema 3)."""
+        rows = self._db.execute(
+            "SELECT id FROM chunks WHERE rowid NOT IN (SELECT chunk FROM chunk_vectors) "
+            "ORDER BY rowid"
+        )
+        return [str(r[0]) for r in rows]
+
+    def sample_chunk_ids(self, n: int) -> list[str]:
+        """Up to `n` chunk ids spread evenly over the catalog (by rowid; the first and the last
+        included), found by `n` index lookups, never a scan."""
+        low, high = self._db.execute("SELECT min(rowid), max(rowid) FROM chunks").fetchone()
+        if low is None or n <= 0:
+            return []
+        points = sorted({low + (high - low) * i // max(1, n - 1) for i in range(n)})
+        found: dict[str, None] = {}
+        for point in points:
+            row = self._db.execute(
+                "SELECT id FROM chunks WHERE rowid >= ? ORDER BY rowid LIMIT 1", (point,)
+            ).fetchone()
+            if row is not None:
+                found[str(row[0])] = None
+        return list(found)
+
+    def stored_chunks(self, size: int) -> Iterator[list[tuple[str, bytes, Review]]]:
+        """Every chunk with a stored vector, with its review, in batches of `size` (by rowid,
+        so a batch's reads never see a half-written one)."""
+        cols = ", ".join(f"r.{c.strip()}" for c in REVIEW_COLUMNS.split(","))
+        after = -1
+        while True:
+            rows = self._db.execute(
+                f"SELECT c.rowid, c.id, v.vector, {cols} FROM chunks c "
+                "JOIN chunk_vectors v ON v.chunk = c.rowid JOIN reviews r ON r.id = c.review_id "
+                "WHERE c.rowid > ? ORDER BY c.rowid LIMIT ?",
+                (after, size),
+            ).fetchall()
+            if not rows:
+                return
+            after = int(rows[-1][0])
+            yield [(str(r[1]), bytes(r[2]), review_from_row(r[3:])) for r in rows]
+
+    def store_vectors(self, vectors: Mapping[str, bytes]) -> None:
+        """Keep these chunks' vectors (chunk id -> VECTOR_DTYPE bytes); unknown ids are
+        ignored."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO chunk_vectors(chunk, vector) "
+                "SELECT rowid, ? FROM chunks WHERE id = ?",
+                [(v, cid) for cid, v in vectors.items()],
+            )
+
+    # -- integrity ------------------------------------------------------------------------
+    def integrity_problems(self, *, quick: bool = False) -> list[str]:
+        """What SQLite's integrity_check (`quick`: quick_check, which skips matching indexes
+        to their tables) finds wrong with the file ([] when it is sound)."""
+        pragma = "quick_check" if quick else "integrity_check"
+        try:
+            rows = [str(r[0]) for r in self._db.execute(f"PRAGMA {pragma}")]
+        except sqlite3.DatabaseError as exc:  # too broken to be checked
+            return [str(exc)]
+        return [] if rows == ["ok"] else rows
+
+    def lexical_index_in_step(self) -> bool | None:
+        """Whether the lexical (FTS5) index matches the chunks it indexes; None when it cannot
+        be told now (another process is writing). FTS5's check is an INSERT that changes
+        nothing, so a read-only catalog runs it on a short-lived second connection."""
+        check = "INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)"
+        db = self._db
+        if self.readonly:
+            db = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=5)
+        try:
+            db.execute(check)
+        except sqlite3.OperationalError:  # locked by a writer, or not writable at all
+            return None
+        except sqlite3.DatabaseError:  # "database disk image is malformed": out of step
+            return False
+        finally:
+            if db is not self._db:
+                db.close()
+        return True
+
+    def rebuild_lexical_index(self) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 
     # -- writing --------------------------------------------------------------------------
     def begin_write(self, entries: dict[str, list[str]]) -> None:
@@ -305,10 +429,17 @@ class Catalog:
             )
 
     def commit_reviews(
-        self, reviews: Sequence[Review], chunks: Sequence[Chunk], drop: Sequence[str] = ()
+        self,
+        reviews: Sequence[Review],
+        chunks: Sequence[Chunk],
+        drop: Sequence[str] = (),
+        vectors: Sequence[bytes] = (),
     ) -> None:
-        """Replace these reviews and their chunks, remove the reviews `drop` names (the old
-        versions of edited ones), and clear their journal entries, atomically."""
+        """Replace these reviews and their chunks (with `vectors[i]`, VECTOR_DTYPE bytes, the
+        vector of `chunks[i]`), remove the reviews `drop` names (the old versions of edited
+        ones), and clear their journal entries, atomically."""
+        if vectors and len(vectors) != len(chunks):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
         ids = [r.id for r in reviews] + list(drop)
         with self.transaction() as db:
             self._delete_in(db, ids)
@@ -319,6 +450,11 @@ class Catalog:
             db.executemany(
                 "INSERT INTO chunks(id, review_id, idx, start, end, text) VALUES (?,?,?,?,?,?)",
                 [(c.id, c.review_id, c.index, c.start, c.end, c.text) for c in chunks],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO chunk_vectors(chunk, vector) "
+                "SELECT rowid, ? FROM chunks WHERE id = ?",
+                [(v, c.id) for c, v in zip(chunks, vectors, strict=False)],
             )
             db.executemany("DELETE FROM pending WHERE review_id = ?", [(i,) for i in ids])
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from index.names import date_number, name_key
+from index.records import Chunk, Review
+
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before white space,
 # or at a line break.
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+|\n+""")
@@ -76,3 +79,25 @@ def _split_long(text: str, span: tuple[int, int], size: int) -> Iterator[tuple[i
             start += 1
     if end > start:
         yield start, end
+
+
+def chunk_metadata(review: Review) -> dict[str, str | int | float | bool]:
+    """What Chroma holds with each chunk of `review`: the fields retrieval filters on."""
+    return {
+        "review_id": review.id,
+        "film_key": name_key(review.film),
+        "critic_key": name_key(review.critic),
+        "publication_key": name_key(review.publication),
+        "sentiment": review.sentiment,
+        "top_critic": review.top_critic,
+        "date": date_number(review.date),
+    }
+
+
+def chunk_review(review: Review, size: int, overlap: int) -> list[Chunk]:
+    """The chunks of one review, each carrying the metadata Chroma filters on."""
+    meta = chunk_metadata(review)
+    return [
+        Chunk(review.id, i, review.text[start:end], start, end, meta)
+        for i, (start, end) in enumerate(chunk_spans(review.text, size, overlap))
+    ]

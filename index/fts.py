@@ -21,3 +21,9 @@ def fts_query(terms: Sequence[str], exact: set[str] | frozenset[str] = frozenset
             variants.add(word[:-1] if word.endswith("s") and len(word) > 3 else word + "s")
         forms.extend(f'"{v}"' for v in sorted(variants))
     return " OR ".join(forms)
+
+
+def phrase_query(text: str) -> str:
+    """An FTS5 query matching the words of `text` in order ("" when it has none)."""
+    words = re.findall(r"\w+", text.casefold())
+    return '"' + " ".join(words) + '"' if words else ""

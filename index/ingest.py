@@ -13,17 +13,18 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from index.catalog import Catalog
-from index.chunking import chunk_spans
+from index.catalog import VECTOR_DTYPE, Catalog
+from index.chunking import chunk_review
+from index.disk import full_disk_explained
 from index.errors import CorpusError, ReviewQAError
 from index.loaders import LoadResult, discover, load_file
 from index.loaders.dates import PlaceholderMode
 from index.loaders.source import MAX_DECOMPRESSED_SETTING
 from index.lock import hold_home
-from index.names import date_number, name_key
 from index.records import Chunk, FileReport, IngestReport, Review
+from index.repair import ensure_usable
 from index.settings import Settings
 from index.store import Index, open_index
 from index.sync import claim_ids, diff_source
@@ -49,23 +50,6 @@ class Progress:
 
     def close(self) -> None:  # pragma: no cover - trivial default
         pass
-
-
-def chunk_review(review: Review, size: int, overlap: int) -> list[Chunk]:
-    """The chunks of one review, each carrying the metadata Chroma filters on."""
-    meta: dict[str, str | int | float | bool] = {
-        "review_id": review.id,
-        "film_key": name_key(review.film),
-        "critic_key": name_key(review.critic),
-        "publication_key": name_key(review.publication),
-        "sentiment": review.sentiment,
-        "top_critic": review.top_critic,
-        "date": date_number(review.date),
-    }
-    return [
-        Chunk(review.id, i, review.text[start:end], start, end, meta)
-        for i, (start, end) in enumerate(chunk_spans(review.text, size, overlap))
-    ]
 
 
 @dataclass
@@ -125,7 +109,10 @@ class _Writer(threading.Thread):
         self._vectors.upsert(
             [c.id for c in batch.chunks], batch.vectors, [c.meta for c in batch.chunks]
         )
-        self._catalog.commit_reviews(batch.reviews, batch.chunks, batch.drop)
+        rows = batch.vectors.astype(VECTOR_DTYPE, copy=False)
+        self._catalog.commit_reviews(
+            batch.reviews, batch.chunks, batch.drop, [row.tobytes() for row in rows]
+        )
 
 
 class Limit(NamedTuple):
@@ -179,7 +166,8 @@ def ingest(
     `settings.max_decompressed_bytes` for this run (e.g. a smaller cap for uploads), and
     `limit_name` names it in the refusal (e.g. "REVIEWQA_MAX_UPLOAD_EXPANDED_BYTES").
     A path that does not exist (and was no source), a folder without corpus files or a file
-    of an unsupported type raises CorpusError before anything is written.
+    of an unsupported type raises CorpusError before anything is written. A disk that fills
+    up raises StoreError saying so (`index.disk`); the batches committed before it stay.
     """
     if max_decompressed_bytes is None:
         limit = Limit(settings.max_decompressed_bytes, MAX_DECOMPRESSED_SETTING)
@@ -188,12 +176,13 @@ def ingest(
             raise ValueError(f"max_decompressed_bytes must be 1 or more: {max_decompressed_bytes}")
         limit = Limit(max_decompressed_bytes, limit_name or "the limit of this ingest")
     names = {Path(p).resolve(): name for p, name in (source_names or {}).items()}
-    with hold_home(settings, "ingest", wait=wait):
+    with full_disk_explained(settings), hold_home(settings, "ingest", wait=wait):
         started = time.perf_counter()
         report = IngestReport()
         own_index = index is None
-        idx = index or open_index(settings)
+        idx = index or open_index(settings, broken_ok=True)  # repaired first thing
         try:
+            report.repaired = ensure_usable(idx, bar=_rebuild_bar(progress))
             report.recovered = len(idx.recover())
             plan = _Plan()
             files = _find(idx, paths, plan, names, prune=prune)
@@ -227,6 +216,24 @@ def ingest(
     return report
 
 
+def _rebuild_bar(progress: ProgressFactory | None) -> Callable[[int, int], None] | None:
+    """A rebuild's (done, total) shown on the caller's progress bar, opened at the first call
+    and closed when done reaches total."""
+    if progress is None:
+        return None
+    state: dict[str, Any] = {}
+
+    def bar(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"], state["done"] = progress(total), 0
+        state["bar"].update(done - state["done"])
+        state["done"] = done
+        if done >= total:
+            state["bar"].close()
+
+    return bar
+
+
 def _find(
     idx: Index,
     paths: Sequence[Path],
@@ -240,6 +247,9 @@ def _find(
     A path that no longer exists but held sources is gone (pruned with `prune`, else an
     error saying so); one that never did is an error, as is an unusable path.
     """
+    from index.loaders.discover import corpus_key  # a symlink loop is known by its own path
+    from index.loaders.source import resolved  # a symlink loop resolves to itself
+
     found: list[tuple[Path, str]] = []
     taken: dict[str, Path] = {}
     for path in paths:
@@ -247,9 +257,9 @@ def _find(
         try:
             files = discover([path])
         except CorpusError:
-            if path.is_file():  # an unsupported type: the user named the wrong file
-                raise
-            held = idx.catalog.sources_at(str(path.resolve()))
+            if path.is_file() or (path.is_symlink() and not path.is_dir()):
+                raise  # an unsupported type, a symlink loop: the user named the wrong file
+            held = idx.catalog.sources_at(str(resolved(path)))
             if not held:
                 raise
             if not prune:
@@ -262,8 +272,9 @@ def _find(
             plan.vanished.update(dict.fromkeys(held, path))
             continue
         for file in files:
-            source = names.get(file.resolve()) or str(file.resolve())
-            if source in taken and taken[source].resolve() != file.resolve():
+            real = corpus_key(file)
+            source = names.get(real) or str(real)
+            if source in taken and corpus_key(taken[source]) != real:
                 raise ValueError(
                     f"two files would be the source {source!r}: {taken[source]}, {file}"
                 )

@@ -36,7 +36,7 @@ from index.settings import Settings
 __all__ = ["LOCK_FILE", "Purpose", "hold_home", "holder", "process_alive"]
 
 LOCK_FILE = "writer.lock"
-Purpose = Literal["ingest", "serve"]
+Purpose = Literal["ingest", "serve", "repair"]
 _POLL_SECONDS = 0.1
 
 
@@ -51,7 +51,8 @@ class _Held:
     written: str = ""
 
     def info(self) -> dict[str, Any]:
-        purpose = "serve" if self.purposes["serve"] else "ingest"
+        held = [p for p in ("serve", "repair", "ingest") if self.purposes[p]]
+        purpose = held[0] if held else "ingest"
         return {"pid": os.getpid(), "purpose": purpose, "since": self.since}
 
 
@@ -75,8 +76,8 @@ def hold_home(
     IndexBusyError naming that process and the fix. Re-entrant within this process; an
     "ingest" also waits for the other in-process ingests of this home to finish.
     """
-    if purpose not in ("ingest", "serve"):
-        raise ValueError(f"purpose must be 'ingest' or 'serve', not {purpose!r}")
+    if purpose not in ("ingest", "serve", "repair"):
+        raise ValueError(f"purpose must be ingest, serve or repair, not {purpose!r}")
     home = home_of(target)
     entry = _acquire(home, purpose, wait or 0.0)
     try:
@@ -218,9 +219,8 @@ def _busy(home: Path, purpose: str, waited: float) -> IndexBusyError:
         fix = "wait for it to finish, or pass a longer --wait"
     else:
         fix = "wait for it to finish, or pass --wait SECONDS"
-    return IndexBusyError(
-        f"another ingest ({who}) is writing the index in {home}{after}: {fix}", info
-    )
+    writer = "a repair" if info.get("purpose") == "repair" else "another ingest"
+    return IndexBusyError(f"{writer} ({who}) is writing the index in {home}{after}: {fix}", info)
 
 
 def _forget_after_fork() -> None:

@@ -119,6 +119,7 @@ class IngestReport:
 
     files: list[FileReport] = field(default_factory=list)
     recovered: int = 0
+    repaired: list[str] = field(default_factory=list)  # what the check at the start put right
     chunks_written: int = 0
     seconds: float = 0.0
 

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -88,8 +88,8 @@ class Settings(BaseSettings):
         default=DEFAULT_MAX_DECOMPRESSED_BYTES,
         ge=1,
         description=(
-            "Most bytes one gzipped corpus file (.csv.gz, .jsonl.gz, .json.gz) may expand to; "
-            "a file that expands further is refused as soon as it passes the limit (2 GiB)."
+            "Most bytes one corpus file may hold, or a gzipped one (.csv.gz, .jsonl.gz, "
+            ".json.gz) expand to; a file past it is refused as soon as it passes (2 GiB)."
         ),
     )
     placeholder_dates: Literal["unknown", "keep"] = Field(
@@ -165,6 +165,17 @@ def read_config() -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read it as TOML ({exc}): fix the file") from exc
 
 
+def describe_invalid(exc: ValidationError) -> str:
+    """The problems of invalid settings, one per setting, named as its environment variable;
+    never the values given (a too-short secret must not be printed in the error)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        where = "_".join(str(part) for part in error["loc"] if isinstance(part, str))
+        name = f"REVIEWQA_{where.upper()}" if where else "settings"
+        problems.append(f"{name}: {error['msg']}")
+    return "; ".join(problems)
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from defaults, reviewqa.toml, env vars and `overrides` (highest)."""
     values = {k: v for k, v in overrides.items() if v is not None}
@@ -174,5 +185,5 @@ def load_settings(**overrides: Any) -> Settings:
             values["ollama_host"] = host if "://" in host else f"http://{host}"
     try:
         return Settings(**values)
-    except ValueError as exc:  # pydantic.ValidationError is a ValueError
-        raise ConfigError(f"invalid settings: {exc}") from exc
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {describe_invalid(exc)}") from None

@@ -75,43 +75,25 @@ class Holdings:
 
 def holdings(index: Index) -> Holdings:
     """Films, reviews, named critics and the range of known dates in the catalog."""
-    row = index.catalog.execute(
-        "SELECT count(DISTINCT film), count(*), count(DISTINCT NULLIF(critic, '')), "
-        "min(NULLIF(date, '')), max(NULLIF(date, '')) FROM reviews"
-    ).fetchone()
-    films, reviews, critics, first, last = row
-    return Holdings(int(films), int(reviews), int(critics), str(first or ""), str(last or ""))
+    return Holdings(*index.catalog.holdings())
 
 
 def count_entries(index: Index) -> Counts:
     """Reviews and chunks in the catalog, vectors in Chroma; no per-film or distinct scans."""
-    one = index.catalog.execute
-    (reviews,) = one("SELECT count(*) FROM reviews").fetchone()
-    (chunks,) = one("SELECT count(*) FROM chunks").fetchone()
-    return Counts(int(reviews), int(chunks), index.vectors.count())
+    catalog = index.catalog
+    return Counts(catalog.count_reviews(), catalog.chunk_count(), index.vectors.count())
 
 
 def collect_stats(index: Index) -> Stats:
-    one = index.catalog.execute
-    reviews, films, critics, outlets = one(
-        "SELECT count(*), count(DISTINCT film), count(DISTINCT NULLIF(critic, '')), "
-        "count(DISTINCT NULLIF(publication, '')) FROM reviews"
-    ).fetchone()
-    (chunks,) = one("SELECT count(*) FROM chunks").fetchone()
-    per_film = {
-        str(film): FilmCount(int(n), int(pos), int(neg))
-        for film, n, pos, neg in one(
-            "SELECT film, count(*), sum(sentiment = 'positive'), sum(sentiment = 'negative') "
-            "FROM reviews GROUP BY film ORDER BY film"
-        )
-    }
+    catalog = index.catalog
+    reviews, films, critics, outlets = catalog.name_counts()
     return Stats(
-        reviews=int(reviews),
-        chunks=int(chunks),
+        reviews=reviews,
+        chunks=catalog.chunk_count(),
         vectors=index.vectors.count(),
-        films=int(films),
-        critics=int(critics),
-        outlets=int(outlets),
-        per_film=per_film,
-        embedding_model=index.catalog.get_meta("embedding_model"),
+        films=films,
+        critics=critics,
+        outlets=outlets,
+        per_film={film: FilmCount(*counts) for film, counts in catalog.film_counts().items()},
+        embedding_model=catalog.get_meta("embedding_model"),
     )

@@ -3,30 +3,86 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from index.catalog import Catalog
-from index.embedding import Embedder, load_embedder
+from index.embedders.base import Embedder
+from index.embedders.factory import load_embedder
 from index.errors import StoreError
+from index.filters import Filters, chroma_where
 from index.settings import Settings
 from index.vectors import VectorStore
 
+if TYPE_CHECKING:
+    from index.embedders.base import Vectors
+
 # The kind of vectors each embedding backend makes: backends of one kind can share an index.
 # torch and onnx run the same float32 model (cosine > 0.999); int8 moves the vectors.
+VECTOR_GENERATION = "vector_generation"  # catalog meta: the generation of Chroma in use
 VECTOR_NUMBERS = {"torch": "float32", "onnx": "float32", "onnx-int8": "int8-quantized"}
+WIDEN_STEPS = (4, 25)  # neighbours fetched (x n) before a broad filter is applied to them
 
 
 class Index:
     """Opens the catalog and Chroma for `settings`; the embedder loads on first use."""
 
-    def __init__(self, settings: Settings, *, readonly: bool = False) -> None:
+    def __init__(
+        self, settings: Settings, *, readonly: bool = False, broken_ok: bool = False
+    ) -> None:
+        """`broken_ok` opens an index whose vector store cannot be opened (to check or repair
+        it): its uses raise StoreError instead of the opening."""
         self.settings = settings
         self.catalog = Catalog(settings.catalog_path, readonly=readonly)
-        self.vectors = VectorStore(settings)
+        try:
+            self.vectors = VectorStore(settings, self.vector_generation(), broken_ok=broken_ok)
+        except BaseException:
+            self.catalog.close()
+            raise
         self._check_model()
+
+    def vector_generation(self) -> int:
+        """Which copy of the vector index the catalog names as in use (see `index.repair`)."""
+        return int(self.catalog.get_meta(VECTOR_GENERATION) or 0)
+
+    def follow_vectors(self) -> None:
+        """Open the generation of the vector store the catalog names, when another process
+        switched it (a repair while this one serves over a Chroma server)."""
+        generation = self.vector_generation()
+        if generation != self.vectors.generation:
+            old, self.vectors = self.vectors, VectorStore(self.settings, generation)
+            old.close()
+
+    def switch_vectors(self, store: VectorStore) -> VectorStore:
+        """Make `store` (a complete new generation) the one in use, in one catalog commit;
+        returns the store it replaces, for the caller to discard."""
+        with self.catalog.transaction():
+            self.catalog.set_meta(VECTOR_GENERATION, str(store.generation))
+        old, self.vectors = self.vectors, store
+        return old
 
     @cached_property
     def embedder(self) -> Embedder:
         return load_embedder(self.settings)
+
+    def nearest(
+        self, vector: Vectors, n: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `n` chunks nearest `vector` among those whose
+        review `filters` allow, best first: the same chunks as Chroma's filtered search."""
+        where = chroma_where(filters) if filters is not None else None
+        if filters is None or where is None:
+            return self.vectors.query(vector, n)
+        # A broad filter (a stance, dates, top critics) keeps much of the collection, and
+        # Chroma's filtered search first lists every id it allows: at a million chunks that
+        # costs over a second. Nearest neighbours without the filter, kept when the catalog
+        # says they match, cost milliseconds; the filtered search stays the fallback.
+        for widen in WIDEN_STEPS:
+            near = self.vectors.query(vector, n * widen)
+            allowed = self.catalog.chunks_passing([c for c, _ in near], filters)
+            kept = [(c, score) for c, score in near if c in allowed]
+            if len(kept) >= n or len(near) < n * widen:  # enough, or the whole collection
+                return kept[:n]
+        return self.vectors.query(vector, n, where)
 
     def _check_model(self) -> None:
         built_with = self.catalog.get_meta("embedding_model")
@@ -74,5 +130,5 @@ class Index:
         self.vectors.close()
 
 
-def open_index(settings: Settings, *, readonly: bool = False) -> Index:
-    return Index(settings, readonly=readonly)
+def open_index(settings: Settings, *, readonly: bool = False, broken_ok: bool = False) -> Index:
+    return Index(settings, readonly=readonly, broken_ok=broken_ok)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from index.disk import full_disk_error
 from index.errors import StoreError
 from index.settings import Settings
 
@@ -19,7 +21,19 @@ if TYPE_CHECKING:
 Metadata = Mapping[str, str | int | float | bool]
 
 
-def _client(settings: Settings) -> Any:
+def store_path(settings: Settings, generation: int) -> Path:
+    """The folder of an embedded store of `generation` (0: the first, `HOME/chroma`)."""
+    if generation == 0:
+        return settings.chroma_path
+    return settings.chroma_path.with_name(f"{settings.chroma_path.name}-{generation}")
+
+
+def collection_name(settings: Settings, generation: int) -> str:
+    """The Chroma collection of `generation` (0: the first, `settings.collection`)."""
+    return settings.collection if generation == 0 else f"{settings.collection}-{generation}"
+
+
+def _client(settings: Settings, path: Path) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -43,8 +57,8 @@ def _client(settings: Settings) -> Any:
                 f"cannot reach the Chroma server at {settings.chroma_url}: {exc}. "
                 "Start it with 'chroma run --path DIR --port PORT' or unset REVIEWQA_CHROMA_URL"
             ) from exc
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -64,23 +78,54 @@ def _unreachable(exc: BaseException) -> bool:
 
 
 class VectorStore:
-    """Vectors of chunks keyed by chunk id, with filterable metadata."""
+    """Vectors of chunks keyed by chunk id, with filterable metadata.
 
-    def __init__(self, settings: Settings) -> None:
-        self._where = settings.chroma_url or str(settings.chroma_path)
-        self._client = _client(settings)
+    The store is derived from the catalog, which keeps every vector: `generation` names which
+    copy is in use (a rebuild fills the next generation, then the catalog switches to it).
+    """
+
+    def __init__(self, settings: Settings, generation: int = 0, *, broken_ok: bool = False) -> None:
+        """Open `generation` of the store. A store that cannot be opened raises StoreError,
+        unless `broken_ok` (check and repair): then every use raises it, `open_failure`."""
+        self.generation = generation
+        self._path = store_path(settings, generation)
+        self._name = collection_name(settings, generation)
+        self._where = settings.chroma_url or str(self._path)
+        self.embedded = not settings.chroma_url
+        self.read_failure: str | None = None
+        self.open_failure: StoreError | None = None
+        self._client: Any = None
+        self._max_batch = 1024
         try:
-            self._collection = self._client.get_or_create_collection(
-                settings.collection,
+            self._client = _client(settings, self._path)
+            self._opened = self._client.get_or_create_collection(
+                self._name,
                 embedding_function=None,
                 configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
             )
+            self._max_batch = int(self._client.get_max_batch_size())
         except Exception as exc:
-            raise StoreError(
-                f"cannot open Chroma collection {settings.collection!r}: {exc}"
-            ) from exc
-        self._max_batch = int(self._client.get_max_batch_size())
-        self.read_failure: str | None = None
+            failure = exc if isinstance(exc, StoreError) else self._cannot_open(exc, settings)
+            if not broken_ok:
+                raise failure from exc
+            self.open_failure = failure
+
+    def _cannot_open(self, exc: Exception, settings: Settings) -> StoreError:
+        if _unreachable(exc):
+            return self._not_answering(exc)
+        full = full_disk_error(exc, settings)  # a rebuild would not help: space would
+        if full is not None:
+            return full
+        return StoreError(
+            f"cannot open Chroma collection {self._name!r} ({self._where}): {exc}. Run "
+            "'reviewqa repair': it rebuilds the vector index from the catalog"
+        )
+
+    @property
+    def _collection(self) -> Any:
+        if self.open_failure is not None:
+            raise self.open_failure
+        return self._opened
 
     @property
     def collection(self) -> Any:
@@ -90,21 +135,30 @@ class VectorStore:
     def heartbeat(self) -> None:
         """Raise StoreError unless Chroma answers (one cheap request to a server); any
         failure counts, not only a refused connection."""
+        if self.open_failure is not None:
+            raise self.open_failure
         try:
             self._client.heartbeat()
         except Exception as exc:
             raise self._not_answering(exc) from exc
 
-    def _not_answering(self, exc: Exception) -> StoreError:
+    def _not_answering(self, exc: Exception, *, writing: bool = False) -> StoreError:
+        then = (
+            "then run the same command again: what was committed is kept"
+            if writing  # switching stores mid-write would not help
+            else "or unset REVIEWQA_CHROMA_URL for the embedded store"
+        )
         return StoreError(
             f"Chroma does not answer ({self._where}): {exc}. Check that the Chroma server "
-            "runs and is reachable, or unset REVIEWQA_CHROMA_URL for the embedded store"
+            f"runs and is reachable, {then}"
         )
 
     def close(self) -> None:
         """Release the client's connections (an HTTP client keeps a pool)."""
         from chromadb.api.shared_system_client import SharedSystemClient
 
+        if self._client is None:
+            return
         clients = [self._client, getattr(self._client, "_admin_client", None)]
         self._client.close()
         # chromadb's HTTP API leaves its httpx session open when its System stops: close the
@@ -132,8 +186,8 @@ class VectorStore:
             self.read_failure = f"{type(exc).__name__}: {exc}"
             raise StoreError(
                 f"Chroma failed to read the vector index ({self._where}): {self.read_failure}. "
-                "Another process may have written the embedded store: stop it, then restart "
-                "the server (and ingest again if the error stays)"
+                "Run 'reviewqa repair' (it rebuilds the vector index from the catalog; on an "
+                "embedded store, stop the server first: serve also repairs when it starts)"
             ) from exc
 
     def count(self) -> int:
@@ -148,22 +202,75 @@ class VectorStore:
     ) -> None:
         for start in range(0, len(ids), self._max_batch):
             end = start + self._max_batch
-            self._collection.upsert(
-                ids=list(ids[start:end]),
-                embeddings=vectors[start:end],
-                metadatas=[dict(m) for m in metadatas[start:end]],
-            )
+            with self._writing():
+                self._collection.upsert(
+                    ids=list(ids[start:end]),
+                    embeddings=vectors[start:end],
+                    metadatas=[dict(m) for m in metadatas[start:end]],
+                )
 
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), self._max_batch):
-            self._collection.delete(ids=list(ids[start : start + self._max_batch]))
+            with self._writing():
+                self._collection.delete(ids=list(ids[start : start + self._max_batch]))
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write Chroma fails becomes a StoreError that says how to recover (the catalog's
+        journal already names the batch, and the catalog holds every committed vector)."""
+        try:
+            yield
+        except Exception as exc:
+            if _unreachable(exc):
+                raise self._not_answering(exc, writing=True) from exc
+            if not type(exc).__module__.startswith("chromadb"):
+                raise
+            raise StoreError(
+                f"Chroma failed to write the vector index ({self._where}): "
+                f"{type(exc).__name__}: {exc}. Run 'reviewqa repair': it rebuilds the vector "
+                "index from the catalog, then ingest again"
+            ) from exc
+
+    def vectors_of(self, ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        """chunk id -> the vector Chroma holds, for those of `ids` it holds."""
+        import numpy as np
+
+        found: dict[str, npt.NDArray[np.float32]] = {}
+        for start in range(0, len(ids), self._max_batch):
+            with self._reading():
+                got = self._collection.get(
+                    ids=list(ids[start : start + self._max_batch]), include=["embeddings"]
+                )
+            for cid, vector in zip(got["ids"], got["embeddings"], strict=True):
+                found[str(cid)] = np.asarray(vector, dtype=np.float32)
+        return found
+
+    def discard(self) -> None:
+        """Delete this generation's data and close the store (once the catalog uses another
+        generation): its collection on a server, its folder for the embedded store."""
+        if self.embedded:
+            import shutil
+
+            self.close()
+            shutil.rmtree(self._path, ignore_errors=True)
+            return
+        if self._client is None:
+            raise self.open_failure or StoreError(f"cannot reach {self._where}")
+        try:
+            self._client.delete_collection(self._name)
+        except Exception as exc:  # already gone: nothing to delete
+            if _unreachable(exc):
+                raise self._not_answering(exc) from exc
+        finally:
+            self.close()
 
     def all_ids(self) -> set[str]:
         ids: set[str] = set()
         offset = 0
         page = 10_000
         while True:
-            got = self._collection.get(include=[], limit=page, offset=offset)
+            with self._reading():
+                got = self._collection.get(include=[], limit=page, offset=offset)
             ids.update(got["ids"])
             if len(got["ids"]) < page:
                 return ids

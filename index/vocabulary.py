@@ -49,16 +49,8 @@ class Vocabulary:
 def index_words(index: Index) -> list[str]:
     """The words of the index's passages (lower case, letters and apostrophes, 3+ letters),
     seen in at least MIN_REVIEWS passages, most frequent first, at most MAX_WORDS."""
-    db = index.catalog
-    db.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_words "
-        "USING fts5vocab(main, chunks_fts, row)"
-    )
-    rows = db.execute(
-        "SELECT term, doc FROM temp.chunks_words WHERE doc >= ? ORDER BY doc DESC, term",
-        [MIN_REVIEWS],
-    ).fetchall()
-    return [str(term) for term, _ in rows if _WORD.match(str(term))][:MAX_WORDS]
+    terms = index.catalog.frequent_words(MIN_REVIEWS)
+    return [term for term in terms if _WORD.match(term)][:MAX_WORDS]
 
 
 class VocabularyStore:

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from index.settings import Settings, load_settings
-from tests.support.servers import stop, wait_until_up
-from ui.balancer import free_ports
+from tests.support.servers import free_port, stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -31,10 +30,6 @@ def needs_shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: this test uses the shared review data beside the repo")
     return path
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
 
 
 @pytest.fixture(scope="session")

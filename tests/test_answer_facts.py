@@ -18,10 +18,10 @@ from string import ascii_uppercase
 import pytest
 
 from assistant.chat import ChatSession
-from assistant.filters import Filters
 from assistant.findings import MAX_NAMES
 from assistant.result import Result
 from assistant.service import Assistant
+from index.filters import Filters
 from index.ingest import ingest
 from index.settings import Settings
 from tests.conftest import needs_shared

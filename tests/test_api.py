@@ -18,8 +18,6 @@ from index.ingest import ingest
 from index.settings import Settings
 from tests.support.reviews import COLUMNS, critic_reviews
 from ui.app import create_app
-from ui.gradio_app import add_reviews, example_questions
-from ui.scratch import Scratch
 from ui.security import AccessPolicy, TokenBuckets, origin_matches
 from ui.server_settings import ServerSettings, load_server_settings
 
@@ -298,7 +296,7 @@ def test_a_failed_vector_read_is_503_and_healthz_stops_saying_consistent(
             asked = c.post("/api/ask", json={"question": "What do critics say about Phoenix?"})
             assert asked.status_code == 503
             assert "Error finding id" in asked.json()["error"]
-            assert "restart the server" in asked.json()["error"]
+            assert "reviewqa repair" in asked.json()["error"]
             health = c.get("/healthz").json()
             assert health["status"] == "degraded"
             assert health["store"]["consistent"] is False
@@ -426,6 +424,8 @@ def test_malformed_json_and_wrong_content_type(client: TestClient) -> None:
     response = client.get("/api/ask")
     assert response.status_code == 405 and response.headers["allow"] == "POST"
     assert response.json() == {"error": "GET not allowed on /api/ask: use POST"}
+    response = client.get("/v1/chat/completions")  # the OpenAI route, on the same router
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
     response = client.post("/api/nothing", json={})
     assert response.status_code == 404 and "no endpoint /api/nothing" in response.json()["error"]
 
@@ -554,36 +554,10 @@ def test_server_settings_from_env_and_toml(monkeypatch: pytest.MonkeyPatch) -> N
         load_server_settings()
 
 
-# -- Gradio helpers over the real index ---------------------------------------------------
+# -- what the chat page offers, over the real index ---------------------------------------
 def test_example_questions_come_from_the_index(assistant: Assistant) -> None:
-    assert example_questions(assistant.index) == [
+    assert assistant.examples() == [
         "What do critics say about Her (2013)?",
         "Who disliked Her (2013)?",
         "What did Ann Hornaday think of Her (2013)?",
     ]
-
-
-def test_add_reviews_reports_like_the_cli_and_refreshes_names(tmp_path: Path) -> None:
-    uploads = tmp_path / "uploads"
-    uploads.mkdir()
-    first, second = tmp_path / "a.csv", uploads / "b.txt"
-    first.write_text("film,text\nUp (2009),A lovely balloon ride.\n")
-    second.write_text("# film: Coco (2017)\nA joyous film about family.\n")
-    settings = settings_for(tmp_path / "home")
-    ingest([first], settings)
-    own = Assistant(settings)
-    server = server_settings(ui_ingest=True)
-    scratch = Scratch()
-    try:
-        assert own.films() == ["Up (2009)"]
-        report = add_reviews(own, str(second), None, server, scratch, uploads)
-        assert "b.txt: 1 reviews (film from first line): 1 added" in report
-        assert report.splitlines()[-1].startswith("total: 1 added")
-        assert own.films() == ["Coco (2017)", "Up (2009)"]
-        assert own.ask("What do critics say about Coco?").citations
-        assert not second.exists()  # the upload is not left for Gradio to serve
-        missing = add_reviews(own, str(uploads / "missing.csv"), None, server, scratch, uploads)
-        assert missing.startswith("refused: the uploaded file is gone")
-    finally:
-        own.close()
-        scratch.close()

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from assistant.chat import ChatSession
+from assistant.engines.base import Turn
 from assistant.entities import NameIndex
-from assistant.filters import Filters
 from assistant.llama import hybrid_retriever
 from assistant.service import Assistant
 from index.errors import EngineError, UnknownNameError
+from index.filters import Filters, chroma_where
 from index.ingest import ingest
 from index.records import stable_review_id
 from index.settings import load_settings
@@ -316,6 +317,17 @@ def test_follow_up_keeps_the_film_and_sessions_are_independent(films: Assistant)
     assert {c.film for c in other.citations} == {"Toy Story (1995)", "Toy Story 3 (2010)"}
 
 
+def test_a_history_gives_a_follow_up_what_a_kept_session_does(films: Assistant) -> None:
+    kept = ChatSession()
+    first = films.ask("What do critics say about Amélie?", session=kept)
+    history = [Turn("What do critics say about Amélie?", first.answer)]
+    replayed = films.session_from(history)
+    assert replayed.turns == history and replayed.filters.films == ("Amélie (2001)",)
+    by_history = films.ask("and about Tautou?", session=replayed)
+    assert cited(by_history) == cited(films.ask("and about Tautou?", session=kept))
+    assert set(cited(by_history)) == {"p7", "p8"}
+
+
 def test_injected_review_is_quoted_as_text_by_the_extractive_engine(films: Assistant) -> None:
     result = films.ask("What do critics say about the instructions in Toy Story 3?")
     assert cited(result) == ["p11"]
@@ -466,6 +478,6 @@ def test_a_broad_filter_ranks_as_chromas_filtered_search(films: Assistant, n: in
         question = "What about the adventure and the story?"
         got = retriever._dense(question, filters, n, None)
         vector = index.embedder.embed_query(question)
-        expected = index.vectors.query(vector, n, filters.chroma_where())
+        expected = index.vectors.query(vector, n, chroma_where(filters))
         assert [c for c, _ in got] == [c for c, _ in expected]
         assert got, "some chunks carry that stance"

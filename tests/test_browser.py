@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -24,7 +22,7 @@ from index.ingest import ingest
 from index.settings import Settings
 from tests.conftest import CORPUS
 from tests.support.browser import NEEDS_CHROMIUM
-from tests.support.servers import child_pids, served, wait_until_up
+from tests.support.servers import served
 
 XSS = "<img src=x onerror=alert(1)>"
 QUESTION = "what do critics say about Phoenix?"
@@ -91,10 +89,10 @@ def second_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondOr
 
 @contextmanager
 def serving(
-    home: Path, logs: Path, env: dict[str, str], workers: int = 1
+    home: Path, logs: Path, env: dict[str, str]
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`reviewqa serve` over `home` in a subprocess (extractive engine); yields its URL."""
-    with served(home, logs, env, "--workers", str(workers)) as running:
+    with served(home, logs, env) as running:
         yield running
 
 
@@ -316,47 +314,3 @@ def test_gradio_ingest_upload_refreshes_the_filters(server: str, page: Any, tmp_
     assert "total: 1 added" in text
     page.get_by_label("Film").click()
     assert "Coco (2017)" in page.get_by_role("option").all_inner_texts()
-
-
-def test_gradio_chat_works_with_several_workers(
-    chroma_server: str, tmp_path: Path, browser: Any, model_cache: Path
-) -> None:
-    """Each browser stays with the worker that served its page (Gradio keeps the chat there),
-    a follow-up included, while a worker that dies is started again."""
-    settings = Settings(home=tmp_path / "home", chroma_url=chroma_server, collection="ui2")
-    assert ingest([CORPUS], settings).added == 26
-    env = {
-        "REVIEWQA_CHROMA_URL": chroma_server,
-        "REVIEWQA_COLLECTION": "ui2",
-        "REVIEWQA_MODEL_CACHE": str(model_cache),
-    }
-    with serving(settings.home, tmp_path, env, workers=2) as (url, front):
-        pinned = set()
-        for visit in range(4):
-            context = browser.new_context(viewport={"width": 1280, "height": 1000})
-            page = context.new_page()
-            page.goto(url)
-            page.wait_for_selector("#rq-question textarea", timeout=30_000)
-            ask_gradio(page, QUESTION, 1)
-            ask_gradio(page, "Who disliked it?", 2)
-            answers = page.locator("#rq-transcript .rq-a")
-            assert answers.nth(0).locator(".rq-card").count() == 2, f"visit {visit}"
-            assert "Her (2013)" in answers.nth(1).inner_text(), f"visit {visit}"
-            pinned |= {c["value"] for c in context.cookies() if c["name"] == "reviewqa_worker"}
-            context.close()
-        assert pinned <= {"0", "1"} and pinned, "the front pins each browser to a worker"
-        workers = child_pids(front.pid)
-        assert len(workers) == 2
-        os.kill(workers[0], 9)
-        for _ in range(6):  # the other worker answers meanwhile; the dead one comes back
-            r = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, timeout=60)
-            assert r.status_code == 200 and len(r.json()["citations"]) == 2
-        assert wait_until_up(f"{url}/healthz", front, 5)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            children = child_pids(front.pid)
-            if len(children) == 2 and workers[0] not in children:
-                break
-            time.sleep(0.5)
-        else:
-            pytest.fail("the killed worker was not started again")

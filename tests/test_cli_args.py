@@ -108,11 +108,6 @@ def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
             "number from 1 to 65535",
         ),
         (
-            ["serve", "--workers", "0"],
-            "reviewqa serve: error: argument --workers: 0 is out of range: give a whole "
-            "number of 1 or more",
-        ),
-        (
             ["ingest", "reviews.csv", "--film", ""],
             "reviewqa ingest: error: argument --film: '' is empty: give a name or leave the "
             "option out",

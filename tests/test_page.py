@@ -20,14 +20,8 @@ from index.ingest import ingest
 from index.settings import Settings
 from ui import render
 from ui.assets import static_text
-from ui.gradio_app import (
-    CSS_FILE,
-    TRANSCRIPT_JS_FILE,
-    Conversation,
-    first_visit,
-    too_long,
-    write_exports,
-)
+from ui.chat_page import Conversation, first_visit, too_long, write_exports
+from ui.gradio_app import CSS_FILE, TRANSCRIPT_JS_FILE
 
 CSS = static_text(CSS_FILE)
 TRANSCRIPT_JS = static_text(TRANSCRIPT_JS_FILE)
@@ -210,7 +204,7 @@ def test_exports_honour_the_ticked_quotes(assistant: Assistant, tmp_path: Path) 
 
 
 def test_a_question_too_long_is_refused_beside_its_box() -> None:
-    assert too_long("x" * 1234, 1000) == (
+    assert too_long(1234, 1000) == (
         '<div class="rq-error" role="alert">The question is 1,234 characters long; the limit '
         "is 1,000: shorten it.</div>"
     )

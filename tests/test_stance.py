@@ -18,7 +18,8 @@ from assistant.stance import (
     load_head,
     sentence_stances,
 )
-from index.embedding import Embedder, load_embedder
+from index.embedders.base import Embedder
+from index.embedders.factory import load_embedder
 from index.errors import ModelError
 from index.settings import PACKAGED_MINILM, Settings
 from tests.conftest import ROOT, needs_shared

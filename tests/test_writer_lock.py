@@ -54,7 +54,7 @@ def stats(home: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
 @pytest.fixture(scope="module", autouse=True)
 def _exported_model(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> None:
     """Export the ONNX model once, so that no ingest below holds the home while exporting."""
-    from index.embedding import load_embedder
+    from index.embedders.factory import load_embedder
 
     home = tmp_path_factory.mktemp("warm")
     load_embedder(load_settings(home=home, model_cache=model_cache)).embed(["warm"])

@@ -24,7 +24,9 @@ from index.errors import ReviewQAError
 from index.settings import Settings
 from ui.admin import INGEST_PATH, WriteRefused, build_admin_router, check_exposure
 from ui.api import ApiError, build_router, status_of
+from ui.chat_login import LOGIN_MESSAGE, ChatLogin, LoginGuard
 from ui.guards import UPLOAD_PATH, FilePathGuard, HostGuard, SecurityHeaders, UiGuard
+from ui.mcp_http import build_mcp_router
 from ui.scratch import Scratch
 from ui.security import AccessPolicy, ApiGuard, BodyLimit, RateLimiter
 from ui.server_settings import ServerSettings, load_server_settings, trusted_hosts
@@ -63,6 +65,7 @@ def create_app(
 
     server = server or load_server_settings()
     check_exposure(server)
+    login = ChatLogin.from_settings(server)  # REVIEWQA_CHAT_USERS; None: the chat is open
     hosts = trusted_hosts(server)
     owned = assistant is None
     assistant = assistant or Assistant(settings)
@@ -94,12 +97,16 @@ def create_app(
     install_error_handlers(app)
     api = build_router(assistant, sessions, server)
     app.include_router(api)
+    from ui.report_api import build_report_router  # GET /api/films/{film}/report
+
+    app.include_router(build_report_router(assistant))
     app.include_router(build_widget_router(assistant, server))
     app.include_router(build_admin_router(assistant, server, scratch))
     add_api_fallback(app, api)
     # Added last = outermost: the Host check first, then headers on every answer, then keys,
     # origins and rate limits, all before a body is read (and capped).
     limiter = RateLimiter(server)
+    app.include_router(build_mcp_router(assistant, server, limiter))  # /mcp: docs/MCP.md
     upload_cap = server.max_upload_bytes
     caps = {INGEST_PATH: upload_cap, UPLOAD_PATH: upload_cap + MULTIPART_SLACK}
     app.add_middleware(FilePathGuard, upload_root=get_upload_folder)
@@ -107,6 +114,8 @@ def create_app(
     app.add_middleware(
         ApiGuard, policy=AccessPolicy.from_settings(server), limiter=limiter, settings=server
     )
+    if login is not None:  # inside UiGuard: a foreign page cannot even try to sign in
+        app.add_middleware(LoginGuard, login=login)
     app.add_middleware(UiGuard, limiter=limiter, settings=server, uploads=server.ui_ingest)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HostGuard, allowed=hosts)
@@ -124,7 +133,11 @@ def create_app(
             max_file_size=server.max_upload_bytes,
             run_history=False,
             show_error=True,
+            auth=login.check if login else None,
+            auth_message=LOGIN_MESSAGE if login else None,
         )
+        if login is not None:
+            login.attach(app)
 
     _with_running_loop(mount)
     return app

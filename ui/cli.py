@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from index.ingest import IngestReport, Progress
+    from index.ingest import Progress
     from index.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -42,62 +43,11 @@ def _progress_bar(total: int) -> Progress:
     return Bar()
 
 
-SHOWN_SKIPPED = 50
-
-
-def print_ingest_report(
-    report: IngestReport, out: Any = None, skipped_file: Path | None = None
-) -> None:
-    """The summary of an ingest run, as the CLI prints it; `skipped_file` is where every
-    skipped row was written (`--skipped FILE`), if anywhere."""
-    out = out or sys.stdout
-    more = 0
-    for f in report.files:
-        if f.gone:
-            print(f"{f.path}: gone: {f.removed} removed (--prune)", file=out)
-            continue
-        if f.error:
-            where = "" if f.error.startswith(str(f.path)) else f"{f.path}: "
-            print(f"error: {where}{f.error}", file=out)
-            label = "bad row"
-        else:
-            film_note = f" (film from {f.film_from})" if f.film_from else ""
-            print(
-                f"{f.path}: {f.reviews} reviews{film_note}: {f.added} added, {f.updated} "
-                f"updated, {f.unchanged} unchanged, {f.removed} removed, "
-                f"{len(f.problems)} skipped",
-                file=out,
-            )
-            for note in f.notes:
-                print(f"  note: {note}", file=out)
-            label = "skipped"
-        for problem in f.problems[:SHOWN_SKIPPED]:
-            print(f"  {label} {problem}", file=out)
-        if len(f.problems) > SHOWN_SKIPPED:
-            more += len(f.problems) - SHOWN_SKIPPED
-            print(f"  ... and {len(f.problems) - SHOWN_SKIPPED} more skipped rows", file=out)
-    if report.recovered:
-        print(f"recovered from an interrupted run: {report.recovered} reviews re-done", file=out)
-    print(
-        f"total: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{report.removed} removed, {report.skipped} skipped, {report.chunks_written} chunks "
-        f"embedded in {report.seconds:.1f}s",
-        file=out,
-    )
-    if skipped_file is not None:
-        print(f"skipped rows: all {report.skipped} written to {skipped_file}", file=out)
-    elif more:
-        print(
-            f"skipped rows: {more} not listed above; --skipped FILE writes every one "
-            "(file, line, reason, raw row) as JSON Lines",
-            file=out,
-        )
-
-
 def cmd_ingest(args: argparse.Namespace) -> int:
     from index.errors import ConfigError
     from index.ingest import ingest
     from index.loaders import parse_column_map
+    from ui.ingest_report import ingest_report_text
 
     if not 0 <= args.wait < float("inf"):
         raise ConfigError(f"--wait {args.wait}: give a number of seconds, 0 or more")
@@ -118,7 +68,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     if skipped is not None:
         report.write_skipped(skipped)
-    print_ingest_report(report, skipped_file=skipped)
+    sys.stdout.write(ingest_report_text(report, skipped))
     return 1 if report.failed else 0
 
 
@@ -142,7 +92,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if not stats.consistent:
         print(
             f"warning: Chroma holds {stats.vectors} vectors for {stats.chunks} chunks: "
-            "run 'reviewqa ingest' again to repair"
+            "run 'reviewqa check' to see why and 'reviewqa repair' to fix it"
         )
     shown = sorted(stats.per_film.items(), key=lambda kv: (-kv[1].reviews, kv[0]))
     for title, count in shown[: args.films]:
@@ -188,7 +138,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = load_settings(home=args.home, engine=args.engine)
     check_port(args.host, args.port)
-    serve(settings, host=args.host, port=args.port, workers=args.workers)
+    serve(settings, host=args.host, port=args.port)
     return 0
 
 
@@ -200,7 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--home", help="state folder (default: $REVIEWQA_HOME or ./.reviewqa)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    from ui.ask import add_commands, name_value, whole_number
+    from ui.ask import add_ask_command
+    from ui.evaluate import add_eval_command
+    from ui.maintenance import add_maintenance_commands
+    from ui.options import name_value, whole_number
+    from ui.terminal_chat import add_chat_command
 
     p = sub.add_parser("ingest", help="index review files (.txt .csv .jsonl .json, gzipped too)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
@@ -240,7 +194,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_stats)
 
-    add_commands(sub)
+    add_ask_command(sub)
+    add_chat_command(sub)
+    add_eval_command(sub)
+    add_maintenance_commands(sub)
+    from ui.passwords import add_password_command  # `reviewqa password`: REVIEWQA_CHAT_USERS
+
+    add_password_command(sub)
+    from ui.report_cli import add_report_command
+
+    add_report_command(sub)
+    from ui.mcp_server import add_mcp_command  # the MCP SDK loads only when `mcp` runs
+
+    add_mcp_command(sub)
 
     p = sub.add_parser("serve", help="the chat UI, the HTTP API and the widget in one server")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -248,13 +214,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=whole_number(1, 65535), default=7860, help="port, 1 to 65535 (7860)"
     )
     p.add_argument("--engine", choices=["auto", "ollama", "extractive"], help="answer engine")
-    p.add_argument(
-        "--workers",
-        type=whole_number(1),
-        default=1,
-        metavar="N",
-        help="processes answering in parallel (needs a Chroma server)",
-    )
     p.set_defaults(handler=cmd_serve)
     return parser
 
@@ -262,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from index.errors import ReviewQAError
 
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 still prints
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     check: Callable[[argparse.Namespace], None] | None = getattr(args, "check", None)
     if check is not None:

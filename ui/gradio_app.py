@@ -1,33 +1,23 @@
-"""The Gradio chat: a thin adapter over `Assistant.stream` and the plain renderers of
-`ui.render`. Every review-derived string reaches the page through `ui.render` (escaped).
+"""The Gradio chat: the Blocks of the page, each event a thin adapter over a plain callback of
+`ui.chat_page.ChatPage` (tested without Gradio), whose `Update`s become component updates.
 """
 
 from __future__ import annotations
 
-import io
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.chat import SessionStore
-from assistant.filters import Filters
-from assistant.result import Result
 from assistant.service import Assistant
-from index.errors import ReviewQAError
-from index.store import Index
 from ui import render
-from ui.admin import WriteRefused, check_token, ingest_upload, uploaded_file
 from ui.assets import static_text
+from ui.chat_page import ChatPage, Conversation, Exports
 from ui.scratch import Scratch
 from ui.server_settings import ServerSettings
 
 if TYPE_CHECKING:
     import gradio as gr
-
-STREAM_EVERY = 0.05  # seconds between transcript refreshes while an answer streams
 
 # ui/static/chat.css: colours for both themes (Gradio's dark mode puts `dark` on <body>),
 # every text at least 4.5:1 on its background (WCAG 2.1 AA), the figures in its comments; one
@@ -42,125 +32,6 @@ CSS_FILE = "chat.css"
 TRANSCRIPT_JS_FILE = "transcript.js"
 
 
-@dataclass
-class Conversation:
-    """One browser session's chat (kept in gr.State); its context lives in the SessionStore."""
-
-    session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    exchanges: list[render.Exchange] = field(default_factory=list)
-    unticked: set[str] = field(default_factory=set)  # quote keys left out of the exports
-
-    @property
-    def results(self) -> list[Result]:
-        return [e.result for e in self.exchanges if e.result is not None]
-
-    def picked(self) -> list[str]:
-        """The keys of the quotes to export: every quote cited, less those unticked."""
-        return [key for _, key in render.quote_choices(self.results) if key not in self.unticked]
-
-
-# -- plain helpers (tested without Gradio) ------------------------------------------------
-def review_texts(index: Index, ids: list[str]) -> dict[str, str]:
-    """The full text of these reviews, for highlighting cited spans."""
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    rows = index.catalog.execute(f"SELECT id, text FROM reviews WHERE id IN ({marks})", ids)
-    return {str(rid): str(text) for rid, text in rows}
-
-
-def names(index: Index, column: str) -> list[str]:
-    """Distinct non-empty values of a reviews column (critic, publication), sorted."""
-    assert column in ("critic", "publication")
-    rows = index.catalog.execute(
-        f"SELECT DISTINCT {column} FROM reviews WHERE {column} != '' ORDER BY {column}"
-    )
-    return [str(r[0]) for r in rows]
-
-
-def example_questions(index: Index) -> list[str]:
-    """Questions drawn from what the index holds: its biggest film, a critic of it."""
-    top = index.catalog.execute(
-        "SELECT film, sum(sentiment = 'negative') FROM reviews GROUP BY film "
-        "ORDER BY count(*) DESC, film LIMIT 1"
-    ).fetchone()
-    if top is None:
-        return []
-    film, negatives = str(top[0]), int(top[1] or 0)
-    questions = [f"What do critics say about {film}?"]
-    questions.append(f"Who disliked {film}?" if negatives else f"What did critics like in {film}?")
-    critic = index.catalog.execute(
-        "SELECT critic FROM reviews WHERE film = ? AND critic != '' "
-        "GROUP BY critic ORDER BY count(*) DESC, critic LIMIT 1",
-        (film,),
-    ).fetchone()
-    if critic is not None:
-        questions.append(f"What did {critic[0]} think of {film}?")
-    return questions
-
-
-def add_reviews(
-    assistant: Assistant,
-    path: str | None,
-    token: str | None,
-    settings: ServerSettings,
-    scratch: Scratch,
-    upload_root: str | Path,
-) -> str:
-    """The UI's "Add reviews": check the token and that the file is one the client uploaded,
-    ingest it under its own name, and return the report as the CLI prints it."""
-    from ui.cli import print_ingest_report
-
-    if not path:
-        return "Choose a review file first (.txt .csv .jsonl .json, gzipped too)."
-    out = io.StringIO()
-    try:
-        check_token(settings, token, ui=True)
-        source = uploaded_file(path, upload_root, settings.max_upload_bytes)
-        try:
-            report = ingest_upload(assistant, source, source.name, settings, scratch)
-        finally:
-            source.unlink(missing_ok=True)  # never left in Gradio's cache for /file= to serve
-        print_ingest_report(report, out)
-    except WriteRefused as exc:
-        print(f"refused: {exc}", file=out)
-    except ReviewQAError as exc:
-        print(f"error: {exc}", file=out)
-    return out.getvalue()
-
-
-def write_exports(folder: Path, conversation: Conversation) -> tuple[Path, Path]:
-    """The conversation's ticked quotes as CSV and Markdown files (rewritten on each answer
-    and each change of the ticks)."""
-    target = folder / conversation.session_id
-    target.mkdir(parents=True, exist_ok=True)
-    csv_path, md_path = target / "reviewqa-quotes.csv", target / "reviewqa-quotes.md"
-    picked = set(conversation.picked())
-    csv_path.write_text(render.quotes_csv(conversation.results, picked), encoding="utf-8")
-    md_path.write_text(render.quotes_markdown(conversation.results, picked), encoding="utf-8")
-    return csv_path, md_path
-
-
-def first_visit(assistant: Assistant) -> str:
-    """The empty transcript: what the index holds, and questions it can answer."""
-    holdings = assistant.holdings()
-    line = holdings.line() if holdings.reviews else ""
-    return render.conversation_html([], line, example_questions(assistant.index))
-
-
-def too_long(question: str, cap: int) -> str:
-    """The status line's error for a question over the cap (the question stays in its box)."""
-    return (
-        f'<div class="rq-error" role="alert">The question is {len(question):,} characters '
-        f"long; the limit is {cap:,}: shorten it.</div>"
-    )
-
-
-# -- the Blocks ---------------------------------------------------------------------------
-def _choices(label: str, values: list[str]) -> list[tuple[str, str]]:
-    return [(label, ""), *((v, v) for v in values)]
-
-
 def build_demo(
     assistant: Assistant,
     sessions: SessionStore,
@@ -173,76 +44,45 @@ def build_demo(
     import gradio as gr
     from gradio.utils import get_upload_folder
 
-    index = assistant.index
-    max_question_chars = settings.max_question_chars
+    page = ChatPage(assistant, sessions, settings, scratch)
 
-    def choices() -> list[list[tuple[str, str]]]:
-        return [
-            _choices("Any film", assistant.films()),
-            _choices("Any critic", names(index, "critic")),
-            _choices("Any outlet", names(index, "publication")),
-        ]
+    def shown(value: str | None) -> Any:
+        return gr.skip() if value is None else value
 
-    def dropdowns() -> tuple[Any, ...]:
-        return tuple(gr.Dropdown(choices=c) for c in choices())
+    def export_widgets(exports: Exports | None) -> tuple[Any, Any, Any]:
+        """The two download buttons and the quote picker."""
+        if exports is None:
+            return gr.skip(), gr.skip(), gr.skip()
 
-    def exports(conv: Conversation) -> tuple[Any, Any, Any]:
-        """The two download buttons and the quote picker, for the conversation as it is."""
-        picked = conv.picked()
-        csv_path, md_path = write_exports(scratch.folder("exports"), conv)
+        def button(path: Path | None) -> Any:
+            value = None if path is None else str(path)
+            return gr.DownloadButton(value=value, interactive=bool(exports.picked))
+
         return (
-            gr.DownloadButton(value=str(csv_path), interactive=bool(picked)),
-            gr.DownloadButton(value=str(md_path), interactive=bool(picked)),
-            gr.CheckboxGroup(choices=render.quote_choices(conv.results), value=picked),
+            button(exports.csv),
+            button(exports.markdown),
+            gr.CheckboxGroup(choices=exports.choices, value=exports.picked),
         )
+
+    # Gradio names each event after its function (its api_name): keep these names.
+    def dropdowns() -> tuple[Any, ...]:
+        return tuple(gr.Dropdown(choices=c) for c in page.choices())
 
     def respond(
         question: str, film: str, critic: str, outlet: str, conv: Conversation | None
     ) -> Iterator[tuple[Any, ...]]:
         conv = conv or Conversation()
-        question = (question or "").strip()
-        skip = gr.skip()
-        if not question:
-            yield skip, skip, conv, skip, skip, skip, skip
-            return
-        if len(question) > max_question_chars:  # kept in its box, the error beside it
-            yield skip, too_long(question, max_question_chars), conv, skip, skip, skip, skip
-            return
-        exchange = render.Exchange(question)
-        conv.exchanges.append(exchange)
-        filters = Filters(
-            films=(film,) if film else (),
-            critics=(critic,) if critic else (),
-            outlets=(outlet,) if outlet else (),
-        )
-        yield render.conversation_html(conv.exchanges), "", conv, "", skip, skip, skip
-        shown = time.monotonic()
-        try:
-            for event in assistant.stream(
-                question, filters=filters, session=sessions.get(conv.session_id)
-            ):
-                if event.result is not None:
-                    exchange.result = event.result
-                    ids = sorted({c.review_id for c in event.result.citations})
-                    exchange.review_texts = review_texts(index, ids)
-                    break
-                exchange.text += event.text
-                if time.monotonic() - shown >= STREAM_EVERY:
-                    shown = time.monotonic()
-                    html = render.conversation_html(conv.exchanges)
-                    yield html, skip, conv, skip, skip, skip, skip
-        except ReviewQAError as exc:
-            exchange.error = str(exc)
-        html = render.conversation_html(conv.exchanges)
-        if exchange.result is None:
-            yield html, skip, conv, skip, skip, skip, skip
-            return
-        yield (html, render.status_html(exchange.result), conv, skip, *exports(conv))
+        for update in page.respond(question, film, critic, outlet, conv):
+            yield (
+                shown(update.transcript),
+                shown(update.status),
+                conv,
+                shown(update.question),
+                *export_widgets(update.exports),
+            )
 
     def pick(evt: gr.EventData) -> str:
-        """The question a button in the transcript carries (an example, a suggested film)."""
-        data = getattr(evt, "_data", None) or {}
-        return str(data.get("ask") or "")[: max_question_chars + 1]
+        return page.asked(getattr(evt, "_data", None))
 
     # Gradio passes the event data to a parameter typed gr.EventData; the string annotation
     # (from __future__) names `gr`, which its module does not import at run time.
@@ -250,26 +90,17 @@ def build_demo(
 
     def tick(picked: list[str] | None, conv: Conversation | None) -> tuple[Any, ...]:
         conv = conv or Conversation()
-        keys = {key for _, key in render.quote_choices(conv.results)}
-        conv.unticked = keys - set(picked or [])
-        return (conv, *exports(conv)[:2])
+        return (conv, *export_widgets(page.tick(picked, conv))[:2])
 
     def reset() -> tuple[Any, ...]:
-        return (
-            first_visit(assistant),
-            "",
-            Conversation(),
-            gr.DownloadButton(value=None, interactive=False),
-            gr.DownloadButton(value=None, interactive=False),
-            gr.CheckboxGroup(choices=[], value=[]),
-        )
+        update, conv = page.reset()
+        return (update.transcript, update.status, conv, *export_widgets(update.exports))
 
     def welcome() -> str:
-        return first_visit(assistant)
+        return page.welcome()
 
     def on_add_reviews(path: str | None, token: str | None) -> tuple[Any, ...]:
-        report = add_reviews(assistant, path, token, settings, scratch, get_upload_folder())
-        return (report, *dropdowns())
+        return (page.add_reviews(path, token, get_upload_folder()), *dropdowns())
 
     age = settings.export_max_age
     demo = gr.Blocks(
@@ -305,7 +136,7 @@ def build_demo(
         with gr.Row():
             film, critic, outlet = (
                 gr.Dropdown(choices=c, label=label, value="", filterable=True, scale=1)
-                for c, label in zip(choices(), ("Film", "Critic", "Outlet"), strict=True)
+                for c, label in zip(page.choices(), ("Film", "Critic", "Outlet"), strict=True)
             )
         with gr.Row():
             csv_button = gr.DownloadButton(
@@ -345,6 +176,9 @@ def build_demo(
                 concurrency_limit=1,
                 api_visibility="private",
             )
+        from ui.reception_view import add_reception_view  # the "Reception" accordion
+
+        add_reception_view(demo, assistant)
         gr.Markdown(
             "Also: the [HTTP API](/docs) and the [embeddable widget](/widget/demo).",
             elem_id="rq-links",

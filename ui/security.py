@@ -100,6 +100,12 @@ class TokenBuckets:
         while len(self._buckets) > self.max_names:
             self._buckets.popitem(last=False)  # the longest idle: nearly always refilled
 
+    def give_back(self, name: str) -> None:
+        """Return a token `take` took (for a request that turned out not to count)."""
+        if self.rate > 0 and name in self._buckets:
+            now = self.clock()
+            self._buckets[name] = (min(self.burst, self._tokens(name, now) + 1.0), now)
+
     def _tokens(self, name: str, now: float) -> float:
         tokens, at = self._buckets.get(name, (self.burst, now))
         return min(self.burst, tokens + (now - at) * self.rate)

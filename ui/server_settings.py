@@ -15,10 +15,11 @@ from pydantic_settings import (
     InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from index.errors import ConfigError
-from index.settings import read_config
+from index.settings import describe_invalid, read_config
 
 MIN_TOKEN_CHARS = 16
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -92,6 +93,18 @@ class ServerSettings(BaseSettings):
         description="The secret that writes need (UI ingest, POST /api/admin/ingest); at least "
         f"{MIN_TOKEN_CHARS} characters. Unset: HTTP ingest is off.",
     )
+    mcp_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="The keys AI assistants present to use the MCP server at /mcp "
+        '(Authorization: Bearer KEY), as JSON: ["KEY", ...]; each at least '
+        f"{MIN_TOKEN_CHARS} characters. Empty: /mcp refuses every request.",
+    )
+    chat_users: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Who may sign in to the chat UI, as JSON: {"NAME": "HASH"}, each HASH '
+        "printed by `reviewqa password` (never a password). Empty: the chat needs no login. "
+        "The API and the widget keep their own key rules.",
+    )
     host: str = Field(
         default="127.0.0.1", description="The address the server listens on (serve --host)."
     )
@@ -134,6 +147,17 @@ class ServerSettings(BaseSettings):
             )
         return value
 
+    @field_validator("mcp_keys")
+    @classmethod
+    def _mcp_keys_long_enough(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for key in value:
+            if len(key.get_secret_value()) < MIN_TOKEN_CHARS:
+                raise ValueError(
+                    f"an MCP key must be at least {MIN_TOKEN_CHARS} characters: make one with "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                )
+        return value
+
     @field_validator("allowed_hosts")
     @classmethod
     def _hosts_are_hosts(cls, value: list[str]) -> list[str]:
@@ -172,8 +196,13 @@ def load_server_settings(**overrides: Any) -> ServerSettings:
     """Server settings from defaults, the `[server]` table, env vars and `overrides`."""
     try:
         return ServerSettings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        raise ConfigError(f"invalid server settings: {exc}") from exc
+    except ValidationError as exc:  # named, never echoed: a secret may be among them
+        raise ConfigError(f"invalid server settings: {describe_invalid(exc)}") from None
+    except SettingsError as exc:  # a list or table setting that is not JSON
+        raise ConfigError(
+            f'invalid server settings: {exc}: write it as JSON, e.g. \'["a", "b"]\' or '
+            '\'{"name": "value"}\''
+        ) from None
 
 
 def _valid_pattern(pattern: str) -> bool:

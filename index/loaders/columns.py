@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import ConfigError, CorpusError
+from index.loaders.lines import one_line
 
 # First match wins, in this order, comparing names case-insensitively.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -23,6 +24,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "film_id": ("movieId", "imdb", "imdb_title_id"),
 }
 
+SHOWN_COLUMNS = 20
 _MAP_FORM = "FIELD=COLUMN pairs separated by commas, e.g. --map text=quote,film=title"
 
 
@@ -49,8 +51,11 @@ def parse_column_map(spec: str | None) -> dict[str, str]:
 
 
 def found_columns(columns: Sequence[str]) -> str:
-    """`[a, b, c]`: the columns of a file, for error messages."""
-    return "[" + ", ".join(columns) + "]"
+    """`[a, b, c]`: the columns of a file, for error messages; past the first
+    `SHOWN_COLUMNS`, how many more (a header of 5,000 columns stays one readable line)."""
+    shown = ", ".join(one_line(name) for name in columns[:SHOWN_COLUMNS])
+    more = len(columns) - SHOWN_COLUMNS
+    return f"[{shown}, ... and {more:,} more]" if more > 0 else f"[{shown}]"
 
 
 @dataclass(frozen=True, slots=True)

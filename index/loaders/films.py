@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.errors import CorpusError
 from index.loaders.cleaning import clean_field
-from index.loaders.source import read_text
+from index.loaders.columns import found_columns
+from index.loaders.lines import TextFile, flaw_of
 
 MOVIE_TABLES = ("movies.csv", "movies.csv.gz")
 _TITLE_COLUMNS = ("movietitle", "title")
@@ -68,10 +69,17 @@ def load_movie_titles(corpus: Path, id_column: str) -> MovieTitles:
     else:
         return MovieTitles()
     try:
-        text, _ = read_text(table)
+        with TextFile(table).lines(newline="") as lines:
+            return _read_titles(table, (line.text for line in lines), id_column)
     except CorpusError as exc:
         return MovieTitles(table=table, problem=f"{table.name} ignored: {exc}")
-    rows = csv.reader(io.StringIO(text, newline=""))
+    except csv.Error as exc:
+        return MovieTitles(table=table, problem=f"{table.name} ignored: broken CSV ({exc})")
+
+
+def _read_titles(table: Path, lines: Iterator[str], id_column: str) -> MovieTitles:
+    """The titles in the CSV `lines` of `table`; broken CSV raises csv.Error."""
+    rows = csv.reader(lines)
     header = [name.strip().lower() for name in next(rows, [])]
     want = id_column.strip().lower()
     title_col = next((header.index(c) for c in _TITLE_COLUMNS if c in header), None)
@@ -80,23 +88,20 @@ def load_movie_titles(corpus: Path, id_column: str) -> MovieTitles:
             table=table,
             problem=(
                 f"{table.name} ignored: it needs a {id_column!r} column and a movieTitle or "
-                f"title column; found {header}"
+                f"title column; found {found_columns(header)}"
             ),
         )
     id_col = header.index(want)
     year_col = next((header.index(c) for c in _YEAR_COLUMNS if c in header), None)
     titles: dict[str, str] = {}
-    try:
-        for row in rows:
-            if len(row) != len(header):
-                continue
-            key, title = row[id_col].strip(), clean_field(row[title_col])
-            if not key or not title:
-                continue
-            year = _year(row[year_col]) if year_col is not None else ""
-            if year and not title.endswith(f"({year})"):
-                title = f"{title} ({year})"
-            titles.setdefault(key, title)
-    except csv.Error as exc:
-        return MovieTitles(table=table, problem=f"{table.name} ignored: broken CSV ({exc})")
+    for row in rows:
+        if len(row) != len(header):
+            continue
+        key, title = row[id_col].strip(), clean_field(row[title_col])
+        if not key or not title or flaw_of(key + title):
+            continue
+        year = _year(row[year_col]) if year_col is not None else ""
+        if year and not title.endswith(f"({year})"):
+            title = f"{title} ({year})"
+        titles.setdefault(key, title)
     return MovieTitles(titles=titles, table=table)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.loaders.lines import one_line
 from index.records import Review, RowProblem
 
 RawRow = Callable[[int], str]
@@ -29,45 +30,6 @@ class LoadResult:
     film_from: str | None = None  # for .txt: "--film", "first line" or "file name"; else None
     notes: list[str] = field(default_factory=list)
     raw: RawRow = field(default=no_raw, repr=False, compare=False)
-
-
-class Lines:
-    """The physical lines of a text, looked up by number (1-based) without copying the text.
-
-    A record may span lines: `span(first, last)` records that one starting at `first` ends at
-    `last`, and `raw(first)` then gives all of them.
-    """
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._starts: list[int] | None = None
-        self._ends: dict[int, int] = {}
-
-    def span(self, first: int, last: int) -> None:
-        if last > first:
-            self._ends[first] = last
-        else:
-            self._ends.pop(first, None)
-
-    def _offsets(self) -> list[int]:
-        if self._starts is None:
-            starts = [0]
-            find = self._text.find
-            at = find("\n")
-            while at != -1:
-                starts.append(at + 1)
-                at = find("\n", at + 1)
-            self._starts = starts
-        return self._starts
-
-    def raw(self, line: int) -> str:
-        starts = self._offsets()
-        last = self._ends.get(line, line)
-        if not 1 <= line <= len(starts):
-            return ""
-        begin = starts[line - 1]
-        end = starts[last] - 1 if last < len(starts) else len(self._text)
-        return self._text[begin:end].rstrip("\r")
 
 
 class Problems:
@@ -112,7 +74,7 @@ def drop_duplicates(
         if seen_digest == digest:
             problems.add(review.line, f"repeats {problems.unit} {line}")
             continue
-        reason = f"duplicate id {review.id} (first at {problems.unit} {line})"
+        reason = f"duplicate id {one_line(review.id)} (first at {problems.unit} {line})"
         if review.id in hashed_ids:
             reason += (
                 ": same film, critic, outlet and text up to letter case; something else differs"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from index.loaders.cleaning import clean_field, clean_text, normalize_sentiment, parse_bool
@@ -12,7 +12,7 @@ from index.loaders.columns import ColumnPlan, plan_columns
 from index.loaders.dates import parse_date
 from index.loaders.films import load_movie_titles
 from index.loaders.result import LoadResult, Problems, RawRow, drop_duplicates, no_raw
-from index.loaders.source import NOT_UTF8, has_surrogate
+from index.loaders.tabular import Record
 from index.records import Review, stable_review_id
 
 NO_FILM = "no film: add a film column or pass --film"
@@ -103,16 +103,16 @@ class _Fields:
 def build_reviews(
     path: Path,
     columns: Sequence[str],
-    records: Sequence[tuple[int, Sequence[str]]],
+    records: Iterable[Record],
     problems: Problems,
     *,
     film: str | None,
     column_map: Mapping[str, str] | None,
-    bad_utf8: bool,
     source: str | None = None,
     raw: RawRow = no_raw,
 ) -> LoadResult:
-    """Reviews from `records` (line, values in `columns` order); bad rows go to `problems`.
+    """Reviews from `records` (line, values in `columns` order), read once as they come;
+    bad rows go to `problems`.
 
     Each field of a row comes from the first of its columns (aliases, see `columns.py`) that
     the row has a value in. `source` names the file in reviews (default: its absolute path);
@@ -124,6 +124,7 @@ def build_reviews(
     source = source or str(path.resolve())
     row = _Fields(plan)
     use_id = "id" in plan.candidates
+    reuse = _IdReuse()
     cleaned: dict[str, str] = {}
 
     def field(values: Sequence[str], name: str) -> str:
@@ -133,20 +134,11 @@ def build_reviews(
             value = cleaned[raw] = clean_field(raw)
         return value
 
-    if use_id and "id" not in plan.mapped and _not_an_id(records, row):
-        column = plan.names["id"]
-        notes.append(
-            f"the {column!r} column is not a review id (many rows reuse an id for another "
-            "row): ids are computed from film, critic, outlet and text instead; pass "
-            f"--map id={column} to use it anyway"
-        )
-        use_id = False
     candidates: list[Review] = []
     hashed: set[str] = set()
-    for line, values in records:
-        if bad_utf8 and any(has_surrogate(v) for v in values):
-            problems.add(line, NOT_UTF8)
-            continue
+    for line, values, key in records:
+        if use_id:
+            reuse.add(row.get(values, "id", count=False).strip(), key)
         text = clean_text(row.get(values, "text"))
         if not text:
             problems.add(line, EMPTY_TEXT)
@@ -181,20 +173,57 @@ def build_reviews(
                 line=line,
             )
         )
+    if use_id and "id" not in plan.mapped and reuse.not_an_id():
+        column = plan.names["id"]
+        notes.append(
+            f"the {column!r} column is not a review id (many rows reuse an id for another "
+            "row): ids are computed from film, critic, outlet and text instead; pass "
+            f"--map id={column} to use it anyway"
+        )
+        candidates = [_with_computed_id(review) for review in candidates]
+        hashed = {review.id for review in candidates}
     kept = drop_duplicates(candidates, problems, frozenset(hashed))
     notes.extend(row.notes(columns))
     return LoadResult(path=path, reviews=kept, problems=problems.sorted(raw), notes=notes, raw=raw)
 
 
-def _not_an_id(records: Sequence[tuple[int, Sequence[str]]], row: _Fields) -> bool:
-    """True when many rows reuse an earlier row's id with other values: a per-folder number."""
-    first: dict[str, Sequence[str]] = {}
-    reused = 0
-    for _, values in records:
-        key = row.get(values, "id", count=False).strip()
-        if not key:
-            continue
-        seen = first.setdefault(key, values)
-        if seen is not values and seen != values:
-            reused += 1
-    return reused >= NOT_AN_ID_MIN_CONFLICTS and reused >= NOT_AN_ID_SHARE * len(records)
+def _with_computed_id(r: Review) -> Review:
+    """`r` with the id computed from its content (built directly: `replace` costs 10 times)."""
+    computed = stable_review_id(r.film, r.critic, r.publication, r.text)
+    return Review(
+        computed,
+        r.film,
+        r.text,
+        r.critic,
+        r.publication,
+        r.date,
+        r.sentiment,
+        r.rating,
+        r.top_critic,
+        r.url,
+        r.source,
+        r.line,
+    )
+
+
+class _IdReuse:
+    """Counts rows that reuse an earlier row's id for other content: many make the column a
+    per-folder number, not an id."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, int] = {}  # id -> key of the first row holding it
+        self._rows = 0
+        self._reused = 0
+
+    def add(self, review_id: str, key: int) -> None:
+        self._rows += 1
+        if not review_id:
+            return
+        first = self._first.setdefault(review_id, key)
+        if first != key:
+            self._reused += 1
+
+    def not_an_id(self) -> bool:
+        return (
+            self._reused >= NOT_AN_ID_MIN_CONFLICTS and self._reused >= NOT_AN_ID_SHARE * self._rows
+        )

@@ -1,30 +1,39 @@
-"""Splitting CSV, JSON Lines and JSON text into a header and (line, values) records."""
+"""CSV text as a header and a stream of records, each with the line it starts on; the Table
+and Record that every tabular format (CSV, JSON Lines, JSON) gives `build_reviews`."""
 
 from __future__ import annotations
 
 import csv
-import io
-import itertools
-import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 from index.errors import CorpusError
-from index.loaders.result import Lines, Problems, RawRow, no_raw
+from index.loaders.lines import Line, TextFile, displayable, too_long
+from index.loaders.rawrows import RawRows
+from index.loaders.result import Problems
 
-Record = tuple[int, list[str]]
+UNCLOSED = "broken CSV row: a quoted field is not closed on its line — check quoting"
+
+
+class Record(NamedTuple):
+    """One row: the line (or array element) it starts on, its values in column order, and
+    a hash of the whole row (rows reusing an id for other content differ in it)."""
+
+    line: int
+    values: Sequence[str]
+    key: int
 
 
 @dataclass
 class Table:
-    """A file's columns and its rows as strings in column order, with the line each starts on;
-    `raw(line)` is the row starting there as the file holds it."""
+    """A file's columns and a stream of its usable rows (the others are reported)."""
 
     columns: list[str]
-    records: list[Record] = field(default_factory=list)
-    raw: RawRow = field(default=no_raw, repr=False)
+    records: Iterable[Record]
 
 
 def _quoting(exc: csv.Error) -> str:
@@ -37,151 +46,133 @@ def _broken(fields: int, header: int) -> str:
     return f"broken CSV row: {fields} fields, header has {header} — check quoting"
 
 
-def read_csv(path: Path, text: str, problems: Problems) -> Table:
-    """Parse CSV text; a broken row is reported and parsing resumes on the line after it starts.
+class _Overlong(Exception):
+    """The record being read passed the row limit."""
 
-    csv.reader's `line_num` is the line where a record ends, so a record starts one line after
-    the previous record ended. A broken record that spans lines (a stray quote swallowing the
-    rows after it) is re-read from its second line, so those rows are kept. Quoting is read
-    strictly: a quote inside a quoted field that is not doubled (`"a "b" c"`) breaks the row,
-    which is skipped rather than read as some other text.
+
+class _Unclosed(Exception):
+    """A record that may not span lines asked for a second line."""
+
+
+class _Feed:
+    """The lines csv.reader reads, remembering those of the record being read (`take()`),
+    and lines to read again (`replay()`) after a broken record, before the file's next.
+
+    A line read again is one record: it may not open a quote that runs on into the lines
+    after it, so a re-read never swallows rows (and a file of broken rows costs linear time).
     """
-    table: Table | None = None
-    lines = Lines(text)
-    start = 0  # physical lines skipped before the current reader begins
-    while True:
-        source = itertools.islice(io.StringIO(text, newline=""), start, None)
-        reader = csv.reader(source, strict=True)
-        ended = 0
-        restart: int | None = None
-        try:
-            for row in reader:
-                first = start + ended + 1
-                ended = reader.line_num
-                lines.span(first, start + ended)
-                if len(row) <= 1 and not "".join(row).strip():
-                    continue
-                if table is None:
-                    table = Table([name.strip() for name in row], raw=lines.raw)
-                    continue
-                if len(row) != len(table.columns):
-                    problems.add(first, _broken(len(row), len(table.columns)))
-                    if start + ended > first:
-                        lines.span(first, first)  # the rows after its first line are re-read
-                        restart = first
-                        break
-                    continue
-                table.records.append((first, row))
-        except csv.Error as exc:
-            first = start + ended + 1
-            problems.add(first, _quoting(exc))
-            lines.span(first, first)
-            restart = first
-        if restart is None:
-            break
-        start = restart
-    if table is None:
+
+    def __init__(self, lines: Iterator[Line], limit: int) -> None:
+        self._lines = lines
+        self._limit = limit
+        self._too_long = too_long(limit)
+        self._again: deque[Line] = deque()
+        self._tape: list[Line] = []
+        self._chars = 0
+        self._single = False  # the record being read is a line read again
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        if self._tape and self._single:
+            raise _Unclosed
+        again = bool(self._again)
+        line = self._again.popleft() if again else next(self._lines)
+        if not self._tape:
+            self._single = again
+        self._tape.append(line)
+        self._chars += len(line.text)
+        if line.flaw == self._too_long or self._chars > self._limit:
+            raise _Overlong
+        return line.text
+
+    def take(self) -> list[Line]:
+        """The lines of the record just read (or broken); the next record starts afresh."""
+        tape, self._tape, self._chars = self._tape, [], 0
+        return tape
+
+    def replay(self, lines: Sequence[Line]) -> None:
+        """Read `lines` again, one record each, before the file's next line."""
+        self._again.extendleft(reversed(lines))
+
+
+class _CsvRows:
+    """The records of CSV lines: a broken one is reported and its lines after the first are
+    read again, so a stray quote that swallowed the rows after it loses only its own row.
+    Quoting is read strictly: a quote inside a quoted field that is not doubled
+    (`"a "b" c"`) breaks the row, which is skipped rather than read as some other text."""
+
+    def __init__(self, lines: Iterator[Line], problems: Problems, raw: RawRows, limit: int):
+        self._feed = _Feed(lines, limit)
+        self._reader = csv.reader(self._feed, strict=True)
+        self._problems = problems
+        self._raw = raw
+        self._limit = limit
+
+    def next_row(self) -> tuple[list[str], list[Line]] | None:
+        """The next well-formed CSV record and its lines; None at the end of the file."""
+        while True:
+            try:
+                row = next(self._reader)
+            except StopIteration:
+                return None
+            except csv.Error as exc:
+                self._broken(_quoting(exc))
+            except _Overlong:
+                self._broken(too_long(self._limit))
+            except _Unclosed:
+                self._broken(UNCLOSED)
+            else:
+                return row, self._feed.take()
+
+    def _broken(self, reason: str) -> None:
+        tape = self._feed.take()
+        self._reader = csv.reader(self._feed, strict=True)
+        if not tape:
+            return
+        self._problems.add(tape[0].number, reason)
+        self._raw.add(tape[0].number, tape[0].text)
+        self._feed.replay(tape[1:])
+
+    def records(self, width: int) -> Iterator[Record]:
+        """The rows after the header that have `width` fields and no flaw."""
+        while (found := self.next_row()) is not None:
+            row, tape = found
+            if _blank(row):
+                continue
+            first = tape[0].number
+            if len(row) != width:
+                self._problems.add(first, _broken(len(row), width))
+                self._raw.add(first, tape[0].text)
+                self._feed.replay(tape[1:])  # the rows after its first line are re-read
+                continue
+            if len(tape) == 1:  # the common case, without joining
+                text, flaw = tape[0].text, tape[0].flaw
+            else:
+                text = "".join(line.text for line in tape)
+                flaw = next((line.flaw for line in tape if line.flaw), "")
+            self._raw.add(first, text)
+            if flaw:
+                self._problems.add(first, flaw)
+                continue
+            yield Record(first, row, hash(tuple(row)))
+
+
+def _blank(row: list[str]) -> bool:
+    return len(row) <= 1 and not "".join(row).strip()
+
+
+@contextmanager
+def csv_table(path: Path, file: TextFile, problems: Problems, raw: RawRows) -> Iterator[Table]:
+    """The CSV file's header and its records, read as they are used (the file stays open
+    inside the `with`). A file without a header row raises CorpusError."""
+    with file.lines(newline="") as lines:
+        rows = _CsvRows(lines, problems, raw, file.max_row_chars)
+        while (found := rows.next_row()) is not None:
+            header, _ = found
+            if not _blank(header):
+                columns = [displayable(name.strip()) for name in header]
+                yield Table(columns, rows.records(len(columns)))
+                return
         raise CorpusError(path, "file is empty: add a header row and reviews")
-    return table
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _tabulate(objects: list[tuple[int, dict[str, Any]]], raw: RawRow) -> Table:
-    columns: dict[str, int] = {}
-    for _, obj in objects:
-        for key in obj:
-            columns.setdefault(key, len(columns))
-    table = Table(list(columns), raw=raw)
-    for line, obj in objects:
-        values = [""] * len(columns)
-        for key, item in obj.items():
-            values[columns[key]] = _as_text(item)
-        table.records.append((line, values))
-    return table
-
-
-def _kind(value: Any) -> str:
-    """The JSON name of a parsed value's type."""
-    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-    return kinds.get(type(value), "number")
-
-
-TOO_DEEP = "JSON nested too deep to read (arrays or objects inside each other thousands of levels)"
-
-
-def _lines(text: str) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            yield number, line
-
-
-def read_jsonl(path: Path, text: str, problems: Problems) -> Table:
-    """Parse JSON Lines: each non-blank line one object; other lines are reported and skipped."""
-    objects: list[tuple[int, dict[str, Any]]] = []
-    for number, line in _lines(text):
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.add(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        except RecursionError:
-            problems.add(number, TOO_DEEP)
-            continue
-        if not isinstance(obj, dict):
-            problems.add(number, f"not a JSON object: found {_kind(obj)}; write {{...}}")
-            continue
-        objects.append((number, obj))
-    if not objects:
-        raise CorpusError(
-            path,
-            "no JSON object on any line: a .jsonl file holds one {...} object a line "
-            "(a file holding one JSON array should be named .json)",
-        )
-    return _tabulate(objects, Lines(text).raw)
-
-
-def read_json(path: Path, text: str, problems: Problems) -> Table:
-    """Parse a JSON array of objects; records are numbered by element (first is 1)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CorpusError(
-            path,
-            f"not valid JSON ({exc.msg} at column {exc.colno}): fix it, or write one object "
-            "a line as .jsonl",
-            line=exc.lineno,
-        ) from None
-    except RecursionError:
-        raise CorpusError(path, f"{TOO_DEEP}: a review file is an array of flat objects") from None
-    if not isinstance(data, list):
-        raise CorpusError(
-            path,
-            f"not a JSON array of objects (found {_kind(data)}): write "
-            "[{...}, {...}] or one object a line as .jsonl",
-        )
-    objects: list[tuple[int, dict[str, Any]]] = []
-    for number, item in enumerate(data, start=1):
-        if isinstance(item, dict):
-            objects.append((number, item))
-        else:
-            problems.add(number, f"not a JSON object: found {_kind(item)}")
-    if not data:
-        raise CorpusError(path, "file is empty: the JSON array holds no reviews")
-    if not objects:
-        raise CorpusError(path, "not a JSON array of objects: no element is an object {...}")
-
-    def raw(number: int) -> str:
-        return json.dumps(data[number - 1], ensure_ascii=False) if 0 < number <= len(data) else ""
-
-    return _tabulate(objects, raw)

@@ -203,3 +203,12 @@ def test_folders_of_dead_processes_are_removed_at_the_next_start(tmp_path: Path)
     alive.mkdir()
     assert remove_orphans(tmp_path) == 1
     assert not orphan.exists() and alive.exists()
+
+
+def test_an_invalid_secret_is_named_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REVIEWQA_ADMIN_TOKEN", "hunter2-secret")  # too short: refused
+    with pytest.raises(ConfigError) as refused:
+        load_server_settings()
+    message = str(refused.value)
+    assert "REVIEWQA_ADMIN_TOKEN" in message and "at least 16 characters" in message
+    assert "hunter2" not in message
