@@ -5,7 +5,6 @@ subprocesses, as a user meets them."""
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import os
@@ -27,6 +26,7 @@ from index.disk import full_disk_error
 from index.errors import StoreError
 from index.settings import Settings, load_settings
 from tests.conftest import ROOT
+from tests.support.reviews import LANTERN_QUESTION, write_lantern_reviews
 from tests.support.servers import free_port, stop, wait_until_up
 
 REVIEWS = 400
@@ -37,23 +37,8 @@ INGEST = (
     f"import sys, index.ingest; index.ingest.BATCH_CHUNKS = {BATCH_CHUNKS}; "
     "from ui.cli import main; sys.exit(main())"
 )
-QUESTION = "What did critics say about the score of Lantern Bay?"
+QUESTION = LANTERN_QUESTION
 ROOM = 5 << 19  # bytes the filler leaves on the small disk: room for some commits, not all
-
-
-def write_reviews(path: Path) -> Path:
-    """REVIEWS short reviews (one chunk each) of two films, as a CSV file."""
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["id", "film", "critic", "publication", "fresh", "text"])
-        for i in range(REVIEWS):
-            film = "Lantern Bay (2021)" if i % 2 else "Copper Hills (2019)"
-            mood = "a luminous score and patient acting" if i % 3 else "a dull, airless drama"
-            writer.writerow(
-                [f"r{i}", film, f"Critic {i}", f"Outlet {i % 5}", "fresh" if i % 3 else "rotten",
-                 f"Review {i}: {film} has {mood}; scene {i} lingers."]
-            )  # fmt: skip
-    return path
 
 
 def environment(model_cache: Path, **settings: str) -> dict[str, str]:
@@ -236,7 +221,7 @@ def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
 def test_chroma_killed_mid_ingest_fails_it_in_one_line_and_the_next_ingest_ends_exact(
     chroma: ChromaServer, tmp_path: Path, model_cache: Path
 ) -> None:
-    reviews = write_reviews(tmp_path / "reviews.csv")
+    reviews = write_lantern_reviews(tmp_path / "reviews.csv", REVIEWS)
     home = tmp_path / "home"
     env = environment(model_cache, REVIEWQA_CHROMA_URL=chroma.url)
     argv = [sys.executable, "-c", INGEST, "--home", str(home), "ingest", str(reviews)]
@@ -273,7 +258,7 @@ def test_chroma_killed_mid_ingest_fails_it_in_one_line_and_the_next_ingest_ends_
 def test_a_full_disk_fails_the_ingest_in_one_line_and_keeps_what_was_committed(
     tmp_path: Path, model_cache: Path
 ) -> None:
-    reviews = write_reviews(tmp_path / "reviews.csv")
+    reviews = write_lantern_reviews(tmp_path / "reviews.csv", REVIEWS)
     disk = tmp_path / "disk"
     disk.mkdir()
     try:

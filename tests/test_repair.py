@@ -4,7 +4,6 @@ repair a broken store when they start. Over the embedded store and a real `chrom
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import sqlite3
@@ -20,28 +19,15 @@ from index.repair import check_index, repair_index
 from index.settings import Settings
 from index.store import open_index
 from index.vectors import VectorStore, store_path
+from tests.support.reviews import LANTERN_QUESTION, write_lantern_reviews
 from ui.cli import main as cli
 
-QUESTION = "What did critics say about the score of Lantern Bay?"
-
-
-def write_reviews(path: Path, n: int = 40) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["id", "film", "critic", "publication", "fresh", "text"])
-        for i in range(n):
-            film = "Lantern Bay (2021)" if i % 2 else "Copper Hills (2019)"
-            mood = "a luminous score and patient acting" if i % 3 else "a dull, airless drama"
-            writer.writerow(
-                [f"r{i}", film, f"Critic {i}", f"Outlet {i % 5}", "fresh" if i % 3 else "rotten",
-                 f"Review {i}: {film} has {mood}; scene {i} lingers."]
-            )  # fmt: skip
-    return path
+QUESTION = LANTERN_QUESTION
 
 
 @pytest.fixture
 def built(store_settings: Settings, tmp_path: Path) -> Settings:
-    report = ingest([write_reviews(tmp_path / "reviews.csv")], store_settings)
+    report = ingest([write_lantern_reviews(tmp_path / "reviews.csv")], store_settings)
     assert report.added == 40 and not report.failed
     return store_settings
 
@@ -210,7 +196,7 @@ def test_cli_check_and_repair_say_what_and_exit_by_state(
 def test_check_of_a_corrupt_catalog_names_the_file_and_the_fix(
     settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ingest([write_reviews(tmp_path / "reviews.csv", 400)], settings)
+    ingest([write_lantern_reviews(tmp_path / "reviews.csv", 400)], settings)
     with sqlite3.connect(settings.catalog_path) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         (page_size,) = db.execute("PRAGMA page_size").fetchone()
@@ -235,7 +221,7 @@ def test_serve_repairs_a_lost_store_before_it_answers(
 
     from tests.support.servers import served
 
-    ingest([write_reviews(tmp_path / "reviews.csv")], settings)
+    ingest([write_lantern_reviews(tmp_path / "reviews.csv")], settings)
     empty_the_store(settings)
     with served(settings.home, tmp_path, {"REVIEWQA_MODEL_CACHE": str(model_cache)}) as (url, _):
         health = httpx.get(f"{url}/healthz", timeout=30).json()
@@ -256,9 +242,10 @@ def test_serve_refuses_a_corrupt_catalog_saying_why(settings: Settings, tmp_path
     import subprocess
     import sys
 
-    from tests.conftest import ROOT, free_port
+    from tests.conftest import ROOT
+    from tests.support.servers import free_port
 
-    ingest([write_reviews(tmp_path / "reviews.csv", 400)], settings)
+    ingest([write_lantern_reviews(tmp_path / "reviews.csv", 400)], settings)
     with settings.catalog_path.open("r+b") as f:
         f.seek(4096 * 3)
         f.write(b"\xff" * 4096 * 4)

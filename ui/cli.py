@@ -48,9 +48,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from index.ingest import ingest
     from index.loaders import parse_column_map
     from ui.ingest_report import ingest_report_text
+    from ui.options import wait_seconds
 
-    if not 0 <= args.wait < float("inf"):
-        raise ConfigError(f"--wait {args.wait}: give a number of seconds, 0 or more")
     skipped = Path(args.skipped) if args.skipped else None
     if skipped is not None and not skipped.parent.is_dir():
         raise ConfigError(f"--skipped {skipped}: no folder {skipped.parent}: create it first")
@@ -63,7 +62,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         strict=args.strict,
         prune=args.prune,
         progress=_progress_bar if sys.stderr.isatty() else None,
-        wait=args.wait,
+        wait=wait_seconds(args),
         global_ids=args.global_ids,
     )
     if skipped is not None:
@@ -153,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ui.ask import add_ask_command
     from ui.evaluate import add_eval_command
     from ui.maintenance import add_maintenance_commands
-    from ui.options import name_value, whole_number
+    from ui.options import add_wait_option, name_value, whole_number
     from ui.terminal_chat import add_chat_command
 
     p = sub.add_parser("ingest", help="index review files (.txt .csv .jsonl .json, gzipped too)")
@@ -178,13 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write every skipped row (file, line, reason, raw row) to FILE as JSON Lines",
     )
-    p.add_argument(
-        "--wait",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="when another process holds the index, wait this long for it (default 0: refuse)",
-    )
+    add_wait_option(p)
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("stats", help="what the index holds")

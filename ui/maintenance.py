@@ -7,6 +7,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ui.options import add_wait_option, wait_seconds
+
 if TYPE_CHECKING:
     from index.repair import CheckReport
 
@@ -45,17 +47,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_repair(args: argparse.Namespace) -> int:
     from index.disk import full_disk_explained
-    from index.errors import ConfigError
     from index.lock import hold_home
     from index.repair import repair_index
     from index.settings import load_settings
     from index.store import open_index
 
-    if not 0 <= args.wait < float("inf"):
-        raise ConfigError(f"--wait {args.wait}: give a number of seconds, 0 or more")
     settings = load_settings(home=args.home)
     say = (lambda line: None) if args.json else (lambda line: print(line, file=sys.stderr))
-    with full_disk_explained(settings), hold_home(settings, "repair", wait=args.wait):
+    with full_disk_explained(settings), hold_home(settings, "repair", wait=wait_seconds(args)):
         index = open_index(settings, broken_ok=True)
         try:
             report = repair_index(index, say=say, bar=_bar() if sys.stderr.isatty() else None)
@@ -93,11 +92,5 @@ def add_maintenance_commands(sub: Any) -> None:
     p.set_defaults(handler=cmd_check)
     p = sub.add_parser("repair", help="put right what 'reviewqa check' finds")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument(
-        "--wait",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="when another process holds the index, wait this long for it (default 0: refuse)",
-    )
+    add_wait_option(p)
     p.set_defaults(handler=cmd_repair)

@@ -71,6 +71,26 @@ def name_value(value: object) -> str:
     return value.strip()
 
 
+def add_wait_option(p: argparse.ArgumentParser) -> None:
+    """`--wait SECONDS`, for the commands that write the index (one writer at a time)."""
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="when another process holds the index, wait this long for it (default 0: refuse)",
+    )
+
+
+def wait_seconds(args: argparse.Namespace) -> float:
+    """The `--wait` given, checked: a number of seconds, 0 or more (else ConfigError)."""
+    from index.errors import ConfigError
+
+    if not 0 <= args.wait < float("inf"):
+        raise ConfigError(f"--wait {args.wait}: give a number of seconds, 0 or more")
+    return float(args.wait)
+
+
 def add_filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--film", action="append", type=name_value, help="only reviews of this film (repeatable)"

@@ -1,6 +1,10 @@
-"""A small set of critic reviews the API and deployment tests index (two films, six critics)."""
+"""Small review sets the tests index: the API and deployment tests' (two films, six critics),
+and the store tests' (generated, one chunk a review)."""
 
 from __future__ import annotations
+
+import csv
+from pathlib import Path
 
 COLUMNS = ["film", "critic", "publication", "date", "sentiment", "text"]
 Row = tuple[str, str, str, str, str, str]
@@ -25,3 +29,22 @@ def critic_reviews(payload: str = "") -> list[Row]:
     """Rows of COLUMNS; `payload` goes inside Mallory Test's review (e.g. an XSS probe)."""
     inserted = f"{payload} " if payload else ""
     return [(*row[:5], row[5].replace("{payload}", inserted)) for row in _ROWS]
+
+
+LANTERN_QUESTION = "What did critics say about the score of Lantern Bay?"
+
+
+def write_lantern_reviews(path: Path, n: int = 40) -> Path:
+    """`n` short reviews (one chunk each, ids r0..) of two films as a CSV file: the store
+    tests' corpus (Lantern Bay's reviews answer LANTERN_QUESTION)."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "film", "critic", "publication", "fresh", "text"])
+        for i in range(n):
+            film = "Lantern Bay (2021)" if i % 2 else "Copper Hills (2019)"
+            mood = "a luminous score and patient acting" if i % 3 else "a dull, airless drama"
+            writer.writerow(
+                [f"r{i}", film, f"Critic {i}", f"Outlet {i % 5}", "fresh" if i % 3 else "rotten",
+                 f"Review {i}: {film} has {mood}; scene {i} lingers."]
+            )  # fmt: skip
+    return path
