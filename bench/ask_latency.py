@@ -18,7 +18,7 @@ import statistics
 import time
 
 from assistant.service import Assistant
-from index.settings import load_settings
+from ui.settings import load_settings
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -41,7 +41,8 @@ from index.embedders.base import Embedder
 from index.embedders.factory import load_embedder
 from index.embedders.torch import SentenceTransformerEmbedder
 from index.ingest import ingest
-from index.settings import Settings, load_settings
+from index.settings import Settings
+from ui.settings import load_settings
 
 if TYPE_CHECKING:
     import numpy as np

@@ -33,8 +33,8 @@ from assistant.evaluation import (
 from assistant.service import Assistant
 from bench.common import SHARED_DATA, shared
 from index.ingest import ingest
-from index.settings import load_settings
 from index.store import open_index
+from ui.settings import load_settings
 
 QUESTIONS = SHARED_DATA.parent / "eval" / "pixar_dev.jsonl"
 TARGET_RECALL = 0.95  # on every kind

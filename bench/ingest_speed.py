@@ -39,7 +39,7 @@ DATASETS["all"] = DATASETS["cs109"] + DATASETS["pixar"] + DATASETS["imdb"]
 FLOOR_SCRIPT = """
 import json, sys, time, resource
 from pathlib import Path
-from index.settings import load_settings
+from ui.settings import load_settings
 from index.loaders import load_file
 from index.ingest import chunk_review
 backend, every, cache, paths = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]

@@ -41,7 +41,7 @@ from assistant.reception import Report, reception_report
 from assistant.service import Assistant
 from bench.common import SHARED_DATA, shared
 from index.ingest import ingest
-from index.settings import load_settings
+from ui.settings import load_settings
 
 QUESTIONS = SHARED_DATA.parent / "eval" / "pixar_semantic_dev.jsonl"
 TIMING_FILM = "Toy Story 3"  # 313 reviews

@@ -37,7 +37,8 @@ from bench.simulate import RECIPE_FILE
 from index.catalog import Catalog
 from index.filters import Filters, chroma_where
 from index.reads import CatalogReads
-from index.settings import Settings, load_settings
+from index.settings import Settings
+from ui.settings import load_settings
 
 PLOT = ROOT / "bench" / "latency_scale.png"
 # (chunks at least, p50 ms, p95 ms): the 85k-review targets, and the 1M-chunk ones

@@ -33,8 +33,9 @@ from bench.common import process_memory_mb
 from index.catalog import VECTOR_DTYPE
 from index.chunking import chunk_review
 from index.records import Chunk, Review
-from index.settings import Settings, load_settings
+from index.settings import Settings
 from index.store import open_index
+from ui.settings import load_settings
 
 if TYPE_CHECKING:
     import numpy as np

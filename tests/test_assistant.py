@@ -18,10 +18,10 @@ from index.errors import EngineError, UnknownNameError
 from index.filters import Filters, chroma_where
 from index.ingest import ingest
 from index.records import stable_review_id
-from index.settings import load_settings
 from tests.conftest import CORPUS, free_port
 from tests.support.fake_ollama import FakeOllama
 from ui.cli import main as cli
+from ui.settings import load_settings
 
 FILM_ROWS = [
     # id, film, critic, outlet, fresh, quote

@@ -17,8 +17,9 @@ from index.embedders.base import Embedder, resolve_model_path, usable_cores
 from index.embedders.export import cached_model_file
 from index.embedders.factory import load_embedder
 from index.embedders.onnx import OnnxEmbedder
-from index.settings import PACKAGED_MINILM, load_settings
+from index.settings import PACKAGED_MINILM
 from tests.conftest import CORPUS, ROOT
+from ui.settings import load_settings
 
 LONG = " ".join(
     f"Scene {i}: the {word} carries the film further than the script ever could."

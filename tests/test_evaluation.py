@@ -33,10 +33,11 @@ from assistant.evaluation import (
 from bench import build_subjqa_dev
 from index.errors import ConfigError, CorpusError
 from index.ingest import ingest
-from index.settings import Settings, load_settings
+from index.settings import Settings
 from index.store import open_index
 from tests.conftest import ROOT, SHARED, needs_shared
 from ui.cli import main as cli
+from ui.settings import load_settings
 
 # -- the scorer on hand-made answers ------------------------------------------------------
 

@@ -24,10 +24,11 @@ import pytest
 from index.catalog import Catalog
 from index.disk import full_disk_error
 from index.errors import StoreError
-from index.settings import Settings, load_settings
+from index.settings import Settings
 from tests.conftest import ROOT
 from tests.support.reviews import LANTERN_QUESTION, write_lantern_reviews
 from tests.support.servers import free_port, stop, wait_until_up
+from ui.settings import load_settings
 
 REVIEWS = 400
 # Chunks a commit: the ingest under test commits in several batches (a few hundred short

@@ -16,11 +16,12 @@ import pytest
 
 from index.errors import ConfigError, StoreError
 from index.ingest import ingest
-from index.settings import Settings, load_settings
+from index.settings import Settings
 from index.stats import collect_stats
 from index.store import open_index
 from tests.conftest import CORPUS, ROOT
 from ui.cli import main as cli
+from ui.settings import load_settings
 
 LONG_REVIEW = " ".join(
     f"Sentence number {i} talks about the film and its {word} at some length here."

@@ -499,7 +499,7 @@ def test_no_keys_set_turns_http_off() -> None:
 
 def test_mcp_keys_must_be_long() -> None:
     from index.errors import ConfigError
-    from ui.server_settings import load_server_settings
+    from ui.settings import load_server_settings
 
     with pytest.raises(ConfigError, match="at least 16 characters"):
         load_server_settings(mcp_keys=["short"])

@@ -17,9 +17,10 @@ from assistant.prompts import render, sanitize_source_attr, sanitize_source_text
 from assistant.result import Source
 from index.errors import EngineError
 from index.records import Review
-from index.settings import Settings, load_settings
+from index.settings import Settings
 from tests.conftest import free_port
 from tests.support.fake_ollama import FakeOllama, split_pieces
+from ui.settings import load_settings
 
 MODEL = "llama3.2:3b"
 REPLY = 'Critics found it "tender and strange" [1], though one called it slow [2].'

@@ -14,9 +14,10 @@ import pytest
 from index.ingest import IngestReport, ingest
 from index.loaders import load_file
 from index.loaders.dates import placeholder_dates
-from index.settings import Settings, load_settings
+from index.settings import Settings
 from index.store import open_index
 from tests.conftest import needs_shared
+from ui.settings import load_settings
 
 PLACEHOLDER = "2000-01-01"
 PLACEHOLDER_NOTE = (

@@ -30,11 +30,12 @@ from index.catalog import Catalog
 from index.ingest import IngestReport, ingest
 from index.loaders import load_file
 from index.names import name_key
-from index.settings import Settings, load_settings
+from index.settings import Settings
 from index.store import open_index
 from tests.conftest import CORPUS, ROOT
 from tests.test_ingest import _wait_for_open_journal, assert_consistent
 from ui.cli import main as cli
+from ui.settings import load_settings
 
 FILM = "Sync Film (2020)"
 WORDS = ["taut", "warm", "slow", "bright", "odd", "tender", "loud", "wry", "bleak", "deft"]

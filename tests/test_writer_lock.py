@@ -19,9 +19,10 @@ import pytest
 from index.errors import IndexBusyError
 from index.ingest import Progress, ingest
 from index.lock import LOCK_FILE, hold_home, holder
-from index.settings import Settings, load_settings
+from index.settings import Settings
 from tests.conftest import ROOT
 from ui.cli import main as cli
+from ui.settings import load_settings
 
 
 def write_reviews(path: Path, n: int, film: str = "Lock Film (2024)") -> Path:

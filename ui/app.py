@@ -29,7 +29,8 @@ from ui.guards import UPLOAD_PATH, FilePathGuard, HostGuard, SecurityHeaders, Ui
 from ui.mcp_http import build_mcp_router
 from ui.scratch import Scratch
 from ui.security import AccessPolicy, ApiGuard, BodyLimit, RateLimiter
-from ui.server_settings import ServerSettings, load_server_settings, trusted_hosts
+from ui.server_settings import ServerSettings, trusted_hosts
+from ui.settings import load_server_settings
 from ui.widget import build_widget_router
 
 log = logging.getLogger("reviewqa.app")

@@ -19,7 +19,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from index.settings import load_settings
+    from ui.settings import load_settings
 
     return load_settings(home=getattr(args, "home", None))
 
@@ -132,8 +132,8 @@ def check_port(host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from index.settings import load_settings
     from ui.serve import serve
+    from ui.settings import load_settings
 
     settings = load_settings(home=args.home, engine=args.engine)
     check_port(args.host, args.port)

@@ -15,7 +15,7 @@ from ui.options import MAX_K, k_value
 def cmd_eval(args: argparse.Namespace) -> int:
     from assistant.eval_tables import format_comparison, format_markdown, format_report
     from assistant.evaluation import evaluate
-    from index.settings import load_settings
+    from ui.settings import load_settings
 
     settings = load_settings(home=args.home)
     k = args.k or settings.top_k

@@ -30,8 +30,8 @@ def print_check(report: CheckReport, out: Any = None) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from index.repair import check_index
-    from index.settings import load_settings
     from index.store import open_index
+    from ui.settings import load_settings
 
     index = open_index(load_settings(home=args.home), readonly=True, broken_ok=True)
     try:
@@ -49,8 +49,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
     from index.disk import full_disk_explained
     from index.lock import hold_home
     from index.repair import repair_index
-    from index.settings import load_settings
     from index.store import open_index
+    from ui.settings import load_settings
 
     settings = load_settings(home=args.home)
     say = (lambda line: None) if args.json else (lambda line: print(line, file=sys.stderr))

@@ -293,11 +293,11 @@ def checked_question(question: str, cap: int) -> str:
 def cmd_mcp(args: argparse.Namespace) -> int:
     """Serve the tools over stdio until the client closes the connection."""
     from assistant.service import Assistant
-    from index.settings import load_settings
-    from ui.server_settings import load_server_settings
+    from ui.settings import load_settings
 
-    cap = load_server_settings().max_question_chars
-    assistant = Assistant(load_settings(home=args.home, engine=args.engine))
+    settings = load_settings(home=args.home, engine=args.engine)
+    assistant = Assistant(settings)
+    cap = settings.server.max_question_chars
     try:
         build_server(assistant, cap).run("stdio")
     finally:

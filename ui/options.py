@@ -129,6 +129,6 @@ def check_filter_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> N
 def assistant_from(args: argparse.Namespace) -> Assistant:
     """The assistant over `--home`, answering with `--engine` if given."""
     from assistant.service import Assistant
-    from index.settings import load_settings
+    from ui.settings import load_settings
 
     return Assistant(load_settings(home=args.home, engine=getattr(args, "engine", None)))

@@ -78,8 +78,8 @@ def file_stem(film: str, taken: set[str]) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from index.settings import load_settings
     from index.store import open_index
+    from ui.settings import load_settings
 
     index = open_index(load_settings(home=args.home), readonly=True)
     try:

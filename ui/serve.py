@@ -13,17 +13,13 @@ from contextlib import ExitStack
 
 from index.lock import hold_home
 from index.repair import repair_before_serving
-from index.settings import Settings, load_settings
 from ui.scratch import Scratch
-from ui.server_settings import ServerSettings, load_server_settings, trusted_hosts
+from ui.server_settings import trusted_hosts
+from ui.settings import AppSettings, load_settings
 
 
 def serve(
-    settings: Settings,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    server: ServerSettings | None = None,
-    log_level: str = "info",
+    settings: AppSettings, host: str = "127.0.0.1", port: int = 7860, log_level: str = "info"
 ) -> None:
     """Serve `create_app(settings)` on host:port until interrupted.
 
@@ -34,7 +30,7 @@ def serve(
 
     from ui.app import create_app
 
-    server = (server or load_server_settings()).model_copy(update={"host": host})
+    server = settings.server.model_copy(update={"host": host})
     trusted_hosts(server)  # a listen-everywhere server must say its names first
     print(f"reviewqa: chat http://{host}:{port}/  API docs http://{host}:{port}/docs", flush=True)
     scratch = Scratch(max_age=server.export_max_age)

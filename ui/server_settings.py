@@ -1,35 +1,28 @@
-"""The HTTP server's settings: REVIEWQA_* env vars and the `[server]` table of reviewqa.toml.
+"""The HTTP server's settings: the `server` section of the one settings object (ui/settings.py).
 
-`load_server_settings()` reads them; `trusted_hosts()` is the Host allowlist they imply.
+In reviewqa.toml they are the `[server]` table; their env vars keep flat names
+(REVIEWQA_ADMIN_TOKEN, not REVIEWQA_SERVER__ADMIN_TOKEN). `trusted_hosts()` is the Host
+allowlist they imply.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    InitSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    SettingsError,
-)
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from index.errors import ConfigError
-from index.settings import describe_invalid, read_config
 
 MIN_TOKEN_CHARS = 16
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 WILDCARD_ADDRESSES = ("0.0.0.0", "::", "")
 
 
-class ServerSettings(BaseSettings):
+class ServerSettings(BaseModel):
     """The HTTP server's knobs; env vars are `REVIEWQA_<FIELD>`, the file table is `[server]`."""
 
-    model_config = SettingsConfigDict(env_prefix="REVIEWQA_", extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     widget_keys: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -169,40 +162,9 @@ class ServerSettings(BaseSettings):
                 )
         return [h.lower().strip("[]") for h in value]
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        table = _server_table()
-        return (init_settings, env_settings, InitSettingsSource(settings_cls, table))
-
 
 def _wildcard_ok(host: str) -> bool:
     return host == "*" or (host.startswith("*.") and "*" not in host[1:])
-
-
-def _server_table() -> dict[str, Any]:
-    """The `[server]` table of reviewqa.toml (or of $REVIEWQA_CONFIG)."""
-    table = read_config().get("server", {})
-    return table if isinstance(table, dict) else {}
-
-
-def load_server_settings(**overrides: Any) -> ServerSettings:
-    """Server settings from defaults, the `[server]` table, env vars and `overrides`."""
-    try:
-        return ServerSettings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:  # named, never echoed: a secret may be among them
-        raise ConfigError(f"invalid server settings: {describe_invalid(exc)}") from None
-    except SettingsError as exc:  # a list or table setting that is not JSON
-        raise ConfigError(
-            f'invalid server settings: {exc}: write it as JSON, e.g. \'["a", "b"]\' or '
-            '\'{"name": "value"}\''
-        ) from None
 
 
 def _valid_pattern(pattern: str) -> bool:

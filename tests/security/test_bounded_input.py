@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import CorpusError
+from index.errors import ConfigError, CorpusError
 from index.ingest import ingest
 from index.loaders import load_file
-from index.settings import load_settings
 from tests.conftest import ROOT
 from ui.cli import main as cli
+from ui.settings import load_settings
 
 MB = 1 << 20
 LINE = b'{"text": "Zero zero zero zero zero zero.", "film": "Bomb (2024)"}\n'
@@ -92,7 +92,7 @@ def test_a_gzip_file_under_the_limit_loads_whole(tmp_path: Path) -> None:
 
 
 def test_the_limit_must_be_positive() -> None:
-    with pytest.raises(Exception, match="max_decompressed_bytes"):
+    with pytest.raises(ConfigError, match="REVIEWQA_MAX_DECOMPRESSED_BYTES: Input should be"):
         load_settings(max_decompressed_bytes=0)
     assert load_settings().max_decompressed_bytes == 2 * 1024**3
 
@@ -100,7 +100,7 @@ def test_the_limit_must_be_positive() -> None:
 PEAK = """
 import sys, time, tracemalloc
 from pathlib import Path
-from index.errors import CorpusError
+from index.errors import ConfigError, CorpusError
 from index.loaders import load_file
 
 tracemalloc.start()

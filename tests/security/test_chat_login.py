@@ -27,7 +27,8 @@ from ui.chat_login import ChatLogin, chat_users, lax_cookie, needs_login
 from ui.cli import main
 from ui.passwords import check_password, hash_password, parse_hash
 from ui.security import TokenBuckets
-from ui.server_settings import ServerSettings, load_server_settings
+from ui.server_settings import ServerSettings
+from ui.settings import load_server_settings
 
 ALICE, ALICE_PASSWORD = "alice", "alice's long password"
 BOB, BOB_PASSWORD = "bob", "correct horse battery staple"

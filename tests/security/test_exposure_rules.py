@@ -23,7 +23,8 @@ from ui.admin import (
 )
 from ui.guards import HostGuard, is_uploaded, named_paths
 from ui.scratch import PREFIX, Scratch, remove_orphans
-from ui.server_settings import ServerSettings, load_server_settings, trusted_hosts
+from ui.server_settings import ServerSettings, trusted_hosts
+from ui.settings import load_server_settings
 
 TOKEN = "a-long-enough-admin-token"
 
