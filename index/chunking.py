@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from index.names import date_number, name_key
+from index.filters import date_number
+from index.names import name_key
 from index.records import Chunk, Review
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before white space,

@@ -8,7 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from index.names import date_number, name_key
+from index.names import name_key
+
+
+def date_number(iso_date: str) -> int:
+    """ "2013-12-18" -> 20131218, "" -> 0: the number a date is stored and range-filtered as
+    in Chroma's metadata."""
+    digits = iso_date.replace("-", "")[:8]
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
 
 
 @dataclass(frozen=True)

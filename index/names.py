@@ -22,9 +22,3 @@ def split_year(title: str) -> tuple[str, str | None]:
     if match is None:
         return title.strip(), None
     return title[: match.start()].strip(), match.group(1)
-
-
-def date_number(iso_date: str) -> int:
-    """ "2013-12-18" -> 20131218, "" -> 0: a number Chroma can range-filter on."""
-    digits = iso_date.replace("-", "")[:8]
-    return int(digits) if len(digits) == 8 and digits.isdigit() else 0

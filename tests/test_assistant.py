@@ -12,7 +12,7 @@ import pytest
 from assistant.chat import ChatSession
 from assistant.engines.base import Turn
 from assistant.entities import NameIndex
-from assistant.llama import hybrid_retriever
+from assistant.llama_retriever import hybrid_retriever
 from assistant.service import Assistant
 from index.errors import EngineError, UnknownNameError
 from index.filters import Filters, chroma_where
