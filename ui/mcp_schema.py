@@ -7,7 +7,7 @@ publishes each as the tool's output schema and checks every result against it.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -98,6 +98,10 @@ class FilmReportOutput(StanceSplitOutput):
     film: str = Field(description="The stored title.")
     top_critics: StanceSplitOutput = Field(description="The same counts for top critics only.")
     line: str
+    reception: dict[str, Any] = Field(
+        description="The reception report (as GET /api/films/{film}/report): timeline, themes "
+        "with their stance split and quotes, pull quotes and a consensus whose [n] cite them."
+    )
 
 
 class FilmOutput(StanceSplitOutput):

@@ -40,7 +40,7 @@ INSTRUCTIONS = """\
 Answers questions about films from what critics wrote, quoting reviews verbatim with citations.
 Use `ask` for an answer to a question about a film's reception, its acting, story and so on: it
 quotes the reviews it rests on. Use `search_reviews` to find reviews themselves (by meaning, or
-by film, critic, outlet, stance and date), `film_report` for a film's counts, `list_films` and
+by film, critic, outlet, stance and date), `film_report` for a film's reception, `list_films` and
 `list_critics` to learn the names the index holds, and `verify_quote` before you attribute a
 quote to a critic. Read a review whole as review://{id} and a film's review ids as film://{title}.
 """
@@ -193,11 +193,19 @@ def build_server(
             str, Field(min_length=1, max_length=300, description="The film, e.g. 'Her (2013)'.")
         ],
     ) -> Annotated[CallToolResult, out.FilmReportOutput]:
-        """A film's reception in counts, from the catalog: its reviews, how many are positive,
-        negative and unlabelled, and the same for top critics apart. Use it for "how many
-        critics liked ..." before or instead of `ask`."""
-        report = core(lambda: lookup.film_report(assistant, film))
-        return answer(report.line(), {**report.to_json(), "line": report.line()})
+        """A film's reception: its reviews counted (positive, negative, unlabelled; top
+        critics apart), the timeline, the themes critics raise with how each was judged and
+        quotes on each side, pull quotes and a consensus, every quote cited. Use it for "how
+        was X received" and "how many critics liked ..." before or instead of `ask`."""
+        from assistant.reception import reception_report
+        from ui.report_render import report_text
+
+        counts = core(lambda: lookup.film_report(assistant, film))
+        report = core(lambda: reception_report(assistant, counts.film))
+        return answer(
+            report_text(report),
+            {**counts.to_json(), "line": counts.line(), "reception": report.to_json()},
+        )
 
     @server.tool(annotations=read_only, structured_output=True)
     def list_films(
