@@ -39,9 +39,11 @@ format: setup
 bench: setup
 	$(BIN)/python -m bench.ingest_speed
 
-# The chat UI and the widget, each with an answer, at desktop and phone width (system Chromium).
+# The chat UI and the widget, each with an answer, at desktop and phone width, and the
+# reception report in both (system Chromium).
 screenshots: setup
-	REVIEWQA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/test_page_browser.py -q
+	REVIEWQA_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q \
+		tests/test_page_browser.py tests/test_reception_browser.py
 
 clean:
 	rm -rf .reviewqa .pytest_cache .mypy_cache .ruff_cache

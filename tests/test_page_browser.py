@@ -7,7 +7,6 @@ viewport, and screenshots (to $REVIEWQA_SCREENSHOTS when set, e.g. by `make scre
 from __future__ import annotations
 
 import csv
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ import pytest
 from index.ingest import ingest
 from index.settings import Settings
 from tests.conftest import CORPUS
-from tests.support.browser import NEEDS_CHROMIUM
+from tests.support.browser import NEEDS_CHROMIUM, open_page, screenshot_folder, serious
 from tests.support.servers import served
 
 pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM]
@@ -74,30 +73,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Itera
         yield url
 
 
-# Read (and made absolute) when the module is imported: conftest's autouse fixture drops the
-# REVIEWQA_* variables and moves each test into its own folder.
-SCREENSHOTS = (
-    os.path.abspath(os.environ["REVIEWQA_SCREENSHOTS"])
-    if os.environ.get("REVIEWQA_SCREENSHOTS")
-    else ""
-)
-
-
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the screenshots go: $REVIEWQA_SCREENSHOTS (`make screenshots`), else tmp."""
-    target = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path_factory.mktemp("screenshots")
-    target.mkdir(parents=True, exist_ok=True)
-    return target
-
-
-def open_page(browser: Any, url: str, viewport: dict[str, int], **options: Any) -> Any:
-    context = browser.new_context(viewport=viewport, accept_downloads=True, **options)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(url)
-    return page
+    return screenshot_folder(tmp_path_factory)
 
 
 @pytest.fixture
@@ -134,16 +113,6 @@ def csv_download_once(
         if ready(rows) or time.monotonic() > deadline:
             return rows
         page.wait_for_timeout(250)
-
-
-def serious(page: Any, context: str | None = None) -> list[str]:
-    """axe-core's serious and critical violations on the page, one line each."""
-    results = axe_sync.Axe().run(page, context=context)
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def log_offset(page: Any, question_index: int) -> float:

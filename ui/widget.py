@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 from string import Template
+from typing import Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -14,19 +15,27 @@ from ui.assets import static_text
 from ui.security import DEMO_KEY
 from ui.server_settings import ServerSettings
 
+View = Literal["chat", "report"]  # data-view: the chat, or the film's reception report
 
-def snippet(base: str, film: str, key: str) -> str:
-    """The tag a site pastes to embed the widget for `film`."""
+
+def snippet(base: str, film: str, key: str, view: View = "chat") -> str:
+    """The tag a site pastes to embed the widget for `film` (`view="report"`: its reception
+    report instead of the chat)."""
     attrs = f' data-film="{escape(film)}"' if film else ""
     attrs += f' data-key="{escape(key)}"' if key else ""
+    attrs += ' data-view="report"' if view == "report" and film else ""
     return f'<script src="{escape(base)}/widget.js"{attrs} async></script>'
 
 
-def demo_page(base: str, film: str, key: str, films: list[str]) -> str:
+def demo_page(base: str, film: str, key: str, films: list[str], view: View = "chat") -> str:
     """The demo page: the snippet shown as text and used for real."""
-    tag = snippet(base, film, key)
+    tag = snippet(base, film, key, view)
+    other = "chat" if view == "report" else "report"
+    flip = urlencode({"film": film, "key": key, "view": other})
+    view_link = f'See <a href="/widget/demo?{escape(flip)}">the {other} view</a>.' if film else ""
     links = ", ".join(
-        f'<a href="/widget/demo?{escape(urlencode({"film": f, "key": key}))}">{escape(f)}</a>'
+        f'<a href="/widget/demo?{escape(urlencode({"film": f, "key": key, "view": view}))}">'
+        f"{escape(f)}</a>"
         for f in films[:40]
         if f != film
     )
@@ -35,6 +44,7 @@ def demo_page(base: str, film: str, key: str, films: list[str]) -> str:
         snippet_html=escape(tag),
         snippet_tag=tag,
         film_links=links or "none",
+        view_link=view_link,
     )
 
 
@@ -51,11 +61,16 @@ def build_widget_router(assistant: Assistant, settings: ServerSettings) -> APIRo
         )
 
     @router.get("/widget/demo", summary="A page showing the widget in use")
-    def widget_demo(request: Request, film: str | None = None, key: str | None = None) -> Response:
+    def widget_demo(
+        request: Request,
+        film: str | None = None,
+        key: str | None = None,
+        view: View = "chat",
+    ) -> Response:
         films = assistant.films()
         chosen = film if film is not None else (films[0] if films else "")
         base = str(request.base_url).rstrip("/")
-        page = demo_page(base, chosen, default_key if key is None else key, films)
+        page = demo_page(base, chosen, default_key if key is None else key, films, view)
         return HTMLResponse(page)
 
     return router

@@ -1,8 +1,12 @@
-"""The system Chromium (Debian's, never a downloaded browser), as the browser tests start it."""
+"""The system Chromium (Debian's, never a downloaded browser), as the browser tests start it,
+and what the browser tests share: a page that records its errors, axe-core's serious findings,
+the screenshot folder."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,3 +22,40 @@ CHROMIUM_ARGS = [
 NEEDS_CHROMIUM = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="/usr/bin/chromium is absent: apt-get install chromium"
 )
+
+# Read (and made absolute) when a test module imports this: conftest's autouse fixture drops
+# the REVIEWQA_* variables and moves each test into its own folder.
+SCREENSHOTS = (
+    os.path.abspath(os.environ["REVIEWQA_SCREENSHOTS"])
+    if os.environ.get("REVIEWQA_SCREENSHOTS")
+    else ""
+)
+
+
+def screenshot_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: $REVIEWQA_SCREENSHOTS (`make screenshots`), else tmp."""
+    target = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path_factory.mktemp("screenshots")
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def open_page(browser: Any, url: str, viewport: dict[str, int], **options: Any) -> Any:
+    """A page of a new context at `url`; `page.errors` holds its uncaught exceptions."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True, **options)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(url)
+    return page
+
+
+def serious(page: Any, context: str | None = None) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=context)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

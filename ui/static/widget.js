@@ -1,5 +1,7 @@
 /* reviewqa widget: a chat bubble answering questions about one film from critics' reviews.
    <script src="https://HOST/widget.js" data-film="Her (2013)" data-key="KEY" async></script>
+   With data-view="report" (and data-film) the panel shows the film's reception report instead
+   (GET /api/films/{film}/report with the same key), drawn here from its JSON.
    No dependencies; all in a shadow root. Text is set with textContent, never as HTML, so no
    text becomes a link ([n] markers become buttons to the quote); reveal() shows hidden
    characters (bidi, zero-width) as markers like ⟦U+202E⟧. An answer is shown once: its lead
@@ -11,6 +13,7 @@
   var base = new URL(me.src).origin;
   var film = me.getAttribute("data-film") || "";
   var key = me.getAttribute("data-key") || "";
+  var report = film && me.getAttribute("data-view") === "report"; /* else the chat */
   var title = me.getAttribute("data-title") || (film ? "Critics on " + film : "Ask the critics");
   var turns = []; /* the chat shown, sent with each question: any server can answer it */
   var busy = false;
@@ -47,6 +50,9 @@
     "input{flex:1;padding:8px 10px;border:1px solid #999;border-radius:8px;font-size:14px;color:#1b1b1b;background:#fff}" +
     ".send{padding:8px 12px;border:0;border-radius:8px;background:#1f4e79;color:#fff;cursor:pointer;font-size:14px}" +
     ".send[disabled]{opacity:.6;cursor:wait}" +
+    ".rep h3{margin:0;font-size:16px}.rep h4{margin:14px 0 4px;font-size:14px}.rep p{margin:4px 0}" +
+    ".chart{display:block;width:100%;height:auto;color:#1f4e79}" +
+    "details{margin:6px 0}summary{cursor:pointer;font-weight:600}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
     "@media (max-width:520px){.panel{left:0;right:0;bottom:0;width:100%;max-height:100%;height:100%;border-radius:0}" +
     ".launch{right:14px;bottom:14px}}";
@@ -122,14 +128,22 @@
   form.appendChild(send);
   panel.appendChild(head);
   panel.appendChild(log);
-  panel.appendChild(form);
+  if (report) {
+    launch.setAttribute("aria-label", "Critics' reception of " + film);
+    log.removeAttribute("aria-live");
+    log.setAttribute("role", "region");
+    log.setAttribute("aria-label", "Reception report");
+    log.classList.add("rep");
+    log.firstChild.textContent = "Loading the report\u2026";
+  } else panel.appendChild(form);
   root.appendChild(launch);
   root.appendChild(panel);
 
   function setOpen(open) {
     panel.hidden = !open;
     launch.setAttribute("aria-expanded", String(open));
-    if (open) input.focus();
+    if (open && report) showReport();
+    if (open) (report ? log : input).focus();
     else launch.focus();
   }
   launch.addEventListener("click", function () { setOpen(panel.hidden); });
@@ -165,6 +179,8 @@
         b.type = "button";
         b.setAttribute("aria-label", "Quote " + n);
         b.addEventListener("click", function () {
+          var shut = cites[n].closest("details");
+          if (shut) shut.open = true;
           cites[n].scrollIntoView({ block: "nearest" });
           cites[n].focus();
         });
@@ -198,26 +214,34 @@
     });
   }
 
-  function showCitations(box, result, cites) {
+  /* One quote as a list item; `cites[n]` is its first card. A report's quote shows its
+     stance (the report's film is its heading), an answer's its review's label and film. */
+  function card(c, cites) {
+    var item = el("li", c.verified ? "cite" : "cite unverified");
+    item.tabIndex = -1;
+    cites[c.n] = cites[c.n] || item;
+    if (!c.stance) item.appendChild(el("div", "film", reveal(c.film || "Unknown film")));
+    var who = el("div", "who"), side = c.stance || c.sentiment;
+    var parts = [c.critic, c.publication].filter(function (p) { return p && p.trim(); });
+    var date = c.date && c.date.trim() ? reveal(c.date) : "date unknown";
+    who.appendChild(txt("[" + c.n + "] " + (reveal(parts.join(", ")) || "Unnamed critic") + ", " + date + " "));
+    if (side === "positive") who.appendChild(el("span", "pos", "\u25B2 positive"));
+    if (side === "negative") who.appendChild(el("span", "neg", "\u25BC negative"));
+    if (!c.verified) who.appendChild(el("span", "unv", " \u26A0 unverified quote"));
+    item.appendChild(who);
+    item.appendChild(el("blockquote", "quote", "\u201C" + reveal(c.quote) + "\u201D"));
+    return item;
+  }
+
+  function cards(box, quotes, cites, name) {
     var list = el("ol", "cites");
-    list.setAttribute("aria-label", "Citations");
-    (result.citations || []).forEach(function (c) {
-      var item = el("li", c.verified ? "cite" : "cite unverified");
-      item.tabIndex = -1;
-      cites[c.n] = cites[c.n] || item;
-      item.appendChild(el("div", "film", reveal(c.film || "Unknown film")));
-      var who = el("div", "who");
-      var parts = [c.critic, c.publication].filter(function (p) { return p && p.trim(); });
-      var date = c.date && c.date.trim() ? reveal(c.date) : "date unknown";
-      who.appendChild(txt("[" + c.n + "] " + (reveal(parts.join(", ")) || "Unnamed critic") + ", " + date + " "));
-      if (c.sentiment === "positive") who.appendChild(el("span", "pos", "\u25B2 positive"));
-      if (c.sentiment === "negative") who.appendChild(el("span", "neg", "\u25BC negative"));
-      if (!c.verified) who.appendChild(el("span", "unv", " \u26A0 unverified quote"));
-      item.appendChild(who);
-      item.appendChild(el("blockquote", "quote", "\u201C" + reveal(c.quote) + "\u201D"));
-      list.appendChild(item);
-    });
+    list.setAttribute("aria-label", name);
+    quotes.forEach(function (c) { list.appendChild(card(c, cites)); });
     if (list.childNodes.length) box.appendChild(list);
+  }
+
+  function showCitations(box, result, cites) {
+    cards(box, result.citations || [], cites, "Citations");
     var more = el("div", "cov", "Ask about: ");
     (result.kind === "unknown_film" && result.suggestions || []).forEach(function (title) {
       var b = more.appendChild(el("button", "ask", reveal(title)));
@@ -299,6 +323,83 @@
       send.disabled = false;
       log.setAttribute("aria-busy", "false");
     }
+  }
+
+  /* -- the reception report (data-view="report") -- */
+  var loaded = false;
+  async function showReport() {
+    if (loaded) return;
+    loaded = true;
+    log.setAttribute("aria-busy", "true");
+    var url = base + "/api/films/" + encodeURIComponent(film) + "/report" + (key ? "?key=" + encodeURIComponent(key) : "");
+    var msg = "Could not reach the assistant: this site may not be allowed to use it.";
+    try {
+      var res = await fetch(url), data = await res.json().catch(function () { return {}; });
+      if (res.ok) {
+        log.textContent = "";
+        return drawReport(log, data);
+      }
+      msg = data.error || "The report was refused (HTTP " + res.status + ").";
+    } catch (_) { /* msg says it */ } finally { log.setAttribute("aria-busy", "false"); }
+    loaded = false; /* opening the panel again retries */
+    fail(log, log.firstChild, msg);
+  }
+
+  function counted(c) {
+    return c.reviews + " reviews: " + c.positive + " positive, " + c.negative + " negative, " + c.unlabelled + " unlabelled";
+  }
+  function both(q) { return (q.positive || []).concat(q.negative || []); }
+
+  /* Counts, consensus ([n]: buttons to the cards), the chart, pull quotes, themes collapsed. */
+  function drawReport(box, r) {
+    var cites = {}, themes = r.themes || [];
+    box.appendChild(el("h3", null, reveal(r.film)));
+    box.appendChild(el("p", null, counted(r.counts)));
+    if (r.top_critics.reviews) box.appendChild(el("p", "cov", "Top critics: " + counted(r.top_critics)));
+    box.appendChild(el("h4", null, "Consensus"));
+    var said = box.appendChild(el("p", "lead"));
+    box.appendChild(el("h4", null, "Reviews by " + r.timeline.unit));
+    drawChart(box, r.timeline);
+    box.appendChild(el("h4", null, "Pull quotes"));
+    cards(box, both(r.pull_quotes || {}), cites, "Pull quotes");
+    box.appendChild(el("h4", null, "What critics talk about"));
+    themes.forEach(function (t) {
+      var d = box.appendChild(el("details")), label = "\u201C" + reveal(t.label) + "\u201D";
+      d.appendChild(el("summary", null, label + ": " + t.reviews + " reviews, " + t.positive + " positive, " + t.negative + " negative"));
+      cards(d, both(t.quotes), cites, "Quotes on " + label);
+    });
+    if (!themes.length) box.appendChild(el("p", null, "No theme found: too few reviews share a subject."));
+    inline(said, reveal(r.consensus), cites); /* after the cards: its [n] point at them */
+  }
+
+  /* Stacked bars per period, readable without colour: positive solid, negative hatched,
+     unlabelled outlined, each bar's count above it; every figure in the chart's label. */
+  function drawChart(box, t) {
+    var bins = t.bins, W = 360, H = 150, top = 16, plot = H - top - 30;
+    if (!bins.length) return box.appendChild(el("p", null, "No dated reviews."));
+    var most = Math.max.apply(null, bins.map(function (b) { return b.reviews; })) || 1;
+    var step = W / bins.length, w = Math.max(2, step * 0.7), every = Math.ceil(bins.length / 6);
+    function svg(tag, attrs, parent) {
+      var n = document.createElementNS(SVG, tag);
+      for (var k in attrs) n.setAttribute(k, attrs[k]);
+      return parent.appendChild(n);
+    }
+    var chart = svg("svg", { viewBox: "0 0 " + W + " " + H, class: "chart", role: "img" }, box);
+    chart.setAttribute("aria-label", "Reviews by " + t.unit + ": " + bins.map(function (b) { return b.period + ", " + counted(b); }).join("; "));
+    var hatch = svg("pattern", { id: "rq-hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" }, svg("defs", {}, chart));
+    svg("line", { y2: 6, stroke: "currentColor", "stroke-width": 2.5 }, hatch);
+    svg("line", { y1: top + plot, x2: W, y2: top + plot, stroke: "currentColor" }, chart);
+    bins.forEach(function (b, i) {
+      var g = svg("g", {}, chart), x = i * step + (step - w) / 2, y = top + plot;
+      svg("title", {}, g).textContent = b.period + ": " + counted(b);
+      [[b.positive, "currentColor", "none"], [b.negative, "url(#rq-hatch)", "currentColor"], [b.unlabelled, "none", "currentColor"]].forEach(function (s) {
+        if (s[0]) svg("rect", { x: x, y: (y -= plot * s[0] / most), width: w, height: plot * s[0] / most, fill: s[1], stroke: s[2] }, g);
+      });
+      var label = { x: x + w / 2, "font-size": 11, "text-anchor": "middle", fill: "#1b1b1b" };
+      if (b.reviews) svg("text", Object.assign({ y: y - 3 }, label), g).textContent = b.reviews;
+      if (i % every === 0) svg("text", Object.assign({ y: top + plot + 14 }, label), g).textContent = b.period;
+    });
+    box.appendChild(el("p", "cov", "\u25A0 positive \u00B7 \u25A8 negative \u00B7 \u25A1 unlabelled" + (t.undated.reviews ? " \u00B7 undated: " + counted(t.undated) : "")));
   }
 
   form.addEventListener("submit", function (e) {
