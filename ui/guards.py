@@ -131,7 +131,8 @@ class UiGuard:
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        if origin and origin != own_origin(scope, headers) and path not in OPEN_PATHS:
+        foreign = origin and origin != own_origin(scope, headers, self.settings)
+        if foreign and path not in OPEN_PATHS:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
                 return

@@ -190,7 +190,7 @@ class ApiGuard:
         problem: tuple[int, str] | None = None
         if key is not None and not self.policy.known(key):
             problem = (401, f"unknown key {key!r}: use a key from REVIEWQA_WIDGET_KEYS")
-        elif origin and origin != own_origin(scope, headers):
+        elif origin and origin != own_origin(scope, headers, self.settings):
             if key is None:
                 problem = (403, f"requests from {origin} need a key (X-ReviewQA-Key or ?key=)")
             elif not self.policy.allows(key, origin):
@@ -237,8 +237,16 @@ class ApiGuard:
         return client_address(scope, headers.get("x-forwarded-for"), self.settings)
 
 
-def own_origin(scope: Scope, headers: Headers) -> str:
-    return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+def own_origin(scope: Scope, headers: Headers, settings: ServerSettings) -> str:
+    """The origin of the pages this server serves: its scheme and Host. Behind a trusted proxy
+    (`trust_forwarded_for`) that ends TLS, the scheme is the proxy's X-Forwarded-Proto: the
+    browser's page is https:// although the proxy speaks http:// to this process."""
+    scheme = str(scope.get("scheme", "http"))
+    forwarded = headers.get("x-forwarded-proto") if settings.trust_forwarded_for else None
+    if forwarded:
+        last = forwarded.split(",")[-1].strip().lower()
+        scheme = last if last in ("http", "https") else scheme
+    return f"{scheme}://{headers.get('host', '')}"
 
 
 class BodyLimit:

@@ -213,3 +213,18 @@ def test_an_invalid_secret_is_named_never_echoed(monkeypatch: pytest.MonkeyPatch
     message = str(refused.value)
     assert "REVIEWQA_ADMIN_TOKEN" in message and "at least 16 characters" in message
     assert "hunter2" not in message
+
+
+def test_behind_a_trusted_tls_proxy_the_pages_origin_is_https() -> None:
+    from starlette.datastructures import Headers
+
+    from ui.security import own_origin
+
+    scope = {"type": "http", "scheme": "http", "headers": []}
+    proxied = Headers(headers={"host": "reviews.example", "x-forwarded-proto": "https"})
+    trusted = ServerSettings(trust_forwarded_for=True)
+    assert own_origin(scope, proxied, trusted) == "https://reviews.example"
+    # without a trusted proxy the header is a client's word: ignored
+    assert own_origin(scope, proxied, ServerSettings()) == "http://reviews.example"
+    odd = Headers(headers={"host": "reviews.example", "x-forwarded-proto": "gopher"})
+    assert own_origin(scope, odd, trusted) == "http://reviews.example"
