@@ -160,6 +160,19 @@ class Retriever:
             hits.append(hit)
         return (hits + deferred)[:k]
 
+    def more_of(self, hits: Sequence[Hit], question: str, most: int) -> list[StoredChunk]:
+        """The other passages of the reviews in `hits`, nearest the question first (by their
+        stored vectors), at most `most`: where a scope's few reviews leave an answer room."""
+        cited = {h.chunk.chunk_id for h in hits}
+        by_review = self.index.catalog.chunk_ids_of({h.chunk.review.id for h in hits})
+        others = [c for ids in by_review.values() for c in ids if c not in cited]
+        if not others or most <= 0:
+            return []
+        vector = self.index.embedder.embed_query(question)
+        ranked = [cid for cid, _ in self.index.vectors.rank_among(others, vector, most)]
+        chunks = self.index.catalog.chunks(ranked)
+        return [chunks[cid] for cid in ranked if cid in chunks]
+
     def _filtered_chunks(self, filters: Filters) -> dict[int, str] | None:
         """The chunks (rowid -> id) a name filter leaves, when it leaves at most
         EXACT_SEARCH_LIMIT; None without a name filter or past that limit."""

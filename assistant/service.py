@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from assistant.chat import ChatSession
 from assistant.citations import renumber, verify
 from assistant.engines.base import AnswerRequest, Engine, Turn
-from assistant.engines.extractive import group_order, stance_of
+from assistant.engines.extractive import group_order, reviews_by_stance, stance_of
 from assistant.film_refs import Refusal, check_scope
 from assistant.findings import Finding, describe_scope, join, lead, unlabelled_lead
 from assistant.health import Health, StoreHealth
@@ -288,8 +287,11 @@ class Assistant:
                 plan = replace(plan, filters=replace(plan.filters, sentiment=None))
                 hits = self.retriever.retrieve(plan)
         retrieved = time.perf_counter()
+        # A scope with fewer reviews than the answer has room for: more of their sentences.
+        room = 0 if compared else plan.k - len({h.chunk.review.id for h in hits})
+        more = self.retriever.more_of(hits, question, room * 2) if room > 0 else []
         sources = focused(
-            reading_order(hits, plan.filters.sentiment), question, self.index.embedder
+            reading_order(hits, plan.filters.sentiment), question, self.index.embedder, room, more
         )
         if compared:
             lead = " ".join(
@@ -305,7 +307,7 @@ class Assistant:
         else:
             lead = self._finding(plan, facts, scope, sources)
         if notice and facts is not None and scope is not None and asked:
-            shown = Counter(stance_of(s) for s in sources)
+            shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
             notice = ""  # said in the lead
         films = list(plan.filters.films) or sorted({s.review.film for s in sources})
@@ -414,7 +416,7 @@ class Assistant:
             return ""
         stance = plan.filters.sentiment
         names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []
-        shown = Counter(stance_of(s) for s in sources)
+        shown = reviews_by_stance(sources)
         return lead(Finding(scope, facts, stance, plan.intent.count, shown, names))
 
     def _refused(

@@ -6,6 +6,7 @@ Needs no model or server, so it can always answer; the same input gives the same
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from assistant.engines.base import AnswerRequest, Engine
@@ -14,7 +15,14 @@ from index.chunking import sentence_spans
 from index.names import split_year
 from index.records import Review
 
-__all__ = ["ExtractiveEngine", "content_words", "group_order", "pick_quote", "stance_of"]
+__all__ = [
+    "ExtractiveEngine",
+    "content_words",
+    "group_order",
+    "pick_quote",
+    "reviews_by_stance",
+    "stance_of",
+]
 
 NO_SOURCES = "No review in the index speaks to this question."
 SHORT_SOURCE = 300  # a passage of one or two sentences under this many characters is quoted whole
@@ -150,10 +158,11 @@ def _lead(question: str, sources: Sequence[Source]) -> str:
             if folded == title.casefold() or folded.endswith(" " + title.casefold()):
                 topic = topic[: len(topic) - len(title)] + films[0]
         return f"What critics say about {topic}:"
-    noun = "review" if len(sources) == 1 else "reviews"
+    reviews = len({s.review.id for s in sources})
+    noun = "review" if reviews == 1 else "reviews"
     if len(films) == 1:
-        return f"From {len(sources)} {noun} of {films[0]}:"
-    return f"From {len(sources)} {noun}:"
+        return f"From {reviews} {noun} of {films[0]}:"
+    return f"From {reviews} {noun}:"
 
 
 def _stance_lead(stance: str, sources: Sequence[Source]) -> str:
@@ -175,6 +184,12 @@ def stance_of(source: Source) -> str:
     """positive, negative or unknown: the group a source is quoted under."""
     sentiment = source.review.sentiment
     return sentiment if sentiment in _HEADINGS else "unknown"
+
+
+def reviews_by_stance(sources: Sequence[Source]) -> Counter[str]:
+    """How many distinct reviews the sources quote, per stance group (a review quoted twice
+    counts once)."""
+    return Counter(stance_of(s) for s in {s.review.id: s for s in sources}.values())
 
 
 def group_order(sources: Sequence[Source], stance: str | None = None) -> list[str]:
@@ -224,7 +239,8 @@ class ExtractiveEngine(Engine):
                 continue
             lines.append("")
             if headed:
-                lines.append(f"**{_HEADINGS[key]}** ({len(groups[key])})")
+                reviews = len({s.review.id for s in groups[key]})
+                lines.append(f"**{_HEADINGS[key]}** ({reviews})")
             for source in groups[key]:
                 quote = _display(pick_quote(source, request.question))
                 lines.append(f'- "{quote}" — {_attribution(source.review)} [{source.n}]')
