@@ -151,3 +151,19 @@ def _shown_overview(shown: Mapping[str, int]) -> str:
     if shown.get("unknown"):
         parts.append(f"{shown['unknown']} unlabelled")
     return f" Quoted below: {join(parts)}." if parts else ""
+
+
+def unnamed_thing_lead(scope: str, facts: ScopeFacts, thing: str, quoted: bool) -> str:
+    """For a question about a thing that no passage in scope names, in its own word or a
+    word near it: say so with the scope's count, so that passages quoted for being nearest in
+    meaning are not passed off as being about it. "" for an empty scope."""
+    if facts.reviews == 0:
+        return ""
+    if facts.reviews == 1:
+        text = f"The one {scope.replace('reviews', 'review', 1)} does not name {thing}"
+    else:
+        text = f"None of the {facts.reviews} {scope} names {thing}"
+    if not quoted:
+        return text + " or a word near it."
+    nearest = "the passages nearest the question follow, and may be about something else"
+    return f"{text} or a word near it; {nearest}."

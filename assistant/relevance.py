@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 NEIGHBOUR_FLOOR = 0.55  # cosine similarity a word needs to stand for the thing asked about
 MAX_NEIGHBOURS = 40
+COMMON_SHARE = 0.05  # a neighbour in more of the passages than this tells little ...
+COMMON_RATIO = 10  # ... when it is also this many times as common as the asked word
 CANDIDATES = 2000  # passages using the words, read at most (best bm25 first)
 _WORD = re.compile(r"[a-z]+")
 
@@ -53,7 +55,24 @@ class ThingMatcher:
         words = self.vocabulary.get().neighbours(vector, NEIGHBOUR_FLOOR, MAX_NEIGHBOURS)
         for term in focus:
             words[term] = 1.0
-        return words, vector
+        return self._telling(words, focus), vector
+
+    def _telling(self, words: dict[str, float], focus: list[str]) -> dict[str, float]:
+        """`words` without the neighbours too common in this index to tell anything: one in
+        more than COMMON_SHARE of the passages and over COMMON_RATIO times as common as the
+        asked word (or as one passage, when no passage has it): "movie" near "soundtrack" in an
+        index of film reviews."""
+        catalog = self.retriever.index.catalog
+        passages = catalog.word_passages(words)
+        total = max(catalog.chunk_count(), 1)
+        asked = max((passages.get(term, 0) for term in focus), default=0) or 1
+        return {
+            word: similarity
+            for word, similarity in words.items()
+            if word in focus
+            or passages[word] <= COMMON_SHARE * total
+            or passages[word] <= COMMON_RATIO * asked
+        }
 
     def ranked(self, plan: Plan, among: dict[int, str] | None) -> list[str]:
         """Chunk ids that speak to the thing, best first; [] when the question asks about no

@@ -16,7 +16,14 @@ from assistant.citations import renumber, verify
 from assistant.engines.base import AnswerRequest, Engine, Turn
 from assistant.engines.extractive import group_order, reviews_by_stance, stance_of
 from assistant.film_refs import Refusal, check_scope
-from assistant.findings import Finding, describe_scope, join, lead, unlabelled_lead
+from assistant.findings import (
+    Finding,
+    describe_scope,
+    join,
+    lead,
+    unlabelled_lead,
+    unnamed_thing_lead,
+)
 from assistant.health import Health, StoreHealth
 from assistant.passages import focused
 from assistant.questions import example_questions
@@ -306,6 +313,8 @@ class Assistant:
             )
         else:
             lead = self._finding(plan, facts, scope, sources)
+        if not compared and scope is not None and facts is not None:
+            lead = self._unnamed_thing(plan, facts, scope, hits) or lead
         if notice and facts is not None and scope is not None and asked:
             shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
@@ -418,6 +427,16 @@ class Assistant:
         names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []
         shown = reviews_by_stance(sources)
         return lead(Finding(scope, facts, stance, plan.intent.count, shown, names))
+
+    def _unnamed_thing(self, plan: Plan, facts: ScopeFacts, scope: str, hits: Sequence[Hit]) -> str:
+        """The lead for a question about a thing that no passage in scope names (no hit was
+        found by its words): the scope's count and that fact; "" otherwise."""
+        if plan.kind != "aspect" or any(hit.lexical for hit in hits):
+            return ""
+        focus = self.retriever.meaning.focus(plan)
+        if not focus:
+            return ""
+        return unnamed_thing_lead(scope, facts, "the " + " ".join(focus), bool(hits))
 
     def _refused(
         self,

@@ -172,6 +172,24 @@ class CatalogReads:
         )
         return [str(r[0]) for r in rows]
 
+    def word_passages(self, words: Collection[str]) -> dict[str, int]:
+        """How many passages each of `words` (lexical index terms) is found in; 0 if none."""
+        self._db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_words "
+            "USING fts5vocab(main, chunks_fts, row)"
+        )
+        found = dict.fromkeys(words, 0)
+        terms = list(found)
+        for start in range(0, len(terms), 900):
+            batch = terms[start : start + 900]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                f"SELECT term, doc FROM temp.chunks_words WHERE term IN ({marks})", batch
+            )
+            for term, doc in rows:
+                found[str(term)] = int(doc)
+        return found
+
     # -- counts ---------------------------------------------------------------------------
     def holdings(self) -> tuple[int, int, int, str, str]:
         """(films, reviews, named critics, earliest and latest known date) of the catalog;

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from assistant.relevance import MAX_NEIGHBOURS, NEIGHBOUR_FLOOR
 from assistant.service import Assistant
+from index.filters import Filters
 from index.ingest import ingest
 from index.settings import Settings
 from index.store import open_index
@@ -120,3 +122,44 @@ def test_a_long_passage_is_narrowed_to_the_sentences_nearest_the_question(home: 
     assert "Shipping took two weeks" not in narrowed.text
     assert text[narrowed.start : narrowed.end] == narrowed.text  # offsets into the review
     assert kept == short  # a short passage stays whole
+
+
+def test_a_thing_no_review_names_is_said_so_with_the_catalog_count(home: Path) -> None:
+    assistant = Assistant(Settings(home=home, engine="extractive"))
+    try:
+        result = assistant.ask(f"What do critics say about the subtitles in {FILM}?")
+        reviews = assistant.index.catalog.count_reviews(Filters(films=(FILM,)))
+    finally:
+        assistant.close()
+    assert reviews == len(HUMOUR + OTHER)
+    expected = f"None of the {reviews} reviews of {FILM} names the subtitles or a word near it"
+    assert result.answer.startswith(expected), result.answer
+    # a thing the reviews do name keeps the usual lead
+    assistant = Assistant(Settings(home=home, engine="extractive"))
+    try:
+        named = assistant.ask(f"What do critics say about the jokes in {FILM}?")
+    finally:
+        assistant.close()
+    assert "names the" not in named.answer.split("\n", 1)[0]
+
+
+def test_a_neighbour_common_to_every_review_is_no_evidence(tmp_path: Path) -> None:
+    # "movie" sits near "soundtrack" for MiniLM, but an index where it is in most passages
+    # and far more common than the asked word learns nothing from it.
+    rows = [(f"Critic {i}", "fresh", f"A fine movie, number {i} on my list.") for i in range(30)]
+    rows.append(("Sol Tune", "fresh", "The soundtrack hums along nicely."))
+    rows.append(("Tia Tune", "fresh", "Another soundtrack I keep humming."))
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([write(tmp_path / "c.csv", rows)], settings)
+    assistant = Assistant(settings)
+    try:
+        matcher = assistant.retriever.meaning
+        vector = assistant.index.embedder.embed_query("soundtrack")
+        raw = matcher.vocabulary.get().neighbours(vector, NEIGHBOUR_FLOOR, MAX_NEIGHBOURS)
+        words, _ = matcher.words_for(["soundtrack"])
+        result = assistant.ask(f"What do critics say about the soundtrack in {FILM}?")
+    finally:
+        assistant.close()
+    assert "movie" in raw  # the model does find it near
+    assert "movie" not in words and "soundtrack" in words
+    assert {c.critic for c in result.citations} == {"Sol Tune", "Tia Tune"}
