@@ -403,10 +403,13 @@ def test_the_browser_signs_in_and_asks(login_server: str, page: Any) -> None:
     page.get_by_role("button", name="Login").click()
     page.fill("#rq-question textarea", "Did critics like Her?")  # waits for the chat
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "document.querySelectorAll('#rq-transcript .rq-a.rq-done').length > 0", timeout=30_000
-    )
-    answer = page.locator("#rq-transcript .rq-a").first.inner_text()
+    # The answer's text is read in the same check that finds it done: the transcript may be
+    # re-rendered between two separate calls.
+    answer = page.wait_for_function(
+        "(() => { const a = document.querySelector('#rq-transcript .rq-a.rq-done');"
+        " return a ? a.innerText : null; })()",
+        timeout=30_000,
+    ).json_value()
     assert "Her" in answer and "[1]" in answer, answer
     cookies = page.context.cookies()
     assert cookies and all(c["httpOnly"] and c["sameSite"] == "Lax" for c in cookies)
