@@ -212,20 +212,7 @@ def renumber(verified: Verified) -> Verified:
 
 
 def _citation(source: Source, quote: str, span: tuple[int, int], verified: bool) -> Citation:
-    review = source.review
-    return Citation(
-        n=source.n,
-        review_id=review.id,
-        film=review.film,
-        critic=review.critic,
-        publication=review.publication,
-        date=review.date,
-        sentiment=review.sentiment,
-        quote=quote,
-        span=span,
-        verified=verified,
-        url=review.url,
-    )
+    return Citation.of(source.n, source.review, quote, span, verified)
 
 
 def _note(problems: list[str], problem: str) -> None:

@@ -33,7 +33,6 @@ from assistant.stance import clause_spans, load_head
 from index.catalog import VECTOR_DTYPE, Catalog
 from index.filters import Filters
 from index.records import Review
-from index.review_reads import reviews_where
 
 if TYPE_CHECKING:
     import numpy as np
@@ -146,7 +145,7 @@ def _build(index: Index, film: str) -> FilmClauses:
 
     catalog = index.catalog
     filters = Filters(films=(film,))
-    reviews = reviews_where(catalog, filters, max(1, catalog.count_reviews(filters)))
+    reviews = catalog.reviews_where(filters, max(1, catalog.count_reviews(filters)))
     reviews = [r for r in reviews if r.film == film]  # the title asked, not a namesake's key
     reviews.sort(key=lambda r: (r.date == "", r.date, r.id))
     pieces = _without_boilerplate(reviews, {r.id: clause_pieces(r.text) for r in reviews})

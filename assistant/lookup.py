@@ -21,13 +21,13 @@ from assistant.findings import join
 from assistant.passages import focused
 from assistant.result import Source
 from assistant.service import Assistant, display_filters
+from assistant.timeline import Counts
 from index.chunking import sentence_spans
 from index.errors import ReviewQAError, UnknownNameError
 from index.filters import Filters
 from index.fts import phrase_query
 from index.names import name_key
 from index.records import Review
-from index.review_reads import critic_counts, review_ids_where, reviews_by_id, reviews_where
 
 __all__ = [
     "Critics",
@@ -38,7 +38,6 @@ __all__ = [
     "QuoteCheck",
     "QuoteMatch",
     "Search",
-    "StanceSplit",
     "film_report",
     "film_reviews",
     "get_review",
@@ -46,6 +45,7 @@ __all__ = [
     "list_films",
     "resolve_film",
     "resolved_filters",
+    "review_fields",
     "search_reviews",
     "verify_quote",
 ]
@@ -67,19 +67,23 @@ class Excerpt:
     span: tuple[int, int]
 
     def to_json(self) -> dict[str, Any]:
-        review = self.review
-        return {
-            "id": review.id,
-            "film": review.film,
-            "critic": review.critic,
-            "outlet": review.publication,
-            "date": review.date,
-            "stance": review.sentiment,
-            "top_critic": review.top_critic,
-            "url": review.url,
-            "sentence": self.text,
-            "span": list(self.span),
-        }
+        return {**review_fields(self.review), "sentence": self.text, "span": list(self.span)}
+
+
+def review_fields(review: Review) -> dict[str, Any]:
+    """A review's fields for a client, without its text: never the server's file path (or
+    line) it came from."""
+    return {
+        "id": review.id,
+        "film": review.film,
+        "critic": review.critic,
+        "outlet": review.publication,
+        "date": review.date,
+        "stance": review.sentiment,
+        "rating": review.rating,
+        "top_critic": review.top_critic,
+        "url": review.url,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,41 +100,12 @@ class Search:
 
 
 @dataclass(frozen=True, slots=True)
-class StanceSplit:
-    """Reviews in a scope and how many are labelled positive or negative."""
-
-    reviews: int
-    positive: int
-    negative: int
-
-    @property
-    def unlabelled(self) -> int:
-        return self.reviews - self.positive - self.negative
-
-    def to_json(self) -> dict[str, int]:
-        return {
-            "reviews": self.reviews,
-            "positive": self.positive,
-            "negative": self.negative,
-            "unlabelled": self.unlabelled,
-        }
-
-    def words(self) -> str:
-        """'26 reviews: 20 positive, 4 negative, 2 unlabelled'."""
-        noun = "review" if self.reviews == 1 else "reviews"
-        return (
-            f"{self.reviews} {noun}: {self.positive} positive, {self.negative} negative, "
-            f"{self.unlabelled} unlabelled"
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class FilmReport:
     """A film's reception in counts: all its reviews, and its top critics' apart."""
 
     film: str
-    everyone: StanceSplit
-    top_critics: StanceSplit
+    everyone: Counts
+    top_critics: Counts
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -147,7 +122,7 @@ class FilmReport:
 class Films:
     """Films (title and counts, by title) out of `total` that matched."""
 
-    films: list[tuple[str, StanceSplit]]
+    films: list[tuple[str, Counts]]
     total: int
 
     def to_json(self) -> dict[str, Any]:
@@ -174,7 +149,7 @@ class FilmReviews:
 
     film: str
     review_ids: list[str]
-    counts: StanceSplit
+    counts: Counts
 
     def to_json(self) -> dict[str, Any]:
         return {"film": self.film, **self.counts.to_json(), "review_ids": self.review_ids}
@@ -280,7 +255,7 @@ def search_reviews(assistant: Assistant, query: str, filters: Filters, k: int) -
     filters = resolved_filters(assistant, filters)
     query = query.strip()
     if not query:
-        reviews = reviews_where(assistant.index.catalog, filters, k)
+        reviews = assistant.index.catalog.reviews_where(filters, k)
         return Search("", [_opening(review) for review in reviews], display_filters(filters))
     plan = assistant.retriever.plan(query, filters, k)
     hits = assistant.retriever.retrieve(plan)
@@ -303,8 +278,8 @@ def film_report(assistant: Assistant, film: str) -> FilmReport:
     """A film's reviews, positive, negative and unlabelled; its top critics' apart."""
     title = resolve_film(assistant, film)
     catalog = assistant.index.catalog
-    everyone = StanceSplit(*catalog.stance_counts(Filters(films=(title,))))
-    top = StanceSplit(*catalog.stance_counts(Filters(films=(title,), top_critics=True)))
+    everyone = Counts(*catalog.stance_counts(Filters(films=(title,))))
+    top = Counts(*catalog.stance_counts(Filters(films=(title,), top_critics=True)))
     return FilmReport(title, everyone, top)
 
 
@@ -314,7 +289,7 @@ def list_films(assistant: Assistant, prefix: str, limit: int) -> Films:
     key = name_key(prefix)
     counts = assistant.index.catalog.film_counts()
     chosen = [
-        (title, StanceSplit(*split))
+        (title, Counts(*split))
         for title, split in counts.items()
         if name_key(title).startswith(key)
     ]
@@ -325,13 +300,13 @@ def list_critics(assistant: Assistant, film: str | None, limit: int) -> Critics:
     """The named critics of `film` (of every film without one), most reviews first."""
     title = resolve_film(assistant, film) if film else None
     filters = Filters(films=(title,)) if title else Filters()
-    rows = critic_counts(assistant.index.catalog, filters)
+    rows = assistant.index.catalog.critic_counts(filters)
     return Critics(title, rows[:limit], len(rows))
 
 
 def get_review(assistant: Assistant, review_id: str) -> Review:
     """The review with this id (its metadata and full text)."""
-    review = reviews_by_id(assistant.index.catalog, [review_id]).get(review_id)
+    review = assistant.index.catalog.reviews_by_id([review_id]).get(review_id)
     if review is None:
         raise UnknownNameError(f"no review {review_id!r} in the index")
     return review
@@ -342,8 +317,8 @@ def film_reviews(assistant: Assistant, film: str, most: int = FILM_IDS) -> FilmR
     title = resolve_film(assistant, film)
     filters = Filters(films=(title,))
     catalog = assistant.index.catalog
-    ids = review_ids_where(catalog, filters, most)
-    return FilmReviews(title, ids, StanceSplit(*catalog.stance_counts(filters)))
+    ids = catalog.review_ids_where(filters, most)
+    return FilmReviews(title, ids, Counts(*catalog.stance_counts(filters)))
 
 
 def verify_quote(assistant: Assistant, quote: str, review_id: str | None = None) -> QuoteCheck:

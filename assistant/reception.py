@@ -262,19 +262,8 @@ class _Citations:
         key = (clause.review.id, clause.sentence, clause.stance)
         if key not in self.quotes:
             r = clause.review
-            citation = Citation(
-                n=len(self.quotes) + 1,
-                review_id=r.id,
-                film=r.film,
-                critic=r.critic,
-                publication=r.publication,
-                date=r.date,
-                sentiment=r.sentiment,
-                quote=clause.sentence_text,
-                span=clause.sentence,
-                verified=True,
-                url=r.url,
-            )
+            n = len(self.quotes) + 1
+            citation = Citation.of(n, r, clause.sentence_text, clause.sentence, verified=True)
             self.quotes[key] = Quote(citation, clause.stance, clause.stance_from, r.top_critic)
         return self.quotes[key]
 

@@ -36,6 +36,25 @@ class Citation:
     verified: bool
     url: str = ""  # the review's address where the data has one
 
+    @classmethod
+    def of(
+        cls, n: int, review: Review, quote: str, span: tuple[int, int], verified: bool
+    ) -> Citation:
+        """Citation `n` of `review`: `quote` at `span` in its text, with its attribution."""
+        return cls(
+            n=n,
+            review_id=review.id,
+            film=review.film,
+            critic=review.critic,
+            publication=review.publication,
+            date=review.date,
+            sentiment=review.sentiment,
+            quote=quote,
+            span=span,
+            verified=verified,
+            url=review.url,
+        )
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["span"] = list(self.span)

@@ -40,6 +40,14 @@ class Counts:
             "unlabelled": self.unlabelled,
         }
 
+    def words(self) -> str:
+        """'26 reviews: 20 positive, 4 negative, 2 unlabelled'."""
+        noun = "review" if self.reviews == 1 else "reviews"
+        return (
+            f"{self.reviews} {noun}: {self.positive} positive, {self.negative} negative, "
+            f"{self.unlabelled} unlabelled"
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class TimeBin:

@@ -209,9 +209,8 @@ def run(assistant: Assistant, pairs: list[Pair], args: argparse.Namespace) -> No
 
 def _film_review_ids(assistant: Assistant, film: str) -> list[str]:
     from index.filters import Filters
-    from index.review_reads import review_ids_where
 
-    return review_ids_where(assistant.index.catalog, Filters(films=(film,)), 100_000)
+    return assistant.index.catalog.review_ids_where(Filters(films=(film,)), 100_000)
 
 
 def time_reports(assistant: Assistant, film: str) -> dict[str, object]:

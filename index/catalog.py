@@ -27,6 +27,8 @@ from index.errors import StoreError
 from index.names import name_key
 from index.reads import CatalogReads
 from index.records import Chunk, Review
+from index.review_reads import ReviewReads
+from index.review_rows import REVIEW_COLUMNS, REVIEW_COLUMNS_R, review_from_row
 
 SCHEMA_VERSION = "3"
 VECTOR_DTYPE = "<f4"  # how a vector BLOB is laid out
@@ -73,10 +75,6 @@ CREATE TRIGGER IF NOT EXISTS chunk_vectors_ad AFTER DELETE ON chunks BEGIN
 END;
 """
 
-REVIEW_COLUMNS = (
-    "id, film, critic, publication, date, sentiment, rating, top_critic, url, source, line, text"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class StoredReview:
@@ -97,26 +95,7 @@ class StoredChunk:
     text: str
 
 
-def review_from_row(row: Sequence[object]) -> Review:
-    """A Review from a row selected with REVIEW_COLUMNS."""
-    (rid, film, critic, pub, date, sentiment, rating, top, url, source, line, text) = row
-    return Review(
-        id=str(rid),
-        film=str(film),
-        critic=str(critic),
-        publication=str(pub),
-        date=str(date),
-        sentiment=sentiment,  # type: ignore[arg-type]
-        rating=str(rating),
-        top_critic=bool(top),
-        url=str(url),
-        source=str(source),
-        line=int(line),  # type: ignore[call-overload]
-        text=str(text),
-    )
-
-
-class Catalog(CatalogReads):
+class Catalog(CatalogReads, ReviewReads):
     """One connection to the catalog file; each instance belongs to one thread. The reads
     that answering needs are named methods of `CatalogReads`; no SQL is written outside."""
 
@@ -278,7 +257,7 @@ class Catalog(CatalogReads):
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
         """The chunks with these ids, with their reviews (missing ids are left out)."""
         found: dict[str, StoredChunk] = {}
-        cols = ", ".join(f"r.{c.strip()}" for c in REVIEW_COLUMNS.split(","))
+        cols = REVIEW_COLUMNS_R
         for batch in _batches(list(chunk_ids), 900):
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
@@ -343,7 +322,7 @@ class Catalog(CatalogReads):
     def stored_chunks(self, size: int) -> Iterator[list[tuple[str, bytes, Review]]]:
         """Every chunk with a stored vector, with its review, in batches of `size` (by rowid,
         so a batch's reads never see a half-written one)."""
-        cols = ", ".join(f"r.{c.strip()}" for c in REVIEW_COLUMNS.split(","))
+        cols = REVIEW_COLUMNS_R
         after = -1
         while True:
             rows = self._db.execute(

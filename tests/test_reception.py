@@ -26,7 +26,6 @@ from assistant.service import Assistant
 from index.errors import UnknownNameError
 from index.filters import Filters
 from index.ingest import ingest
-from index.review_reads import reviews_by_id
 from index.settings import Settings
 from ui.cli import main as cli
 from ui.reception_view import PROMPT, reception_html
@@ -204,9 +203,7 @@ def test_every_quote_is_verbatim_in_its_review_at_its_span(assistant: Assistant,
     report = reception_report(assistant, film)
     assert [q.n for q in report.citations] == list(range(1, len(report.citations) + 1))
     by_id = {r["id"]: r for r in ROWS}
-    stored = reviews_by_id(
-        assistant.index.catalog, [q.citation.review_id for q in report.citations]
-    )
+    stored = assistant.index.catalog.reviews_by_id([q.citation.review_id for q in report.citations])
     for q in report.citations:
         c = q.citation
         row = by_id[c.review_id]

@@ -76,16 +76,7 @@ def quote_text(checked: QuoteCheck) -> str:
 
 
 def review_json(review: Review) -> dict[str, Any]:
-    """A review for a client: never the server's file path it came from."""
-    return {
-        "id": review.id,
-        "film": review.film,
-        "critic": review.critic,
-        "outlet": review.publication,
-        "date": review.date,
-        "stance": review.sentiment,
-        "rating": review.rating,
-        "top_critic": review.top_critic,
-        "url": review.url,
-        "text": review.text,
-    }
+    """A review for a client, with its text: never the server's file path it came from."""
+    from assistant.lookup import review_fields
+
+    return {**review_fields(review), "text": review.text}

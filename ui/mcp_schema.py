@@ -75,6 +75,7 @@ class ReviewMatchOutput(_Out):
     outlet: str
     date: str = Field(description="YYYY-MM-DD, or empty when unknown.")
     stance: Stance
+    rating: str = Field(description='The critic\'s own rating as written ("3/4", "B+"), or empty.')
     top_critic: bool
     url: str
     sentence: str = Field(description="The sentence(s) that match (the first without a query).")

@@ -51,7 +51,6 @@ def build_server(
 ) -> "MCPServer":
     """The MCP server over `assistant`: its tools and resources, for any transport."""
     import logging
-    from dataclasses import replace
 
     from index.errors import ConfigError
 
@@ -67,8 +66,8 @@ def build_server(
     from pydantic import Field
 
     from assistant import lookup
+    from assistant.questions import checked_question, filters_from
     from index.errors import ReviewQAError, UnknownNameError
-    from index.filters import Filters
     from ui import mcp_format as fmt
     from ui import mcp_schema as out
     from ui.ask import BadValue, date_value
@@ -109,12 +108,6 @@ def build_server(
             content=[TextContent(type="text", text=text)], structured_content=data
         )
 
-    def names(film: str | None, critic: str | None, outlet: str | None) -> Filters:
-        def one(value: str | None) -> tuple[str, ...]:
-            return (value.strip(),) if value and value.strip() else ()
-
-        return Filters(films=one(film), critics=one(critic), outlets=one(outlet))
-
     @server.tool(annotations=read_only, structured_output=True)
     def ask(
         question: Annotated[
@@ -136,7 +129,8 @@ def build_server(
         how many reviews it covers. Use it for "what do critics think of ...", "who disliked
         ...", "how is the acting in ...". Quote only what its citations hold."""
         asked = core(lambda: checked_question(question, max_question_chars))
-        filters = core(lambda: lookup.resolved_filters(assistant, names(film, critic, outlet)))
+        named = filters_from({"film": film, "critic": critic, "outlet": outlet})
+        filters = core(lambda: lookup.resolved_filters(assistant, named))
         result = core(lambda: assistant.ask(asked, filters=filters, k=k))
         return answer(fmt.result_text(result), result.to_json())
 
@@ -177,12 +171,16 @@ def build_server(
             raise ToolError(
                 f"until {until} is before since {since}: no review can match; swap the two dates"
             )
-        filters = replace(
-            names(film, critic, outlet),
-            sentiment=sentiment,
-            since=since,
-            until=until,
-            top_critics=top_critics,
+        filters = filters_from(
+            {
+                "film": film,
+                "critic": critic,
+                "outlet": outlet,
+                "sentiment": sentiment,
+                "since": since,
+                "until": until,
+                "top_critics": top_critics,
+            }
         )
         found = core(lambda: lookup.search_reviews(assistant, query or "", filters, k))
         return answer(fmt.search_text(found), found.to_json())
@@ -279,22 +277,6 @@ def build_server(
         return json.dumps(listing.to_json(), ensure_ascii=False)
 
     return server
-
-
-# -- checks -------------------------------------------------------------------------------
-def checked_question(question: str, cap: int) -> str:
-    """The question stripped; an error saying the fix when it is empty or too long."""
-    from index.errors import ReviewQAError
-
-    question = question.strip()
-    if not question:
-        raise ReviewQAError("question is empty: ask something, e.g. 'What do critics say?'")
-    if len(question) > cap:
-        raise ReviewQAError(
-            f"question is {len(question)} characters; the limit is {cap} "
-            "(REVIEWQA_MAX_QUESTION_CHARS)"
-        )
-    return question
 
 
 # -- `reviewqa mcp` -----------------------------------------------------------------------
