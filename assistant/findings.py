@@ -160,10 +160,53 @@ def unnamed_thing_lead(scope: str, facts: ScopeFacts, thing: str, quoted: bool) 
     if facts.reviews == 0:
         return ""
     if facts.reviews == 1:
-        text = f"The one {scope.replace('reviews', 'review', 1)} does not name {thing}"
+        text = f"The one {_singular(scope)} does not name {thing}"
     else:
         text = f"None of the {facts.reviews} {scope} names {thing}"
     if not quoted:
         return text + " or a word near it."
     nearest = "the passages nearest the question follow, and may be about something else"
     return f"{text} or a word near it; {nearest}."
+
+
+def thing_lead(
+    scope: str,
+    facts: ScopeFacts,
+    thing: str,
+    speaking: ScopeFacts,
+    shown: int,
+    stance: str | None = None,
+) -> str:
+    """For a question about a thing some reviews in scope name: how many of the scope's
+    reviews speak of it (a passage uses its word or a word near it; counted by the catalog)
+    and how those reviews are labelled, then how many are quoted (of the `stance` asked, if
+    one was). "" when none does."""
+    n = speaking.reviews
+    if n == 0:
+        return ""
+    verb = "speaks" if n == 1 else "speak"
+    if n == facts.reviews:
+        head = f"All {n} {scope} {verb}" if n > 1 else f"The one {_singular(scope)} speaks"
+    else:
+        head = f"{n} of the {facts.reviews} {scope} {verb}"
+    text = f"{head} of {thing}, in that word or a near one: {_labels(speaking)}."
+    if stance in _WORD:
+        of_stance = speaking.of(stance)
+        if shown and shown < of_stance:
+            text += f" Quoted below: {shown} of the {of_stance} {_WORD[stance]}."
+        elif shown:
+            text += f" Quoted below: the {shown} {_WORD[stance]}."
+    elif shown:
+        text += f" Quoted below: {shown} of them." if shown < n else " All are quoted below."
+    return text
+
+
+def _labels(facts: ScopeFacts) -> str:
+    parts = [f"{facts.positive} positive", f"{facts.negative} negative"]
+    if facts.unrated:
+        parts.append(f"{facts.unrated} unlabelled")
+    return ", ".join(parts)
+
+
+def _singular(scope: str) -> str:
+    return scope.replace("reviews", "review", 1)

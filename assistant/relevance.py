@@ -14,6 +14,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from assistant.scope import ScopeFacts, scope_filters
 from index.fts import fts_query
 from index.names import name_key
 from index.vocabulary import VocabularyStore
@@ -73,6 +74,18 @@ class ThingMatcher:
             or passages[word] <= COMMON_SHARE * total
             or passages[word] <= COMMON_RATIO * asked
         }
+
+    def counts(self, plan: Plan) -> ScopeFacts | None:
+        """How many reviews in the question's scope (its stance aside) have a passage using a
+        word for the thing, and how many of those are positive and negative; None when the
+        question asks about no thing."""
+        focus = self.focus(plan)
+        if not focus:
+            return None
+        words, _ = self.words_for(focus)
+        match = fts_query(sorted(words), exact=set(words))
+        catalog = self.retriever.index.catalog
+        return ScopeFacts(*catalog.matching_stance_counts(match, scope_filters(plan.filters)))
 
     def ranked(self, plan: Plan, among: dict[int, str] | None) -> list[str]:
         """Chunk ids that speak to the thing, best first; [] when the question asks about no

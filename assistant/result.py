@@ -79,12 +79,10 @@ class Coverage:
     def line(self) -> str:
         """'Based on 8 of 25 reviews of Her (2013).'"""
         noun = "review" if self.used == 1 else "reviews"
-        if len(self.films) == 1 and self.film_reviews:
-            return f"Based on {self.used} of {self.film_reviews} reviews of {self.films[0]}."
         if self.films and self.film_reviews:
-            return (
-                f"Based on {self.used} of {self.film_reviews} reviews of {', '.join(self.films)}."
-            )
+            whole = "review" if self.film_reviews == 1 else "reviews"
+            films = ", ".join(self.films)
+            return f"Based on {self.used} of {self.film_reviews} {whole} of {films}."
         return f"Based on {self.used} {noun}."
 
     def to_json(self) -> dict[str, Any]:

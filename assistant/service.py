@@ -21,6 +21,7 @@ from assistant.findings import (
     describe_scope,
     join,
     lead,
+    thing_lead,
     unlabelled_lead,
     unnamed_thing_lead,
 )
@@ -314,13 +315,16 @@ class Assistant:
         else:
             lead = self._finding(plan, facts, scope, sources)
         if not compared and scope is not None and facts is not None:
-            lead = self._unnamed_thing(plan, facts, scope, hits) or lead
+            quoted = sum(reviews_by_stance(sources).values())
+            lead = self._thing_finding(plan, facts, scope, hits, quoted) or lead
         if notice and facts is not None and scope is not None and asked:
             shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
             notice = ""  # said in the lead
         films = list(plan.filters.films) or sorted({s.review.film for s in sources})
-        coverage = Coverage(used=len(sources), film_reviews=0, films=films[:3])
+        coverage = Coverage(
+            used=len({s.review.id for s in sources}), film_reviews=0, films=films[:3]
+        )
         if films and len(films) <= 3:
             of_films = Filters(films=tuple(films))
             counted = facts is not None and scope_filters(plan.filters) == of_films
@@ -428,15 +432,23 @@ class Assistant:
         shown = reviews_by_stance(sources)
         return lead(Finding(scope, facts, stance, plan.intent.count, shown, names))
 
-    def _unnamed_thing(self, plan: Plan, facts: ScopeFacts, scope: str, hits: Sequence[Hit]) -> str:
-        """The lead for a question about a thing that no passage in scope names (no hit was
-        found by its words): the scope's count and that fact; "" otherwise."""
-        if plan.kind != "aspect" or any(hit.lexical for hit in hits):
+    def _thing_finding(
+        self, plan: Plan, facts: ScopeFacts, scope: str, hits: Sequence[Hit], quoted: int
+    ) -> str:
+        """The lead for a question about a thing: how many reviews in scope speak of it (or
+        that none names it, when no hit was found by its words); "" for other questions."""
+        if plan.kind != "aspect":
             return ""
         focus = self.retriever.meaning.focus(plan)
         if not focus:
             return ""
-        return unnamed_thing_lead(scope, facts, "the " + " ".join(focus), bool(hits))
+        thing = "the " + " ".join(focus)
+        if not any(hit.lexical for hit in hits):
+            return unnamed_thing_lead(scope, facts, thing, bool(hits))
+        speaking = self.retriever.meaning.counts(plan)
+        if speaking is None:
+            return ""
+        return thing_lead(scope, facts, thing, speaking, quoted, plan.filters.sentiment)
 
     def _refused(
         self,

@@ -149,6 +149,24 @@ class CatalogReads:
             return []
         return [(str(cid), str(text)) for cid, text in rows]
 
+    def matching_stance_counts(self, match: str, filters: Filters) -> tuple[int, int, int]:
+        """(reviews, positive, negative) among the reviews `filters` allow that have a
+        passage matching the FTS5 query `match`; zeros for a query FTS5 rejects."""
+        if not match:
+            return (0, 0, 0)
+        where, params = sql_where(filters)
+        try:
+            row = self._db.execute(
+                "SELECT count(*), coalesce(sum(r.sentiment = 'positive'), 0), "
+                "coalesce(sum(r.sentiment = 'negative'), 0) FROM reviews r WHERE r.id IN "
+                "(SELECT c.review_id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+                f"WHERE chunks_fts MATCH ?) AND {where}",
+                [match, *params],
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return (0, 0, 0)
+        return (int(row[0]), int(row[1]), int(row[2]))
+
     def mentions(self, phrase: str) -> bool:
         """Does any passage contain the words of `phrase`, in order?"""
         query = phrase_query(phrase)

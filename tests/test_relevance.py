@@ -163,3 +163,58 @@ def test_a_neighbour_common_to_every_review_is_no_evidence(tmp_path: Path) -> No
     assert "movie" in raw  # the model does find it near
     assert "movie" not in words and "soundtrack" in words
     assert {c.critic for c in result.citations} == {"Sol Tune", "Tia Tune"}
+
+
+def test_the_lead_counts_the_reviews_that_speak_of_the_thing_as_the_catalog_does(
+    home: Path,
+) -> None:
+    import re
+
+    assistant = Assistant(Settings(home=home, engine="extractive"))
+    try:
+        result = assistant.ask(f"What do critics say about the jokes in {FILM}?")
+        words, _ = assistant.retriever.meaning.words_for(["jokes"])
+    finally:
+        assistant.close()
+    rows = HUMOUR + OTHER
+    speaking = [
+        (critic, fresh)
+        for critic, fresh, text in rows
+        if set(re.findall(r"[a-z]+", text.lower())) & set(words)
+    ]
+    positive = sum(fresh == "fresh" for _, fresh in speaking)
+    negative = len(speaking) - positive
+    assert speaking, "the fixture's humour reviews use words near 'jokes'"
+    expected = (
+        f"{len(speaking)} of the {len(rows)} reviews of {FILM} speak of the jokes, in that word "
+        f"or a near one: {positive} positive, {negative} negative."
+    )
+    assert result.answer.startswith(expected), result.answer
+    quoted = len({c.review_id for c in result.citations})
+    assert f"Quoted below: {quoted} of them." in result.answer or quoted == len(speaking)
+
+
+def test_the_thing_lead_words_its_counts() -> None:
+    from assistant.findings import thing_lead
+    from assistant.scope import ScopeFacts
+
+    scope = "reviews of Coco (2017)"
+    whole = ScopeFacts(10, 7, 3)
+    assert thing_lead(scope, whole, "the music", ScopeFacts(0, 0, 0), 0) == ""
+    assert thing_lead(scope, whole, "the music", ScopeFacts(1, 1, 0), 1) == (
+        "1 of the 10 reviews of Coco (2017) speaks of the music, in that word or a near one: "
+        "1 positive, 0 negative. All are quoted below."
+    )
+    assert thing_lead(scope, whole, "the music", ScopeFacts(4, 2, 1), 1, "negative") == (
+        "4 of the 10 reviews of Coco (2017) speak of the music, in that word or a near one: "
+        "2 positive, 1 negative, 1 unlabelled. Quoted below: the 1 negative."
+    )
+    assert thing_lead(scope, whole, "the music", ScopeFacts(5, 3, 2), 1, "negative").endswith(
+        "Quoted below: 1 of the 2 negative."
+    )
+    assert thing_lead(scope, whole, "the music", ScopeFacts(10, 7, 3), 8).startswith(
+        "All 10 reviews of Coco (2017) speak of the music"
+    )
+    assert thing_lead(scope, ScopeFacts(1, 1, 0), "the music", ScopeFacts(1, 1, 0), 1).startswith(
+        "The one review of Coco (2017) speaks of the music"
+    )
