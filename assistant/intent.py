@@ -29,6 +29,7 @@ _RECEPTION = re.compile(
     re.IGNORECASE,
 )
 
+_WHETHER = re.compile(r"^\W*(?:and |so |but )?(?:did|do|does|was|were|is|are)\b", re.IGNORECASE)
 _COUNT = re.compile(
     r"\bhow many\b|\bpercent(age)?\b|%|\bproportion\b|\bshare of\b|\bfraction\b|"
     r"\bnumber of\b|\bhow much of\b|\bratio\b|\bcount\b",
@@ -70,6 +71,7 @@ class Intent:
     proper: tuple[str, ...] = ()  # terms written as names mid-question, in their exact case
     count: bool = False  # "how many ...", "what percentage ...": the answer leads with numbers
     opening: str | None = None  # the first word, capitalized, when it may be a name ("Sadness")
+    whether: bool = False  # a yes/no question: "did critics like the humor in X?"
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
@@ -124,6 +126,7 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         proper=tuple(proper),
         count=bool(_COUNT.search(question)),
         opening=opening,
+        whether=bool(_WHETHER.search(question)),
     )
 
 

@@ -94,7 +94,11 @@ class Retriever:
             outlets=tuple(self._resolve(explicit.outlets, self.names.outlet_variants))
             or tuple(found.outlets),
         )
-        sentiment = explicit.sentiment or (intent.stance if not resolved.critics else None)
+        # "Did critics like the humor in X?" asks whether, about a thing: both sides answer it
+        # (the lead counts them); "who liked the humor" and "did critics like X?" keep theirs.
+        whether_thing = intent.whether and bool(intent.terms) and not intent.count
+        applies = not resolved.critics and not whether_thing
+        sentiment = explicit.sentiment or (intent.stance if applies else None)
         filters = replace(
             explicit,
             films=resolved.films,

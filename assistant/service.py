@@ -299,7 +299,11 @@ class Assistant:
         room = 0 if compared else plan.k - len({h.chunk.review.id for h in hits})
         more = self.retriever.more_of(hits, question, room * 2) if room > 0 else []
         sources = focused(
-            reading_order(hits, plan.filters.sentiment), question, self.index.embedder, room, more
+            reading_order(hits, plan.filters.sentiment or plan.intent.stance),
+            question,
+            self.index.embedder,
+            room,
+            more,
         )
         if compared:
             lead = " ".join(

@@ -218,3 +218,28 @@ def test_the_thing_lead_words_its_counts() -> None:
     assert thing_lead(scope, ScopeFacts(1, 1, 0), "the music", ScopeFacts(1, 1, 0), 1).startswith(
         "The one review of Coco (2017) speaks of the music"
     )
+
+
+def test_whether_critics_liked_a_thing_is_answered_with_both_sides(home: Path) -> None:
+    assistant = Assistant(Settings(home=home, engine="extractive"))
+    try:
+        whether = assistant.ask(f"Did critics like the jokes in {FILM}?")
+        who = assistant.ask(f"Which critics liked the jokes in {FILM}?")
+    finally:
+        assistant.close()
+    both = {c.critic for c in whether.citations}
+    assert "Cal Nib" in both, whether.answer  # the rotten review that finds the humor juvenile
+    assert both & {"Ada Quill", "Ben Ink", "Dee Pen"}
+    # the stance asked comes first
+    assert whether.citations[0].sentiment == "positive", whether.answer
+    # "which critics liked" asks for one side
+    assert {c.sentiment for c in who.citations} == {"positive"}, who.answer
+
+
+def test_a_yes_no_question_is_told_from_a_who_question() -> None:
+    from assistant.intent import analyse
+
+    assert analyse("Did critics like the jokes in Up?").whether
+    assert analyse("Was the music any good?").whether
+    assert not analyse("Which critics liked the jokes in Up?").whether
+    assert not analyse("Who disliked the ending?").whether
