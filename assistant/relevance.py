@@ -11,7 +11,9 @@ a film with 300 reviews and 6 about its message gets 6 citations, not 8.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from assistant.scope import ScopeFacts, scope_filters
@@ -26,6 +28,7 @@ NEIGHBOUR_FLOOR = 0.55  # cosine similarity a word needs to stand for the thing 
 MAX_NEIGHBOURS = 40
 COMMON_SHARE = 0.05  # a neighbour in more of the passages than this tells little ...
 COMMON_RATIO = 10  # ... when it is also this many times as common as the asked word
+KNOWN_THINGS = 256  # things whose words are kept between questions
 CANDIDATES = 2000  # passages using the words, read at most (best bm25 first)
 _WORD = re.compile(r"[a-z]+")
 
@@ -41,6 +44,10 @@ class ThingMatcher:
     def __init__(self, retriever: Retriever, vocabulary: VocabularyStore) -> None:
         self.retriever = retriever
         self.vocabulary = vocabulary
+        # words_for per (focus, catalog data version): one question asks it several times
+        self._known: OrderedDict[tuple[tuple[str, ...], int], tuple[dict[str, float], object]]
+        self._known = OrderedDict()
+        self._lock = threading.Lock()
 
     def focus(self, plan: Plan) -> list[str]:
         """The words of the thing asked about: the question's content terms, unless it names
@@ -52,11 +59,21 @@ class ThingMatcher:
 
     def words_for(self, focus: list[str]) -> tuple[dict[str, float], object]:
         """The index's words standing for the thing (with their similarity), and its vector."""
+        key = (tuple(focus), self.retriever.index.catalog.data_version())
+        with self._lock:
+            if key in self._known:
+                self._known.move_to_end(key)
+                return self._known[key]
         vector = self.retriever.index.embedder.embed_query(" ".join(focus))
         words = self.vocabulary.get().neighbours(vector, NEIGHBOUR_FLOOR, MAX_NEIGHBOURS)
         for term in focus:
             words[term] = 1.0
-        return self._telling(words, focus), vector
+        found = (self._telling(words, focus), vector)
+        with self._lock:
+            self._known[key] = found
+            while len(self._known) > KNOWN_THINGS:
+                self._known.popitem(last=False)
+        return found
 
     def _telling(self, words: dict[str, float], focus: list[str]) -> dict[str, float]:
         """`words` without the neighbours too common in this index to tell anything: one in

@@ -346,6 +346,7 @@ class Assistant:
             stance=plan.filters.sentiment,
             history=tuple(session.turns) if session else (),
             lead=lead,
+            focus=self._thing_words(plan),
         )
         pieces: list[str] = []
         try:
@@ -435,6 +436,12 @@ class Assistant:
         names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []
         shown = reviews_by_stance(sources)
         return lead(Finding(scope, facts, stance, plan.intent.count, shown, names))
+
+    def _thing_words(self, plan: Plan) -> frozenset[str]:
+        """The words standing for the thing a question asks about (none for other questions):
+        what a quote is picked by, beside the question's own words."""
+        focus = self.retriever.meaning.focus(plan) if plan.kind == "aspect" else []
+        return frozenset(self.retriever.meaning.words_for(focus)[0]) if focus else frozenset()
 
     def _thing_finding(
         self, plan: Plan, facts: ScopeFacts, scope: str, hits: Sequence[Hit], quoted: int

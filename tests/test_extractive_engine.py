@@ -176,6 +176,17 @@ def test_no_overlap_or_a_tie_takes_the_earliest_sentence() -> None:
     )
 
 
+def test_the_words_for_the_thing_asked_pick_the_sentence_about_it() -> None:
+    # "the look of the film" shares no word with the sentence about the production design;
+    # the words standing for the thing (as retrieval found them) do
+    source = whole(1, SCOTT)
+    question = "What do critics say about the look of the film?"
+    assert pick_quote(source, question).startswith("Spike Jonze")  # no word shared: the first
+    assert pick_quote(source, question, frozenset({"design", "production"})) == (
+        "The production design imagines a near future that feels lived in."
+    )
+
+
 def test_a_relevant_next_sentence_is_quoted_too() -> None:
     assert pick_quote(whole(1, SCOTT), "Theodore or the future?") == (
         "The production design imagines a near future that feels lived in. "

@@ -27,6 +27,7 @@ class AnswerRequest:
     stance: str | None = None  # "positive"/"negative" for reception questions ("who disliked X?")
     history: Sequence[Turn] = field(default_factory=tuple)
     lead: str = ""  # the finding, with the catalog's counts: the answer starts with it as is
+    focus: frozenset[str] = frozenset()  # words for the thing asked about (the word, its kin)
 
 
 class Engine(ABC):

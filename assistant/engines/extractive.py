@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from assistant.engines.base import AnswerRequest, Engine
 from assistant.result import Source
@@ -73,8 +73,10 @@ def _stem(word: str) -> str:
     return word
 
 
-def pick_quote(source: Source, question: str) -> str:
-    """The passage's sentence(s) that best answer `question`, verbatim (at most two, adjacent).
+def pick_quote(source: Source, question: str, focus: Iterable[str] = ()) -> str:
+    """The passage's sentence(s) that best answer `question`, verbatim (at most two, adjacent):
+    those with most of its words, or of the `focus` words standing for the thing it asks about
+    ("funny" for the jokes).
 
     Words of the review's film title do not count: every review of the film mentions it.
     """
@@ -82,7 +84,8 @@ def pick_quote(source: Source, question: str) -> str:
     spans = [(a, b) for a, b in sentence_spans(text) if any(c.isalnum() for c in text[a:b])]
     if not spans:
         return text.strip()
-    wanted = content_words(question) - content_words(split_year(source.review.film)[0])
+    wanted = content_words(question) | {_stem(word) for word in focus}
+    wanted -= content_words(split_year(source.review.film)[0])
     scores = [len(wanted & content_words(text[a:b])) for a, b in spans]
 
     def joinable(i: int, j: int) -> bool:  # sentences i < j, adjacent, on one line, short enough
@@ -242,7 +245,7 @@ class ExtractiveEngine(Engine):
                 reviews = len({s.review.id for s in groups[key]})
                 lines.append(f"**{_HEADINGS[key]}** ({reviews})")
             for source in groups[key]:
-                quote = _display(pick_quote(source, request.question))
+                quote = _display(pick_quote(source, request.question, request.focus))
                 lines.append(f'- "{quote}" — {_attribution(source.review)} [{source.n}]')
         if coverage:
             lines += ["", *coverage]
