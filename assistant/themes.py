@@ -133,12 +133,13 @@ def find_themes(table: FilmClauses, most: int = MOST_THEMES) -> list[Cluster]:
 
 
 def _cluster(vectors: npt.NDArray[np.float32]) -> list[int]:
-    from sklearn.cluster import AgglomerativeClustering
+    """Average-linkage clusters by cosine distance, cut at DISTANCE (scipy: a third of the
+    import time of scikit-learn's equivalent, the same partition)."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
 
-    model = AgglomerativeClustering(
-        n_clusters=None, distance_threshold=DISTANCE, metric="cosine", linkage="average"
-    )
-    return [int(label) for label in model.fit_predict(vectors)]
+    tree = linkage(np.asarray(vectors, dtype=np.float64), method="average", metric="cosine")
+    return [int(label) for label in fcluster(tree, t=DISTANCE, criterion="distance")]
 
 
 def _groups(labels: list[int]) -> list[list[int]]:
