@@ -65,7 +65,10 @@ class ThingMatcher:
                 self._known.move_to_end(key)
                 return self._known[key]
         vector = self.retriever.index.embedder.embed_query(" ".join(focus))
-        words = self.vocabulary.get().neighbours(vector, NEIGHBOUR_FLOOR, MAX_NEIGHBOURS)
+        vocabulary = self.vocabulary.get()
+        words = vocabulary.neighbours(
+            vector, NEIGHBOUR_FLOOR, MAX_NEIGHBOURS, vocabulary.used_like(focus)
+        )
         for term in focus:
             words[term] = 1.0
         found = (self._telling(words, focus), vector)

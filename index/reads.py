@@ -243,6 +243,18 @@ class CatalogReads:
         for rid, i, start, end, text in rows:
             yield str(rid), int(i), int(start), int(end), str(text)
 
+    def passages_with_vectors(self, most: int) -> list[tuple[str, bytes]]:
+        """(text, stored vector) of at most `most` passages spread evenly over the catalog
+        (every `step`-th rowid): a sample of how the index uses its words."""
+        high = self.last_chunk_rowid()
+        step = max(1, -(-high // max(most, 1)))
+        rows = self._db.execute(
+            "SELECT c.text, v.vector FROM chunks c JOIN chunk_vectors v ON v.chunk = c.rowid "
+            "WHERE c.rowid % ? = 0 LIMIT ?",
+            [step, most],
+        )
+        return [(str(text), bytes(vector)) for text, vector in rows]
+
     def last_chunk_rowid(self) -> int:
         """The highest chunk rowid (0 when there is none): rowids 1..this, for sampling."""
         return int(self._db.execute("SELECT max(rowid) FROM chunks").fetchone()[0] or 0)

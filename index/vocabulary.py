@@ -22,28 +22,95 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 MIN_REVIEWS = 2  # a word must appear in this many passages to be a neighbour
+USAGE_WEIGHT = 0.3  # share of a neighbour's similarity that its usage in the index decides
+USAGE_SAMPLE = 50_000  # passages read (spread over the index) to learn how words are used
+MIN_USES = 3  # sampled passages a word needs for a usage of its own
 MAX_WORDS = 60_000  # the most frequent words kept (bounds the one-off embedding cost)
 _WORD = re.compile(r"^[a-z][a-z']{2,29}$")
+_TOKEN = re.compile(r"[a-z][a-z']*")
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Words and their unit vectors (row i is words[i])."""
+    """Words and their unit vectors (row i is words[i]), and optionally how the index uses
+    each: the centroid of the (centred) stored vectors of sampled passages holding the word,
+    a unit vector, or a zero row for a word seen in fewer than MIN_USES sampled passages."""
 
     words: list[str]
     vectors: npt.NDArray[np.float32]
+    usage: npt.NDArray[np.float32] | None = None
 
     def neighbours(
-        self, vector: npt.NDArray[np.float32], floor: float, most: int = 40
+        self,
+        vector: npt.NDArray[np.float32],
+        floor: float,
+        most: int = 40,
+        used_like: npt.NDArray[np.float32] | None = None,
     ) -> dict[str, float]:
-        """The words nearest `vector` with cosine similarity >= `floor` (at most `most`)."""
+        """The words nearest `vector` with similarity >= `floor` (at most `most`). With
+        `used_like` (how the index uses the asked words), a word's similarity mixes in
+        USAGE_WEIGHT of how near its own usage is: "send" is near "message" for the model,
+        not in reviews of films, where "message" is used as "lesson" and "themes" are."""
         import numpy as np
 
         if not self.words:
             return {}
         similarity = self.vectors @ np.asarray(vector, dtype=np.float32)
+        if used_like is not None and self.usage is not None:
+            usage = self.usage @ np.asarray(used_like, dtype=np.float32)
+            known = np.any(self.usage != 0, axis=1)
+            mixed = (1 - USAGE_WEIGHT) * similarity + USAGE_WEIGHT * usage
+            similarity = np.where(known, mixed, similarity)
         best = np.argsort(-similarity, kind="stable")[:most]
         return {self.words[i]: float(similarity[i]) for i in best if similarity[i] >= floor}
+
+    def used_like(self, words: list[str]) -> npt.NDArray[np.float32] | None:
+        """How the index uses `words` (their usage rows averaged, a unit vector); None when
+        no usage is known for any of them."""
+        import numpy as np
+
+        if self.usage is None:
+            return None
+        index = {w: i for i, w in enumerate(self.words)}
+        rows = [self.usage[index[w]] for w in words if w in index]
+        rows = [row for row in rows if np.any(row != 0)]
+        if not rows:
+            return None
+        mean = np.mean(rows, axis=0)
+        unit: npt.NDArray[np.float32] = (mean / max(float(np.linalg.norm(mean)), 1e-9)).astype(
+            np.float32
+        )
+        return unit
+
+
+def usage_vectors(
+    words: list[str], passages: list[tuple[str, bytes]], dimension: int
+) -> npt.NDArray[np.float32]:
+    """Each word's usage row (see `Vocabulary`) from (text, stored vector) passages."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    if not passages or not words:
+        return np.zeros((len(words), dimension), dtype=np.float32)
+    index = {w: i for i, w in enumerate(words)}
+    matrix = np.stack([np.frombuffer(vector, dtype=np.float32) for _, vector in passages])
+    matrix = matrix - matrix.mean(axis=0)
+    rows: list[int] = []
+    columns: list[int] = []
+    for column, (text, _) in enumerate(passages):
+        found = {index[w] for w in _TOKEN.findall(text.casefold()) if w in index}
+        rows.extend(found)
+        columns.extend([column] * len(found))
+    holds = csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, columns)),
+        shape=(len(words), len(passages)),
+    )
+    uses = np.asarray(holds.sum(axis=1)).ravel()
+    sums = np.asarray(holds @ matrix, dtype=np.float32)
+    norms = np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+    usage: npt.NDArray[np.float32] = (sums / norms).astype(np.float32)
+    usage[uses < MIN_USES] = 0.0
+    return usage
 
 
 def index_words(index: Index) -> list[str]:
@@ -89,8 +156,11 @@ class VocabularyStore:
                 words = [str(w) for w in data["words"]]
                 vectors = np.asarray(data["vectors"], dtype=np.float32)
                 dimension = vectors.shape[1] if vectors.ndim == 2 else 0
+                usage = None
+                if "usage" in data.files and data["usage"].shape == vectors.shape:
+                    usage = np.asarray(data["usage"], dtype=np.float32)
                 if len(words) == len(vectors) and dimension:
-                    return Vocabulary(words, vectors)
+                    return Vocabulary(words, vectors, usage)
         except (OSError, KeyError, ValueError):
             pass  # missing or unreadable: rebuilt below
         return Vocabulary([], np.zeros((0, dimension), dtype=np.float32))
@@ -102,7 +172,12 @@ class VocabularyStore:
         known = dict(zip(old.words, range(len(old.words)), strict=True))
         new = [w for w in wanted if w not in known]
         if not new and len(wanted) == len(old.words):
-            return old
+            if old.usage is not None or not old.words:
+                return old
+            # a vocabulary saved before usage was kept: learn it, nothing to embed
+            vocabulary = Vocabulary(old.words, old.vectors, self._usage(old.words, old.vectors))
+            self._save(vocabulary)
+            return vocabulary
         fresh = self.index.embedder.embed(new) if new else None
         rows = []
         for word in wanted:
@@ -114,9 +189,19 @@ class VocabularyStore:
         if fresh is not None:
             parts.append(np.asarray(fresh, dtype=np.float32))
         vectors = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
-        vocabulary = Vocabulary(words, vectors)
+        vocabulary = Vocabulary(words, vectors, self._usage(words, vectors))
         self._save(vocabulary)
         return vocabulary
+
+    def _usage(
+        self, words: list[str], vectors: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32] | None:
+        """How the index uses `words`, from a sample of its passages' stored vectors (no
+        model call); None for an empty vocabulary."""
+        if not words or vectors.ndim != 2:
+            return None
+        passages = self.index.catalog.passages_with_vectors(USAGE_SAMPLE)
+        return usage_vectors(words, passages, vectors.shape[1])
 
     def _save(self, vocabulary: Vocabulary) -> None:
         import numpy as np
@@ -124,7 +209,12 @@ class VocabularyStore:
         partial = self.path.with_suffix(".partial.npz")
         try:
             half = vocabulary.vectors.astype(np.float16)  # half the disk, same neighbours
-            np.savez(partial, words=np.asarray(vocabulary.words), vectors=half)
+            words = np.asarray(vocabulary.words)
+            if vocabulary.usage is None:
+                np.savez(partial, words=words, vectors=half)
+            else:
+                usage = vocabulary.usage.astype(np.float16)
+                np.savez(partial, words=words, vectors=half, usage=usage)
             partial.replace(self.path)
         except OSError:
             partial.unlink(missing_ok=True)  # a read-only home: keep it in memory only

@@ -243,3 +243,67 @@ def test_a_yes_no_question_is_told_from_a_who_question() -> None:
     assert analyse("Was the music any good?").whether
     assert not analyse("Which critics liked the jokes in Up?").whether
     assert not analyse("Who disliked the ending?").whether
+
+
+def test_a_words_usage_is_the_centroid_of_the_passages_that_hold_it() -> None:
+    import numpy as np
+
+    from index.vocabulary import MIN_USES, usage_vectors
+
+    rng = np.random.default_rng(3)
+    texts = ["a lesson here", "the lesson and the theme", "lesson learned", "a theme", "none"]
+    vectors = rng.normal(size=(len(texts), 8)).astype(np.float32)
+    passages = [(t, v.tobytes()) for t, v in zip(texts, vectors, strict=True)]
+    usage = usage_vectors(["lesson", "theme"], passages, 8)
+    centred = vectors - vectors.mean(axis=0)
+    expected = centred[[0, 1, 2]].sum(axis=0)
+    assert np.allclose(usage[0], expected / np.linalg.norm(expected), atol=1e-5)
+    assert MIN_USES > 2 and not usage[1].any()  # "theme" is in 2 sampled passages: no usage
+
+
+def test_usage_keeps_the_sense_the_index_uses_a_word_in() -> None:
+    import numpy as np
+
+    from index.vocabulary import Vocabulary
+
+    def unit(*values: float) -> list[float]:
+        v = np.array(values, dtype=np.float32)
+        return list(v / np.linalg.norm(v))
+
+    # by the model alone "send" is nearest "message"; in the index "lesson" is used like it
+    words = ["message", "send", "lesson"]
+    model = np.array([unit(1, 0, 0), unit(0.8, 0.6, 0), unit(0.6, 0, 0.8)], dtype=np.float32)
+    usage = np.array([unit(0, 1, 0), unit(0, 0, 1), unit(0, 0.95, 0.3)], dtype=np.float32)
+    vocabulary = Vocabulary(words, model, usage)
+    plain = vocabulary.neighbours(model[0], 0.0, 3)
+    assert list(plain) == ["message", "send", "lesson"]
+    used = vocabulary.used_like(["message"])
+    assert used is not None
+    mixed = vocabulary.neighbours(model[0], 0.0, 3, used)
+    assert list(mixed) == ["message", "lesson", "send"]
+
+
+def test_a_vocabulary_saved_without_usage_learns_it_without_the_model(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    settings = Settings(home=home, engine="extractive")
+    index = open_index(settings, readonly=True)
+    try:
+        store = VocabularyStore(index)
+        full = store.get()
+        assert full.usage is not None and full.usage.any()
+        with np.load(store.path) as data:
+            words, vectors = data["words"], data["vectors"]
+        np.savez(store.path, words=words, vectors=vectors)  # as an older version saved it
+
+        def no_model(texts: Any) -> Any:
+            raise AssertionError(f"embedded {list(texts)[:3]}")
+
+        monkeypatch.setattr(index.embedder, "embed", no_model)
+        again = VocabularyStore(index).get()
+        assert again.words == full.words and again.usage is not None
+        assert np.allclose(again.usage, full.usage, atol=1e-2)
+    finally:
+        index.close()
