@@ -248,11 +248,14 @@ class CatalogReads:
         (every `step`-th rowid): a sample of how the index uses its words."""
         high = self.last_chunk_rowid()
         step = max(1, -(-high // max(most, 1)))
-        rows = self._db.execute(
-            "SELECT c.text, v.vector FROM chunks c JOIN chunk_vectors v ON v.chunk = c.rowid "
-            "WHERE c.rowid % ? = 0 LIMIT ?",
-            [step, most],
-        )
+        try:
+            rows = self._db.execute(
+                "SELECT c.text, v.vector FROM chunks c JOIN chunk_vectors v ON v.chunk = c.rowid "
+                "WHERE c.rowid % ? = 0 LIMIT ?",
+                [step, most],
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []  # a catalog from before vectors were kept, opened read-only: none
         return [(str(text), bytes(vector)) for text, vector in rows]
 
     def last_chunk_rowid(self) -> int:

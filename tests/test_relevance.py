@@ -307,3 +307,26 @@ def test_a_vocabulary_saved_without_usage_learns_it_without_the_model(
         assert np.allclose(again.usage, full.usage, atol=1e-2)
     finally:
         index.close()
+
+
+def test_usage_needs_stored_vectors_and_does_without_them(home: Path, tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    from index.catalog import Catalog
+
+    copy = tmp_path / "catalog.sqlite3"
+    shutil.copy(home / "catalog.sqlite3", copy)
+    catalog = Catalog(copy, readonly=True)
+    try:
+        sample = catalog.passages_with_vectors(5)
+        assert 0 < len(sample) <= 5 and all(len(vector) == 384 * 4 for _, vector in sample)
+    finally:
+        catalog.close()
+    with sqlite3.connect(copy) as db:  # as a catalog from before vectors were kept
+        db.execute("DROP TABLE chunk_vectors")
+    catalog = Catalog(copy, readonly=True)
+    try:
+        assert catalog.passages_with_vectors(5) == []
+    finally:
+        catalog.close()
