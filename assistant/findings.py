@@ -196,6 +196,8 @@ def thing_lead(
             text += f" Quoted below: {shown} of the {of_stance} {_WORD[stance]}."
         elif shown:
             text += f" Quoted below: the {shown} {_WORD[stance]}."
+        elif of_stance == 0:
+            text += f" None of them is {_WORD[stance]}."
     elif shown:
         text += f" Quoted below: {shown} of them." if shown < n else " All are quoted below."
     return text

@@ -294,6 +294,9 @@ class Assistant:
                 )
                 plan = replace(plan, filters=replace(plan.filters, sentiment=None))
                 hits = self.retriever.retrieve(plan)
+        thing = self._thing(plan) if not compared and facts is not None else None
+        if thing is not None and thing[1].reviews and not any(hit.lexical for hit in hits):
+            hits = []  # the reviews that name the thing are all of another stance than asked
         retrieved = time.perf_counter()
         # A scope with fewer reviews than the answer has room for: more of their sentences.
         room = 0 if compared else plan.k - len({h.chunk.review.id for h in hits})
@@ -318,9 +321,14 @@ class Assistant:
             )
         else:
             lead = self._finding(plan, facts, scope, sources)
-        if not compared and scope is not None and facts is not None:
-            quoted = sum(reviews_by_stance(sources).values())
-            lead = self._thing_finding(plan, facts, scope, hits, quoted) or lead
+        if thing is not None and scope is not None and facts is not None:
+            label, speaking = thing
+            if not speaking.reviews:
+                lead = unnamed_thing_lead(scope, facts, label, quoted=bool(hits))
+            else:
+                quoted = sum(reviews_by_stance(sources).values())
+                asked_stance = plan.filters.sentiment
+                lead = thing_lead(scope, facts, label, speaking, quoted, asked_stance)
         if notice and facts is not None and scope is not None and asked:
             shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
@@ -443,23 +451,14 @@ class Assistant:
         focus = self.retriever.meaning.focus(plan) if plan.kind == "aspect" else []
         return frozenset(self.retriever.meaning.words_for(focus)[0]) if focus else frozenset()
 
-    def _thing_finding(
-        self, plan: Plan, facts: ScopeFacts, scope: str, hits: Sequence[Hit], quoted: int
-    ) -> str:
-        """The lead for a question about a thing: how many reviews in scope speak of it (or
-        that none names it, when no hit was found by its words); "" for other questions."""
+    def _thing(self, plan: Plan) -> tuple[str, ScopeFacts] | None:
+        """For a question about a thing ("the music"): its words in the answer ("the music")
+        and how many reviews in scope (the stance asked aside) speak of it; None otherwise."""
         if plan.kind != "aspect":
-            return ""
+            return None
         focus = self.retriever.meaning.focus(plan)
-        if not focus:
-            return ""
-        thing = "the " + " ".join(focus)
-        if not any(hit.lexical for hit in hits):
-            return unnamed_thing_lead(scope, facts, thing, bool(hits))
-        speaking = self.retriever.meaning.counts(plan)
-        if speaking is None:
-            return ""
-        return thing_lead(scope, facts, thing, speaking, quoted, plan.filters.sentiment)
+        speaking = self.retriever.meaning.counts(plan) if focus else None
+        return None if speaking is None else ("the " + " ".join(focus), speaking)
 
     def _refused(
         self,

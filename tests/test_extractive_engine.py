@@ -242,6 +242,12 @@ def test_content_words_drop_stop_words_and_stem() -> None:
     assert content_words("Movies, films, reviewers and the glass") == {"glass"}
 
 
+def test_no_sources_but_a_finding_states_the_finding() -> None:
+    lead = "None of the 168 reviews of Toy Story 2 (1999) is negative; 168 positive."
+    text = answer(AnswerRequest(QUESTION, [], coverage_line="Based on 0 reviews.", lead=lead))
+    assert text == f"{lead}\n\nBased on 0 reviews."
+
+
 def test_no_sources_says_so() -> None:
     text = answer(AnswerRequest(QUESTION, [], coverage_line="Based on 0 reviews."))
     assert text == "No review in the index speaks to this question.\n\nBased on 0 reviews."

@@ -330,3 +330,18 @@ def test_usage_needs_stored_vectors_and_does_without_them(home: Path, tmp_path: 
         assert catalog.passages_with_vectors(5) == []
     finally:
         catalog.close()
+
+
+def test_a_thing_named_only_by_the_other_side_is_counted_and_not_quoted(home: Path) -> None:
+    assistant = Assistant(Settings(home=home, engine="extractive"))
+    try:
+        result = assistant.ask(f"What did critics dislike about the pacing in {FILM}?")
+    finally:
+        assistant.close()
+    # only Jo Type (fresh) speaks of the pacing: no negative review to quote, and none passed
+    # off as being about it
+    assert result.answer.startswith(
+        f"1 of the 10 reviews of {FILM} speaks of the pacing, in that word or a near one: "
+        "1 positive, 0 negative. None of them is negative."
+    ), result.answer
+    assert result.citations == []

@@ -223,8 +223,8 @@ class ExtractiveEngine(Engine):
         """The answer, one line per item (blank lines between sections)."""
         sources = list(request.sources)
         coverage = [request.coverage_line] if request.coverage_line else []
-        if not sources:
-            return [NO_SOURCES, *(["", *coverage] if coverage else [])]
+        if not sources:  # the finding, when there is one, says what the scope holds
+            return [request.lead or NO_SOURCES, *(["", *coverage] if coverage else [])]
         stance = request.stance if request.stance in _VERBS else None
         if request.lead:
             lines = [request.lead]
