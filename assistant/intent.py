@@ -20,7 +20,7 @@ _NEGATIVE = re.compile(
 )
 _POSITIVE = re.compile(
     r"\b(lik(e|ed|es)|lov(e|ed|es)|prais\w*|positive\w*|fresh|enjoy\w*|favou?rabl\w*|"
-    r"rave\w*|admir\w*|thumbs up|champion\w*|fans?|best|good reviews?)\b",
+    r"rave\w*|admir\w*|thumbs up|champion\w*|fans?|best|good( reviews?)?|great)\b",
     re.IGNORECASE,
 )
 _RECEPTION = re.compile(
@@ -53,7 +53,8 @@ STOPWORDS = frozenset(
     which while who whom why will with would you your yours critic critics critical review
     reviews reviewer reviewers film films movie movies say says said saying think thinks thought
     write wrote written feel felt opinion opinions view views tell talk talked mention mentioned
-    whats what's anyone people do does did make made get got much many really
+    whats what's anyone any people do does did make made get got much many really
+    didn doesn don isn wasn weren aren hasn haven
     well received reception overall general generally consensus verdict
     percent percentage proportion share fraction number ratio count
     prefer preferred better worse compare compared comparison versus vs or than""".split()
@@ -84,17 +85,18 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     so it is a name only where reviews write it capitalized mid-sentence (`opening`; retrieval
     checks), unless it is a question word or a stop word.
     """
-    negative = bool(_NEGATIVE.search(question))
-    positive = bool(_POSITIVE.search(question))
+    words = name_key(question).split()
+    claimed = {i for start, end in (named_spans or []) for i in range(start, end)}
+    unnamed = _without_words(question, claimed, len(words))
+    negative = bool(_NEGATIVE.search(unnamed))
+    positive = bool(_POSITIVE.search(_NEGATIVE.sub(" ", unnamed)))  # "didn't like": negative
     stance: Stance | None = None
     if negative and not positive:
         stance = "negative"
     elif positive and not negative:
         stance = "positive"
-    words = name_key(question).split()
     originals = [w for w in re.split(r"[^\w]+", question) if w]
     aligned = len(originals) == len(words)
-    claimed = {i for start, end in (named_spans or []) for i in range(start, end)}
     terms: list[str] = []
     proper: list[str] = []
     opening: str | None = None
@@ -128,6 +130,20 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         opening=opening,
         whether=bool(_WHETHER.search(question)),
     )
+
+
+def _without_words(question: str, claimed: set[int], count: int) -> str:
+    """`question` with its claimed words (names: "The Good Dinosaur") blanked out, so that a
+    stance is read from the question's own words; as is when its words do not line up with
+    the `count` name-key words the spans count in."""
+    found = list(re.finditer(r"[^\W_]+", question))
+    if not claimed or len(found) != count:
+        return question
+    text = list(question)
+    for i in claimed:
+        start, end = found[i].span()
+        text[start:end] = " " * (end - start)
+    return "".join(text)
 
 
 def _stance_word(word: str) -> bool:

@@ -345,3 +345,22 @@ def test_a_thing_named_only_by_the_other_side_is_counted_and_not_quoted(home: Pa
         "1 positive, 0 negative. None of them is negative."
     ), result.answer
     assert result.citations == []
+
+
+@pytest.mark.parametrize(
+    ("question", "spans", "stance", "terms"),
+    [
+        ("Who didn't like Toy Story 2?", [(4, 7)], "negative", ()),
+        ("Who did not like Her?", [(4, 5)], "negative", ()),
+        ("What do critics say about Arlo in The Good Dinosaur?", [(7, 10)], None, ("arlo",)),
+        ("Was the music in Coco any good?", [(4, 5)], "positive", ("music",)),
+        ("Which critics liked Her?", [(3, 4)], "positive", ()),
+    ],
+)
+def test_a_stance_is_read_from_the_questions_own_words(
+    question: str, spans: list[tuple[int, int]], stance: str | None, terms: tuple[str, ...]
+) -> None:
+    from assistant.intent import analyse
+
+    intent = analyse(question, spans)
+    assert (intent.stance, intent.terms) == (stance, terms)
