@@ -176,11 +176,13 @@ def thing_lead(
     speaking: ScopeFacts,
     shown: int,
     stance: str | None = None,
+    count: bool = False,
 ) -> str:
     """For a question about a thing some reviews in scope name: how many of the scope's
     reviews speak of it (a passage uses its word or a word near it; counted by the catalog)
     and how those reviews are labelled, then how many are quoted (of the `stance` asked, if
-    one was). "" when none does."""
+    one was), with each side's share of them when `count` ("what percentage ..."). "" when
+    none does."""
     n = speaking.reviews
     if n == 0:
         return ""
@@ -189,7 +191,7 @@ def thing_lead(
         head = f"All {n} {scope} {verb}" if n > 1 else f"The one {_singular(scope)} speaks"
     else:
         head = f"{n} of the {facts.reviews} {scope} {verb}"
-    text = f"{head} of {thing}, in that word or a near one: {_labels(speaking)}."
+    text = f"{head} of {thing}, in that word or a near one: {_labels(speaking, count)}."
     if stance in _WORD:
         of_stance = speaking.of(stance)
         if shown and shown < of_stance:
@@ -203,10 +205,16 @@ def thing_lead(
     return text
 
 
-def _labels(facts: ScopeFacts) -> str:
-    parts = [f"{facts.positive} positive", f"{facts.negative} negative"]
+def _labels(facts: ScopeFacts, shares: bool = False) -> str:
+    def share(n: int) -> str:
+        return f" ({round(100 * n / facts.reviews)}%)" if shares and facts.reviews else ""
+
+    parts = [
+        f"{facts.positive} positive{share(facts.positive)}",
+        f"{facts.negative} negative{share(facts.negative)}",
+    ]
     if facts.unrated:
-        parts.append(f"{facts.unrated} unlabelled")
+        parts.append(f"{facts.unrated} unlabelled{share(facts.unrated)}")
     return ", ".join(parts)
 
 

@@ -328,7 +328,9 @@ class Assistant:
             else:
                 quoted = sum(reviews_by_stance(sources).values())
                 asked_stance = plan.filters.sentiment
-                lead = thing_lead(scope, facts, label, speaking, quoted, asked_stance)
+                lead = thing_lead(
+                    scope, facts, label, speaking, quoted, asked_stance, plan.intent.count
+                )
         if notice and facts is not None and scope is not None and asked:
             shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)

@@ -212,6 +212,10 @@ def test_the_thing_lead_words_its_counts() -> None:
     assert thing_lead(scope, whole, "the music", ScopeFacts(5, 3, 2), 1, "negative").endswith(
         "Quoted below: 1 of the 2 negative."
     )
+    assert thing_lead(scope, whole, "the music", ScopeFacts(8, 6, 2), 8, count=True) == (
+        "8 of the 10 reviews of Coco (2017) speak of the music, in that word or a near one: "
+        "6 positive (75%), 2 negative (25%). All are quoted below."
+    )
     assert thing_lead(scope, whole, "the music", ScopeFacts(10, 7, 3), 8).startswith(
         "All 10 reviews of Coco (2017) speak of the music"
     )
