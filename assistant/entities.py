@@ -179,10 +179,14 @@ class NameIndex:
         found: Entities,
     ) -> None:
         """ "About Lightyear in Toy Story": the film after "in" is the scope; a title named
-        before it is a thing talked about, so its words stay content terms."""
-        scoped = [
-            (span, names) for span, names in films if span[0] > 0 and words[span[0] - 1] == "in"
-        ]
+        before it is a thing talked about, so its words stay content terms. Films listed after
+        a scope ("the music in Coco or Soul", "in Up, Cars and Luca") are scopes too."""
+        scoped: list[tuple[tuple[int, int], list[Name]]] = []
+        for span, names in sorted(films, key=lambda film: film[0]):
+            before = words[span[0] - 1] if span[0] > 0 else ""
+            listed = any(_follows(words, end, span[0]) for (_, end), _ in scoped)
+            if before == "in" or listed:
+                scoped.append((span, names))
         if not scoped or len(scoped) == len(films):
             return
         keep = {n.display for _, names in scoped for n in names}
@@ -222,6 +226,18 @@ class NameIndex:
             if critic_phrase:
                 taken.append((i, i + 1))
                 found.critics.extend(n.display for n in names if n.display not in found.critics)
+
+
+_LISTING = frozenset({"or", "and", "vs", "versus"})  # joins films into one list (commas: no word)
+
+
+def _follows(words: list[str], end: int, start: int) -> bool:
+    """Does the title starting at word `start` follow, in one list, a title ending at `end`:
+    right after it ("in Up, Cars": a comma is no word) or after "or", "and" ("in Coco or
+    Soul"), a year in parentheses after the first title allowed ("Coco (2017) or Soul")?"""
+    if end < len(words) and words[end].isdigit() and len(words[end]) == 4:
+        end += 1
+    return start == end or (start == end + 1 and words[end] in _LISTING)
 
 
 def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:

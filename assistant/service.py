@@ -309,28 +309,20 @@ class Assistant:
             more,
         )
         if compared:
-            lead = " ".join(
-                self._finding(
-                    part,
-                    counts,
-                    describe_scope(part.filters),
-                    [s for s in sources if s.review.film in part.filters.films],
-                    with_names=False,
-                )
-                for part, counts in compared
-            )
+            parts = []
+            for part, counts in compared:
+                part_scope = describe_scope(part.filters) or ""
+                of_part = [s for s in sources if s.review.film in part.filters.films]
+                part_thing = self._thing(part)
+                if part_thing is not None:
+                    parts.append(self._thing_lead(part, counts, part_scope, part_thing, of_part))
+                else:
+                    parts.append(self._finding(part, counts, part_scope, of_part, with_names=False))
+            lead = " ".join(parts)
         else:
             lead = self._finding(plan, facts, scope, sources)
         if thing is not None and scope is not None and facts is not None:
-            label, speaking = thing
-            if not speaking.reviews:
-                lead = unnamed_thing_lead(scope, facts, label, quoted=bool(hits))
-            else:
-                quoted = sum(reviews_by_stance(sources).values())
-                asked_stance = plan.filters.sentiment
-                lead = thing_lead(
-                    scope, facts, label, speaking, quoted, asked_stance, plan.intent.count
-                )
+            lead = self._thing_lead(plan, facts, scope, thing, sources)
         if notice and facts is not None and scope is not None and asked:
             shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
@@ -416,10 +408,13 @@ class Assistant:
         return self.retriever.retrieve(plan)
 
     def _compared(self, plan: Plan) -> list[tuple[Plan, ScopeFacts]]:
-        """For a question about the reception of several films ("did critics prefer Toy
-        Story 2 or Toy Story 3?"): each film's own plan and counts, citations shared out."""
+        """For a question about the reception of several films, or of a thing in several
+        ("did critics prefer Toy Story 2 or Toy Story 3?", "the music in Coco or Soul"): each
+        film's own plan and counts, citations shared out."""
         films = plan.filters.films
-        if len(films) < 2 or (plan.kind not in ("stance", "overview") and not plan.intent.count):
+        if len(films) < 2 or (
+            plan.kind not in ("stance", "overview", "aspect") and not plan.intent.count
+        ):
             return []
         share = max(1, plan.k // len(films))
         parts = []
@@ -452,6 +447,23 @@ class Assistant:
         what a quote is picked by, beside the question's own words."""
         focus = self.retriever.meaning.focus(plan) if plan.kind == "aspect" else []
         return frozenset(self.retriever.meaning.words_for(focus)[0]) if focus else frozenset()
+
+    @staticmethod
+    def _thing_lead(
+        plan: Plan,
+        facts: ScopeFacts,
+        scope: str,
+        thing: tuple[str, ScopeFacts],
+        sources: Sequence[Source],
+    ) -> str:
+        """The finding for a question about a thing in one scope (see `findings.thing_lead`):
+        how many of its reviews speak of it, or that none names it."""
+        label, speaking = thing
+        if not speaking.reviews:
+            return unnamed_thing_lead(scope, facts, label, quoted=bool(sources))
+        quoted = sum(reviews_by_stance(sources).values())
+        stance = plan.filters.sentiment
+        return thing_lead(scope, facts, label, speaking, quoted, stance, plan.intent.count)
 
     def _thing(self, plan: Plan) -> tuple[str, ScopeFacts] | None:
         """For a question about a thing ("the music"): its words in the answer ("the music")

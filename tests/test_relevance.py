@@ -368,3 +368,26 @@ def test_a_stance_is_read_from_the_questions_own_words(
 
     intent = analyse(question, spans)
     assert (intent.stance, intent.terms) == (stance, terms)
+
+
+def test_a_thing_in_several_films_is_counted_and_quoted_film_by_film(tmp_path: Path) -> None:
+    other = "Starlight Harbor (2020)"
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest(
+        [
+            write(tmp_path / "a.csv", HUMOUR + OTHER),
+            write(tmp_path / "b.csv", [(c + " Jr.", f, t) for c, f, t in HUMOUR + OTHER], other),
+        ],
+        settings,
+    )
+    assistant = Assistant(settings)
+    try:
+        result = assistant.ask(f"Did critics prefer the jokes in {FILM} or {other}?")
+        alone = assistant.ask(f"What do critics say about the jokes in {FILM}?")
+    finally:
+        assistant.close()
+    lead = result.answer.split("\n")[0]
+    first = alone.answer.split(" negative.")[0]  # the same count, film by film
+    assert lead.startswith(first), result.answer
+    assert f"of the 10 reviews of {other} speak of the jokes" in lead, lead
+    assert {c.film for c in result.citations} == {FILM, other}, result.answer
