@@ -21,7 +21,7 @@ import pytest
 from index.ingest import ingest
 from index.settings import Settings
 from tests.conftest import CORPUS
-from tests.support.browser import NEEDS_CHROMIUM
+from tests.support.browser import NEEDS_CHROMIUM, ask_in_chat
 from tests.support.servers import served
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -133,19 +133,10 @@ def site_url(second_origin: SecondOrigin, server: str) -> str:
     return f"http://127.0.0.1:{second_origin.port}/page.html"
 
 
-def ask_gradio(page: Any, question: str, answers: int) -> None:
-    page.fill("#rq-question textarea", question)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"document.querySelectorAll('#rq-transcript .rq-a.rq-done').length >= {answers}",
-        timeout=30_000,
-    )
-
-
 def test_gradio_chat_answers_with_citation_cards(server: str, page: Any) -> None:
     page.goto(server)
     page.wait_for_selector("#rq-question textarea", timeout=30_000)
-    ask_gradio(page, QUESTION, 1)
+    ask_in_chat(page, QUESTION)
     cards = page.locator("#rq-transcript .rq-card")
     assert cards.count() >= 2
     xss_card = cards.filter(has_text="Mallory Test")
@@ -166,8 +157,8 @@ def test_gradio_chat_answers_with_citation_cards(server: str, page: Any) -> None
 def test_gradio_follow_up_and_exports(server: str, page: Any) -> None:
     page.goto(server)
     page.wait_for_selector("#rq-question textarea", timeout=30_000)
-    ask_gradio(page, QUESTION, 1)
-    ask_gradio(page, "Who disliked it?", 2)
+    ask_in_chat(page, QUESTION)
+    ask_in_chat(page, "Who disliked it?")
     second = page.locator("#rq-transcript .rq-a").nth(1)
     assert second.locator(".rq-card").count() == 1
     assert "Her (2013)" in second.locator(".rq-card .rq-film").inner_text()

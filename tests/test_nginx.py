@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.browser import ask_in_chat
 from tests.support.reviews import COLUMNS, critic_reviews
 from tests.support.servers import (
     NGINX,
@@ -248,28 +249,6 @@ def test_a_follow_up_is_answered_by_the_other_process(site: Site) -> None:
     assert alone.status_code == 200 and alone.json()["kind"] == "needs_film"
 
 
-def ask_gradio(page: Any, question: str, answers: int) -> None:
-    """Ask in the chat and wait for the `answers`-th answer. The chat empties the box when it
-    takes a question; an Enter while the previous answer's event is still finishing is
-    ignored (Gradio's trigger_mode "once"), so Enter is pressed again until the box empties."""
-    from playwright.sync_api import TimeoutError as Timeout
-
-    page.fill("#rq-question textarea", question)
-    for _ in range(3):
-        page.keyboard.press("Enter")
-        try:
-            page.wait_for_function(
-                "document.querySelector('#rq-question textarea').value === ''", timeout=10_000
-            )
-            break
-        except Timeout:
-            continue
-    page.wait_for_function(
-        f"document.querySelectorAll('#rq-transcript .rq-a.rq-done').length >= {answers}",
-        timeout=60_000,
-    )
-
-
 def chat(browser: Any, url: str, route: str | None) -> str:
     """A question and its follow-up in the Gradio chat of a new browser (holding `route`, or
     none: a first visit); returns the browser's route cookie."""
@@ -280,8 +259,8 @@ def chat(browser: Any, url: str, route: str | None) -> str:
         page = context.new_page()
         page.goto(url)
         page.wait_for_selector("#rq-question textarea", timeout=60_000)
-        ask_gradio(page, FIRST, 1)
-        ask_gradio(page, FOLLOW_UP, 2)
+        ask_in_chat(page, FIRST)
+        ask_in_chat(page, FOLLOW_UP)
         answers = page.locator("#rq-transcript .rq-a")
         assert "Her (2013)" in answers.nth(0).inner_text()
         cited = set(answers.nth(1).locator(".rq-card .rq-critic").all_inner_texts())

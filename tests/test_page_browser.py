@@ -18,7 +18,13 @@ import pytest
 from index.ingest import ingest
 from index.settings import Settings
 from tests.conftest import CORPUS
-from tests.support.browser import NEEDS_CHROMIUM, open_page, screenshot_folder, serious
+from tests.support.browser import (
+    NEEDS_CHROMIUM,
+    ask_in_chat,
+    open_page,
+    screenshot_folder,
+    serious,
+)
 from tests.support.servers import served
 
 pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM]
@@ -85,18 +91,6 @@ def chat(browser: Any, server: str) -> Iterator[Any]:
     page.wait_for_selector("#rq-transcript .rq-holdings", timeout=30_000)
     yield page
     page.context.close()
-
-
-def ask(page: Any, question: str) -> Any:
-    """Ask in the question box; the new answer's locator once it is final."""
-    done = page.locator("#rq-transcript .rq-a.rq-done").count()
-    page.fill("#rq-question textarea", question)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"document.querySelectorAll('#rq-transcript .rq-a.rq-done').length > {done}",
-        timeout=30_000,
-    )
-    return page.locator("#rq-transcript .rq-a").nth(done)
 
 
 def csv_download_once(
@@ -174,13 +168,13 @@ def test_an_answer_is_shown_once_with_its_filters_and_film(chat: Any) -> None:
 
 
 def test_a_new_answer_opens_at_its_question(chat: Any, shots: Path) -> None:
-    ask(chat, "What do critics say about Arrival?")
-    second = ask(chat, "Who disliked Her?")
+    ask_in_chat(chat, "What do critics say about Arrival?")
+    second = ask_in_chat(chat, "Who disliked Her?")
     assert 0 <= log_offset(chat, 1) <= 24 or chat.evaluate(
         "(l => l.scrollTop + l.clientHeight >= l.scrollHeight - 2)"
         "(document.querySelector('.rq-chat'))"
     )
-    third = ask(chat, "What do critics say about Arrival?")
+    third = ask_in_chat(chat, "What do critics say about Arrival?")
     offset = log_offset(chat, 2)
     assert 0 <= offset <= 24, f"the new question is {offset}px below the transcript's top"
     cards = third.locator(".rq-card")
@@ -194,7 +188,7 @@ def test_a_new_answer_opens_at_its_question(chat: Any, shots: Path) -> None:
 
 
 def test_an_unknown_film_offers_the_closest_titles(chat: Any) -> None:
-    answer = ask(chat, "What did critics think of Arival?")
+    answer = ask_in_chat(chat, "What did critics think of Arival?")
     assert answer.locator(".rq-card").count() == 0
     suggestion = answer.locator(".rq-suggest button", has_text="Arrival (2016)")
     assert suggestion.get_attribute("data-ask") == "What did critics think of Arrival (2016)?"
@@ -232,8 +226,8 @@ def test_dropdowns_close_when_tab_moves_on(chat: Any) -> None:
 
 
 def test_exports_group_by_film_and_stance_and_honour_the_ticks(chat: Any) -> None:
-    ask(chat, "Who disliked Her?")
-    ask(chat, "What do critics say about Arrival?")
+    ask_in_chat(chat, "Who disliked Her?")
+    ask_in_chat(chat, "What do critics say about Arrival?")
     chat.get_by_text("Quotes to export").click()
     picks = chat.locator("#rq-export-quotes input[type=checkbox]")
     # The accordion draws its ticks after the click: wait for them, never count at once.
@@ -270,8 +264,8 @@ def test_axe_finds_nothing_serious_after_an_answer(browser: Any, server: str, th
     try:
         page.wait_for_selector("#rq-transcript .rq-holdings", timeout=30_000)
         assert serious(page) == []
-        ask(page, "What do critics say about Arrival?")
-        ask(page, "What did critics think of Arival?")
+        ask_in_chat(page, "What do critics say about Arrival?")
+        ask_in_chat(page, "What did critics think of Arival?")
         assert page.evaluate("document.body.classList.contains('dark')") == (theme == "dark")
         assert serious(page) == []
     finally:
@@ -282,7 +276,7 @@ def test_on_a_phone_the_question_stays_in_view(browser: Any, server: str, shots:
     page = open_page(browser, server, PHONE, is_mobile=True, has_touch=True)
     try:
         page.wait_for_selector("#rq-transcript .rq-holdings", timeout=30_000)
-        ask(page, "What do critics say about Arrival?")
+        ask_in_chat(page, "What do critics say about Arrival?")
         page.wait_for_timeout(300)
         box = page.locator("#rq-question textarea").bounding_box()
         assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]

@@ -59,3 +59,28 @@ def serious(page: Any, context: str | None = None) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def ask_in_chat(page: Any, question: str, timeout_ms: int = 60_000) -> Any:
+    """Ask in the Gradio chat's question box and wait for that question's answer to be final;
+    its locator. The chat empties the box when it takes a question; an Enter while the
+    previous answer's event is still finishing is ignored (Gradio's trigger_mode "once"), so
+    Enter is pressed again until the box empties."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    done = page.locator("#rq-transcript .rq-a.rq-done").count()
+    page.fill("#rq-question textarea", question)
+    for _ in range(3):
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_function(
+                "document.querySelector('#rq-question textarea').value === ''", timeout=10_000
+            )
+            break
+        except Timeout:
+            continue
+    page.wait_for_function(
+        f"document.querySelectorAll('#rq-transcript .rq-a.rq-done').length > {done}",
+        timeout=timeout_ms,
+    )
+    return page.locator("#rq-transcript .rq-a").nth(done)
