@@ -16,6 +16,7 @@ import unicodedata
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+from assistant.intent import STOPWORDS
 from assistant.scope import ScopeFacts, scope_filters
 from index.fts import fts_query
 from index.names import name_key
@@ -69,6 +70,8 @@ class ThingMatcher:
         words = vocabulary.neighbours(
             vector, NEIGHBOUR_FLOOR, MAX_NEIGHBOURS, vocabulary.used_like(focus)
         )
+        # a word a question never asks about ("film", "review") stands for no thing either
+        words = {word: near for word, near in words.items() if word not in STOPWORDS}
         for term in focus:
             words[term] = 1.0
         found = (self._telling(words, focus), vector)

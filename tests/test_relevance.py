@@ -391,3 +391,23 @@ def test_a_thing_in_several_films_is_counted_and_quoted_film_by_film(tmp_path: P
     assert lead.startswith(first), result.answer
     assert f"of the 10 reviews of {other} speak of the jokes" in lead, lead
     assert {c.film for c in result.citations} == {FILM, other}, result.answer
+
+
+def test_a_word_no_question_asks_about_stands_for_no_thing(tmp_path: Path) -> None:
+    # in the shipped corpus "film" is near "acting" for the model, and in 4 of its 26 passages
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([corpus], settings)
+    assistant = Assistant(settings)
+    try:
+        matcher = assistant.retriever.meaning
+        vocabulary = matcher.vocabulary.get()
+        vector = assistant.index.embedder.embed_query("acting")
+        raw = vocabulary.neighbours(
+            vector, NEIGHBOUR_FLOOR, MAX_NEIGHBOURS, vocabulary.used_like(["acting"])
+        )
+        words, _ = matcher.words_for(["acting"])
+    finally:
+        assistant.close()
+    assert "film" in raw
+    assert "film" not in words
