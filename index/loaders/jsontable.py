@@ -58,6 +58,14 @@ class ObjectRow(Sequence[str]):
         return as_text(self._object.get(self._keys[index]))
 
 
+def _not_storable(value: Any, text: str, fix: str = "") -> str:
+    """Why the element parsed from `text` is no review ("" when it is one): not an object
+    (`fix` says what to write instead), or an object with a flaw (`_object_flaw`)."""
+    if not isinstance(value, dict):
+        return f"not a JSON object: found {kind_of(value)}{fix}"
+    return _object_flaw(value, text)
+
+
 def _object_flaw(obj: dict[str, Any], text: str) -> str:
     """Why the object parsed from `text` cannot be stored ("" when it can): a flaw of its
     text, or a NUL or half a UTF-16 pair that a `\\u` escape put in one of its values."""
@@ -119,10 +127,7 @@ def jsonl_table(path: Path, file: TextFile, problems: Problems, raw: RawRows) ->
                 continue
             raw.add(line.number, line.text)
             value, reason = _parse_line(line)
-            if not reason and not isinstance(value, dict):
-                reason = f"not a JSON object: found {kind_of(value)}; write {{...}}"
-            if not reason:
-                reason = _object_flaw(value, line.text)
+            reason = reason or _not_storable(value, line.text, "; write {...}")
             if reason:
                 problems.add(line.number, reason)
                 continue
@@ -151,12 +156,9 @@ def json_table(path: Path, file: TextFile, problems: Problems, raw: RawRows) -> 
         for element in elements(path, blocks, file.max_row_chars):
             raw.add(element.number, element.text)
             value = element.value
-            if not isinstance(value, dict):
-                problems.add(element.number, f"not a JSON object: found {kind_of(value)}")
-                continue
-            flaw = _object_flaw(value, element.text)
-            if flaw:
-                problems.add(element.number, flaw)
+            reason = _not_storable(value, element.text)
+            if reason:
+                problems.add(element.number, reason)
                 continue
             yield Record(element.number, ObjectRow(value, columns), hash(element.text))
 
