@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,18 @@ class Vocabulary:
     vectors: npt.NDArray[np.float32]
     usage: npt.NDArray[np.float32] | None = None
 
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        """Each word's row (built once per vocabulary, not per question)."""
+        return {word: i for i, word in enumerate(self.words)}
+
+    @cached_property
+    def _has_usage(self) -> npt.NDArray[np.bool_] | None:
+        """Which rows have a usage of their own (a zero row has none)."""
+        import numpy as np
+
+        return None if self.usage is None else np.any(self.usage != 0, axis=1)
+
     def neighbours(
         self,
         vector: npt.NDArray[np.float32],
@@ -56,11 +69,11 @@ class Vocabulary:
         if not self.words:
             return {}
         similarity = self.vectors @ np.asarray(vector, dtype=np.float32)
-        if used_like is not None and self.usage is not None:
+        has_usage = self._has_usage
+        if used_like is not None and self.usage is not None and has_usage is not None:
             usage = self.usage @ np.asarray(used_like, dtype=np.float32)
-            known = np.any(self.usage != 0, axis=1)
             mixed = (1 - USAGE_WEIGHT) * similarity + USAGE_WEIGHT * usage
-            similarity = np.where(known, mixed, similarity)
+            similarity = np.where(has_usage, mixed, similarity)
         best = np.argsort(-similarity, kind="stable")[:most]
         return {self.words[i]: float(similarity[i]) for i in best if similarity[i] >= floor}
 
@@ -69,11 +82,10 @@ class Vocabulary:
         no usage is known for any of them."""
         import numpy as np
 
-        if self.usage is None:
+        if self.usage is None or self._has_usage is None:
             return None
-        index = {w: i for i, w in enumerate(self.words)}
-        rows = [self.usage[index[w]] for w in words if w in index]
-        rows = [row for row in rows if np.any(row != 0)]
+        found = [self._rows[w] for w in words if w in self._rows]
+        rows = [self.usage[i] for i in found if self._has_usage[i]]
         if not rows:
             return None
         mean = np.mean(rows, axis=0)
