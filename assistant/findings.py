@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.scope import ScopeFacts
 from index.filters import Filters
+from index.names import name_key
 
 MAX_NAMES = 12
 _WORD = {"positive": "positive", "negative": "negative"}
@@ -153,6 +154,17 @@ def _shown_overview(shown: Mapping[str, int]) -> str:
     return f" Quoted below: {join(parts)}." if parts else ""
 
 
+def thing_label(question: str, focus: list[str]) -> str:
+    """How an answer names the thing asked about: "the voice cast" when its words follow one
+    another in the question, else each word quoted ('"plot" or "predictable"': a passage speaks
+    of it when it uses any of them or a word near one)."""
+    words = name_key(question).split()
+    n = len(focus)
+    if n == 1 or any(words[i : i + n] == focus for i in range(len(words) - n + 1)):
+        return "the " + " ".join(focus)
+    return " or ".join(f'"{word}"' for word in focus)
+
+
 def unnamed_thing_lead(scope: str, facts: ScopeFacts, thing: str, quoted: bool) -> str:
     """For a question about a thing that no passage in scope names, in its own word or a
     word near it: say so with the scope's count, so that passages quoted for being nearest in
@@ -164,9 +176,9 @@ def unnamed_thing_lead(scope: str, facts: ScopeFacts, thing: str, quoted: bool) 
     else:
         text = f"None of the {facts.reviews} {scope} names {thing}"
     if not quoted:
-        return text + " or a word near it."
+        return f"{text} or {_near(thing)}."
     nearest = "the passages nearest the question follow, and may be about something else"
-    return f"{text} or a word near it; {nearest}."
+    return f"{text} or {_near(thing)}; {nearest}."
 
 
 def thing_lead(
@@ -191,7 +203,7 @@ def thing_lead(
         head = f"All {n} {scope} {verb}" if n > 1 else f"The one {_singular(scope)} speaks"
     else:
         head = f"{n} of the {facts.reviews} {scope} {verb}"
-    text = f"{head} of {thing}, in that word or a near one: {_labels(speaking, count)}."
+    text = f"{head} of {thing}, {_in_words(thing)}: {_labels(speaking, count)}."
     if stance in _WORD:
         of_stance = speaking.of(stance)
         if shown and shown < of_stance:
@@ -203,6 +215,21 @@ def thing_lead(
     elif shown:
         text += f" Quoted below: {shown} of them." if shown < n else " All are quoted below."
     return text
+
+
+def _several(thing: str) -> bool:
+    """Whether the thing (see `thing_label`) has several words, any of which names it."""
+    return " " in thing.removeprefix("the ")
+
+
+def _in_words(thing: str) -> str:
+    return (
+        "in one of those words or a near one" if _several(thing) else "in that word or a near one"
+    )
+
+
+def _near(thing: str) -> str:
+    return "a word near one" if _several(thing) else "a word near it"
 
 
 def _labels(facts: ScopeFacts, shares: bool = False) -> str:

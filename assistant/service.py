@@ -21,6 +21,7 @@ from assistant.findings import (
     describe_scope,
     join,
     lead,
+    thing_label,
     thing_lead,
     unlabelled_lead,
     unnamed_thing_lead,
@@ -472,7 +473,7 @@ class Assistant:
             return None
         focus = self.retriever.meaning.focus(plan)
         speaking = self.retriever.meaning.counts(plan) if focus else None
-        return None if speaking is None else ("the " + " ".join(focus), speaking)
+        return None if speaking is None else (thing_label(plan.question, focus), speaking)
 
     def _refused(
         self,

@@ -224,6 +224,26 @@ def test_the_thing_lead_words_its_counts() -> None:
     )
 
 
+def test_a_thing_is_named_as_the_question_names_it() -> None:
+    """Words that follow one another in the question name one thing; words apart are each
+    quoted, as any of them makes a passage count ("the plot predictable" read as nonsense)."""
+    from assistant.findings import thing_label, thing_lead, unnamed_thing_lead
+    from assistant.scope import ScopeFacts
+
+    assert thing_label("How is the voice cast of Up?", ["voice", "cast"]) == "the voice cast"
+    assert thing_label("What about the MUSIC?", ["music"]) == "the music"
+    apart = thing_label("Was the plot of Brave too predictable?", ["plot", "predictable"])
+    assert apart == '"plot" or "predictable"'
+    scope, whole = "reviews of Brave (2012)", ScopeFacts(10, 8, 2)
+    assert thing_lead(scope, whole, apart, ScopeFacts(3, 2, 1), 3) == (
+        '3 of the 10 reviews of Brave (2012) speak of "plot" or "predictable", in one of those '
+        "words or a near one: 2 positive, 1 negative. All are quoted below."
+    )
+    assert unnamed_thing_lead(scope, whole, apart, quoted=False) == (
+        'None of the 10 reviews of Brave (2012) names "plot" or "predictable" or a word near one.'
+    )
+
+
 def test_whether_critics_liked_a_thing_is_answered_with_both_sides(home: Path) -> None:
     assistant = Assistant(Settings(home=home, engine="extractive"))
     try:
