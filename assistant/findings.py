@@ -177,7 +177,7 @@ def unnamed_thing_lead(scope: str, facts: ScopeFacts, thing: str, quoted: bool) 
         text = f"None of the {facts.reviews} {scope} names {thing}"
     if not quoted:
         return f"{text} or {_near(thing)}."
-    nearest = "the passages nearest the question follow, and may be about something else"
+    nearest = "the passages nearest it in meaning follow, and may be about something else"
     return f"{text} or {_near(thing)}; {nearest}."
 
 

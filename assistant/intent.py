@@ -57,7 +57,8 @@ STOPWORDS = frozenset(
     didn doesn don isn wasn weren aren hasn haven
     well received reception overall general generally consensus verdict
     percent percentage proportion share fraction number ratio count
-    prefer preferred better worse compare compared comparison versus vs or than""".split()
+    prefer preferred better worse compare compared comparison versus vs or than
+    find finds found rate rates rated""".split()
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from assistant.entities import Entities, NameIndex
 from assistant.intent import Intent, analyse
@@ -20,6 +21,9 @@ from index.fts import fts_query
 from index.names import name_key
 from index.store import Index
 from index.vocabulary import VocabularyStore
+
+if TYPE_CHECKING:
+    from index.embedders.base import Vectors
 
 RRF_K = 60
 MIN_DENSE_SIMILARITY = 0.35
@@ -127,7 +131,7 @@ class Retriever:
             if by_meaning:
                 return self._one_per_review(by_meaning, set(by_meaning), plan.k)
         lexical = self._lexical(plan.intent, plan.filters, pool, among) if plan.intent.terms else []
-        dense = self._dense(plan.question, plan.filters, pool, among)
+        dense = self._dense(self._dense_vector(plan, bool(lexical)), plan.filters, pool, among)
         lexical_ids = set(lexical)
         if kind == "aspect" and lexical:
             # Reviews that name the thing asked about answer it; dense ranks among them.
@@ -182,10 +186,22 @@ class Retriever:
         EXACT_SEARCH_LIMIT; None without a name filter or past that limit."""
         return self.index.catalog.scope_chunks(filters, EXACT_SEARCH_LIMIT)
 
+    def _dense_vector(self, plan: Plan, named: bool) -> Vectors:
+        """What passages are ranked by nearness to: the thing a question asks about when no
+        passage names it (the question's frame, "what do critics say about ... in Fargo",
+        would outweigh "the acting"), else the whole question."""
+        focus = self.meaning.focus(plan) if plan.kind == "aspect" and not named else []
+        if focus:
+            return self.meaning.words_for(focus)[1]  # type: ignore[return-value]
+        return self.index.embedder.embed_query(plan.question)
+
     def _dense(
-        self, question: str, filters: Filters, n: int, among: dict[int, str] | None
+        self,
+        vector: Vectors,
+        filters: Filters,
+        n: int,
+        among: dict[int, str] | None,
     ) -> list[tuple[str, float]]:
-        vector = self.index.embedder.embed_query(question)
         if among is not None:
             # A name filter leaves few chunks: rank them exactly (the catalog found them by
             # index) rather than walk the HNSW graph for the few it allows.

@@ -476,8 +476,8 @@ def test_a_broad_filter_ranks_as_chromas_filtered_search(films: Assistant, n: in
     for stance in ("positive", "negative"):
         filters = Filters(sentiment=stance)
         question = "What about the adventure and the story?"
-        got = retriever._dense(question, filters, n, None)
         vector = index.embedder.embed_query(question)
+        got = retriever._dense(vector, filters, n, None)
         expected = index.vectors.query(vector, n, chroma_where(filters))
         assert [c for c, _ in got] == [c for c, _ in expected]
         assert got, "some chunks carry that stance"

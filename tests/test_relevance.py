@@ -143,6 +143,32 @@ def test_a_thing_no_review_names_is_said_so_with_the_catalog_count(home: Path) -
     assert "names the" not in named.answer.split("\n", 1)[0]
 
 
+def test_a_thing_no_review_names_is_answered_by_the_passages_nearest_the_thing(
+    tmp_path: Path,
+) -> None:
+    # No passage says "acting" or a word the model puts near it ("performance" is not, for
+    # MiniLM alone), so none is counted as speaking of it; the passages shown are the nearest
+    # to the acting, not to the question's frame ("what do critics say about ... in FILM").
+    rows = [
+        ("Hal Word", "fresh", "The lead performance carries the whole picture."),
+        ("Kay Frame", "fresh", f"What critics say about {FILM} matters less than what kids say."),
+        ("Lem Frame", "rotten", f"Critics will say plenty about {FILM}; I will say little."),
+        ("Max Plot", "rotten", "The plot wanders and the ending arrives from nowhere."),
+    ]
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([write(tmp_path / "a.csv", rows)], settings)
+    assistant = Assistant(settings)
+    try:
+        result = assistant.ask(f"What do critics say about the acting in {FILM}?")
+    finally:
+        assistant.close()
+    assert result.answer.startswith(f"None of the 4 reviews of {FILM} names the acting"), (
+        result.answer
+    )
+    assert result.citations, result.answer
+    assert result.citations[0].critic == "Hal Word", result.answer
+
+
 def test_a_neighbour_common_to_every_review_is_no_evidence(tmp_path: Path) -> None:
     # "movie" sits near "soundtrack" for MiniLM, but an index where it is in most passages
     # and far more common than the asked word learns nothing from it.
