@@ -154,37 +154,68 @@ def _shown_overview(shown: Mapping[str, int]) -> str:
     return f" Quoted below: {join(parts)}." if parts else ""
 
 
-def thing_label(question: str, focus: list[str]) -> str:
-    """How an answer names the thing asked about: "the voice cast" when its words follow one
-    another in the question, else each word quoted ('"plot" or "predictable"': a passage speaks
-    of it when it uses any of them or a word near one)."""
-    words = name_key(question).split()
-    n = len(focus)
-    if n == 1 or any(words[i : i + n] == focus for i in range(len(words) - n + 1)):
-        return "the " + " ".join(focus)
-    return " or ".join(f'"{word}"' for word in focus)
+_DETERMINERS = frozenset("the its his her their this that these those s".split())
 
 
-def unnamed_thing_lead(scope: str, facts: ScopeFacts, thing: str, quoted: bool) -> str:
+@dataclass(frozen=True)
+class Thing:
+    """The thing a question asks about, as an answer names it: "the voice cast" when the
+    question writes its words as one phrase after "the" (or "its", "Up's" ...), else each word
+    quoted ('"funny"', '"plot" or "predictable"'). A passage speaks of it when it uses any of
+    its words or a word near one."""
+
+    words: tuple[str, ...]
+    phrase: bool
+
+    @classmethod
+    def asked(cls, question: str, focus: list[str]) -> Thing:
+        words, n = name_key(question).split(), len(focus)
+        phrase = any(
+            words[i : i + n] == focus and i > 0 and words[i - 1] in _DETERMINERS
+            for i in range(len(words) - n + 1)
+        )
+        return cls(tuple(focus), phrase)
+
+    def __str__(self) -> str:
+        if self.phrase:
+            return "the " + " ".join(self.words)
+        return " or ".join(f'"{word}"' for word in self.words)
+
+    @property
+    def near(self) -> str:
+        return "a word near one" if len(self.words) > 1 else "a word near it"
+
+    def spoken_of(self, plural: bool) -> str:
+        """'speak of the music, in that word or a near one' | 'say "funny" or a word near it'"""
+        if not self.phrase:
+            return f"{'say' if plural else 'says'} {self} or {self.near}"
+        several = "one of those words" if len(self.words) > 1 else "that word"
+        return f"{'speak' if plural else 'speaks'} of {self}, in {several} or a near one"
+
+    def unnamed(self) -> str:
+        """'names the music or a word near it' | 'says "funny" or a word near it'"""
+        return f"{'names' if self.phrase else 'says'} {self} or {self.near}"
+
+
+def unnamed_thing_lead(scope: str, facts: ScopeFacts, thing: Thing, quoted: bool) -> str:
     """For a question about a thing that no passage in scope names, in its own word or a
     word near it: say so with the scope's count, so that passages quoted for being nearest in
     meaning are not passed off as being about it. "" for an empty scope."""
     if facts.reviews == 0:
         return ""
     if facts.reviews == 1:
-        text = f"The one {_singular(scope)} does not name {thing}"
+        text = f"The one {_singular(scope)} never {thing.unnamed()}"
     else:
-        text = f"None of the {facts.reviews} {scope} names {thing}"
+        text = f"None of the {facts.reviews} {scope} {thing.unnamed()}"
     if not quoted:
-        return f"{text} or {_near(thing)}."
-    nearest = "the passages nearest it in meaning follow, and may be about something else"
-    return f"{text} or {_near(thing)}; {nearest}."
+        return text + "."
+    return f"{text}; the passages nearest it in meaning follow, and may be about something else."
 
 
 def thing_lead(
     scope: str,
     facts: ScopeFacts,
-    thing: str,
+    thing: Thing,
     speaking: ScopeFacts,
     shown: int,
     stance: str | None = None,
@@ -198,12 +229,11 @@ def thing_lead(
     n = speaking.reviews
     if n == 0:
         return ""
-    verb = "speaks" if n == 1 else "speak"
     if n == facts.reviews:
-        head = f"All {n} {scope} {verb}" if n > 1 else f"The one {_singular(scope)} speaks"
+        head = f"All {n} {scope}" if n > 1 else f"The one {_singular(scope)}"
     else:
-        head = f"{n} of the {facts.reviews} {scope} {verb}"
-    text = f"{head} of {thing}, {_in_words(thing)}: {_labels(speaking, count)}."
+        head = f"{n} of the {facts.reviews} {scope}"
+    text = f"{head} {thing.spoken_of(plural=n > 1)}: {_labels(speaking, count)}."
     if stance in _WORD:
         of_stance = speaking.of(stance)
         if shown and shown < of_stance:
@@ -215,21 +245,6 @@ def thing_lead(
     elif shown:
         text += f" Quoted below: {shown} of them." if shown < n else " All are quoted below."
     return text
-
-
-def _several(thing: str) -> bool:
-    """Whether the thing (see `thing_label`) has several words, any of which names it."""
-    return " " in thing.removeprefix("the ")
-
-
-def _in_words(thing: str) -> str:
-    return (
-        "in one of those words or a near one" if _several(thing) else "in that word or a near one"
-    )
-
-
-def _near(thing: str) -> str:
-    return "a word near one" if _several(thing) else "a word near it"
 
 
 def _labels(facts: ScopeFacts, shares: bool = False) -> str:

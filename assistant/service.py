@@ -18,10 +18,10 @@ from assistant.engines.extractive import group_order, reviews_by_stance, stance_
 from assistant.film_refs import Refusal, check_scope
 from assistant.findings import (
     Finding,
+    Thing,
     describe_scope,
     join,
     lead,
-    thing_label,
     thing_lead,
     unlabelled_lead,
     unnamed_thing_lead,
@@ -454,7 +454,7 @@ class Assistant:
         plan: Plan,
         facts: ScopeFacts,
         scope: str,
-        thing: tuple[str, ScopeFacts],
+        thing: tuple[Thing, ScopeFacts],
         sources: Sequence[Source],
     ) -> str:
         """The finding for a question about a thing in one scope (see `findings.thing_lead`):
@@ -466,14 +466,14 @@ class Assistant:
         stance = plan.filters.sentiment
         return thing_lead(scope, facts, label, speaking, quoted, stance, plan.intent.count)
 
-    def _thing(self, plan: Plan) -> tuple[str, ScopeFacts] | None:
+    def _thing(self, plan: Plan) -> tuple[Thing, ScopeFacts] | None:
         """For a question about a thing ("the music"): its words in the answer ("the music")
         and how many reviews in scope (the stance asked aside) speak of it; None otherwise."""
         if plan.kind != "aspect":
             return None
         focus = self.retriever.meaning.focus(plan)
         speaking = self.retriever.meaning.counts(plan) if focus else None
-        return None if speaking is None else (thing_label(plan.question, focus), speaking)
+        return None if speaking is None else (Thing.asked(plan.question, focus), speaking)
 
     def _refused(
         self,

@@ -221,52 +221,69 @@ def test_the_lead_counts_the_reviews_that_speak_of_the_thing_as_the_catalog_does
 
 
 def test_the_thing_lead_words_its_counts() -> None:
-    from assistant.findings import thing_lead
+    from assistant.findings import Thing, thing_lead
     from assistant.scope import ScopeFacts
 
+    MUSIC = Thing(("music",), phrase=True)
     scope = "reviews of Coco (2017)"
     whole = ScopeFacts(10, 7, 3)
-    assert thing_lead(scope, whole, "the music", ScopeFacts(0, 0, 0), 0) == ""
-    assert thing_lead(scope, whole, "the music", ScopeFacts(1, 1, 0), 1) == (
+    assert thing_lead(scope, whole, MUSIC, ScopeFacts(0, 0, 0), 0) == ""
+    assert thing_lead(scope, whole, MUSIC, ScopeFacts(1, 1, 0), 1) == (
         "1 of the 10 reviews of Coco (2017) speaks of the music, in that word or a near one: "
         "1 positive, 0 negative. All are quoted below."
     )
-    assert thing_lead(scope, whole, "the music", ScopeFacts(4, 2, 1), 1, "negative") == (
+    assert thing_lead(scope, whole, MUSIC, ScopeFacts(4, 2, 1), 1, "negative") == (
         "4 of the 10 reviews of Coco (2017) speak of the music, in that word or a near one: "
         "2 positive, 1 negative, 1 unlabelled. Quoted below: the 1 negative."
     )
-    assert thing_lead(scope, whole, "the music", ScopeFacts(5, 3, 2), 1, "negative").endswith(
+    assert thing_lead(scope, whole, MUSIC, ScopeFacts(5, 3, 2), 1, "negative").endswith(
         "Quoted below: 1 of the 2 negative."
     )
-    assert thing_lead(scope, whole, "the music", ScopeFacts(8, 6, 2), 8, count=True) == (
+    assert thing_lead(scope, whole, MUSIC, ScopeFacts(8, 6, 2), 8, count=True) == (
         "8 of the 10 reviews of Coco (2017) speak of the music, in that word or a near one: "
         "6 positive (75%), 2 negative (25%). All are quoted below."
     )
-    assert thing_lead(scope, whole, "the music", ScopeFacts(10, 7, 3), 8).startswith(
+    assert thing_lead(scope, whole, MUSIC, ScopeFacts(10, 7, 3), 8).startswith(
         "All 10 reviews of Coco (2017) speak of the music"
     )
-    assert thing_lead(scope, ScopeFacts(1, 1, 0), "the music", ScopeFacts(1, 1, 0), 1).startswith(
+    assert thing_lead(scope, ScopeFacts(1, 1, 0), MUSIC, ScopeFacts(1, 1, 0), 1).startswith(
         "The one review of Coco (2017) speaks of the music"
     )
 
 
 def test_a_thing_is_named_as_the_question_names_it() -> None:
-    """Words that follow one another in the question name one thing; words apart are each
-    quoted, as any of them makes a passage count ("the plot predictable" read as nonsense)."""
-    from assistant.findings import thing_label, thing_lead, unnamed_thing_lead
+    """A phrase after "the" (or "its", "Up's") names one thing; other words are quoted, as
+    any of them makes a passage count ("speak of the plot predictable", "the funny" read as
+    nonsense)."""
+    from assistant.findings import Thing, thing_lead, unnamed_thing_lead
     from assistant.scope import ScopeFacts
 
-    assert thing_label("How is the voice cast of Up?", ["voice", "cast"]) == "the voice cast"
-    assert thing_label("What about the MUSIC?", ["music"]) == "the music"
-    apart = thing_label("Was the plot of Brave too predictable?", ["plot", "predictable"])
-    assert apart == '"plot" or "predictable"'
+    assert str(Thing.asked("How is the voice cast of Up?", ["voice", "cast"])) == "the voice cast"
+    assert str(Thing.asked("What about the MUSIC?", ["music"])) == "the music"
+    assert str(Thing.asked("How was Up's animation?", ["animation"])) == "the animation"
+    funny = Thing.asked("Is Fargo funny?", ["funny"])
+    assert str(funny) == '"funny"'
+    apart = Thing.asked("Was the plot of Brave too predictable?", ["plot", "predictable"])
+    assert str(apart) == '"plot" or "predictable"'
     scope, whole = "reviews of Brave (2012)", ScopeFacts(10, 8, 2)
     assert thing_lead(scope, whole, apart, ScopeFacts(3, 2, 1), 3) == (
-        '3 of the 10 reviews of Brave (2012) speak of "plot" or "predictable", in one of those '
-        "words or a near one: 2 positive, 1 negative. All are quoted below."
+        '3 of the 10 reviews of Brave (2012) say "plot" or "predictable" or a word near one: '
+        "2 positive, 1 negative. All are quoted below."
+    )
+    assert thing_lead(scope, whole, funny, ScopeFacts(1, 1, 0), 1).startswith(
+        '1 of the 10 reviews of Brave (2012) says "funny" or a word near it: 1 positive'
+    )
+    cast = Thing(("voice", "cast"), phrase=True)
+    assert thing_lead(scope, whole, cast, ScopeFacts(2, 2, 0), 2).startswith(
+        "2 of the 10 reviews of Brave (2012) speak of the voice cast, in one of those words or "
+        "a near one: 2 positive, 0 negative."
     )
     assert unnamed_thing_lead(scope, whole, apart, quoted=False) == (
-        'None of the 10 reviews of Brave (2012) names "plot" or "predictable" or a word near one.'
+        'None of the 10 reviews of Brave (2012) says "plot" or "predictable" or a word near one.'
+    )
+    assert unnamed_thing_lead("reviews of Up", ScopeFacts(1, 1, 0), cast, quoted=True) == (
+        "The one review of Up never names the voice cast or a word near one; the passages "
+        "nearest it in meaning follow, and may be about something else."
     )
 
 
