@@ -15,12 +15,12 @@ _NEGATIVE = re.compile(
     r"\b(dislik\w*|hat(e|ed|es|ing)|didn'?t like|did not like|don'?t like|not like|negative\w*|"
     r"pann?(ed|ing|s)?|rotten|critici[sz]\w*|critical|complain\w*|bad reviews?|"
     r"unimpressed|disappoint\w*|detractors?|dissent\w*|thumbs down|weak\w*|flaws?|"
-    r"problems?|wrong)\b",
+    r"problems?|wrong|harsh\w*|toughest)\b",
     re.IGNORECASE,
 )
 _POSITIVE = re.compile(
     r"\b(lik(e|ed|es)|lov(e|ed|es)|prais\w*|positive\w*|fresh|enjoy\w*|favou?rabl\w*|"
-    r"rave\w*|admir\w*|thumbs up|champion\w*|fans?|best|good( reviews?)?|great)\b",
+    r"rave\w*|admir\w*|thumbs up|champion\w*|fans?|best|good( reviews?)?|great|kindest|glowing)\b",
     re.IGNORECASE,
 )
 _RECEPTION = re.compile(
@@ -58,7 +58,7 @@ STOPWORDS = frozenset(
     well received reception overall general generally consensus verdict
     percent percentage proportion share fraction number ratio count
     prefer preferred better worse compare compared comparison versus vs or than
-    find finds found rate rates rated""".split()
+    find finds found rate rates rated outlet outlets publication publications""".split()
 )
 
 

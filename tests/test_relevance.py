@@ -422,6 +422,11 @@ def test_a_thing_named_only_by_the_other_side_is_counted_and_not_quoted(home: Pa
         ("What do critics say about Arlo in The Good Dinosaur?", [(7, 10)], None, ("arlo",)),
         ("Was the music in Coco any good?", [(4, 5)], "positive", ("music",)),
         ("Which critics liked Her?", [(3, 4)], "positive", ()),
+        # the asker's frame names no thing: an outlet, a verb of judging
+        ("Which outlet was harshest on Titanic?", [(5, 6)], "negative", ()),
+        ("Which publications were kindest to Fargo?", [(5, 6)], "positive", ()),
+        ("Did critics find Titanic too long?", [(3, 4)], None, ("long",)),
+        ("How would you rate Fargo?", [(4, 5)], None, ()),
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
