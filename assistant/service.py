@@ -70,6 +70,8 @@ class Assistant:
         self._check: tuple[int, CheckReport] | None = None
 
     def close(self) -> None:
+        if "ollama" in self.__dict__:  # built (cached_property) by a question
+            self.ollama.close()
         self.index.close()
 
     def ingest(

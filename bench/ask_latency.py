@@ -1,6 +1,9 @@
 """Question latency with the extractive engine, against the floor of the same run.
 
-    python -m bench.ask_latency --home DIR [--questions 200]
+    python -m bench.ask_latency --home DIR [--questions 200] [--engine auto]
+
+`--engine auto` is what `make demo` serves: each question checks whether Ollama answers (with
+none running, the extractive engine answers), so the check's cost is in the figures.
 
 DIR must hold an index, e.g. from
 `reviewqa --home DIR ingest ../shared/data/rt-critics-cs109/critics.csv`.
@@ -51,8 +54,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", required=True)
     parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--engine", choices=("extractive", "auto"), default="extractive")
     args = parser.parse_args()
-    assistant = Assistant(load_settings(home=args.home, engine="extractive"))
+    assistant = Assistant(load_settings(home=args.home, engine=args.engine))
     questions = make_questions(assistant, args.questions)
     assistant.ask(questions[0])  # warm: model, names, caches
     embedder, vectors = assistant.index.embedder, assistant.index.vectors
@@ -66,7 +70,7 @@ def main() -> None:
         assistant.ask(question)
         total.append((time.perf_counter() - t0) * 1000)
     reviews = assistant.index.catalog.count_reviews()
-    print(f"index: {reviews} reviews; {len(questions)} questions, extractive engine, warm")
+    print(f"index: {reviews} reviews; {len(questions)} questions, engine {args.engine}, warm")
     for name, values in (("floor (embed + 1 query)", floor), ("reviewqa ask", total)):
         print(
             f"{name:>24}: p50 {percentile(values, 0.5):6.1f} ms  "

@@ -118,6 +118,30 @@ def test_check_not_cached_when_failing() -> None:
         assert engine.check() is None
 
 
+def test_every_check_uses_one_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With Ollama down, every question checks again: building a client (and its TLS
+    context) each time cost half an extractive answer."""
+    import httpx
+
+    built: list[object] = []
+    real = httpx.Client
+
+    def counting(*args: object, **kwargs: object) -> httpx.Client:
+        built.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx, "Client", counting)
+    engine = engine_for(f"http://127.0.0.1:{free_port()}")
+    for _ in range(3):
+        assert engine.check() is not None
+    assert len(built) == 1
+    with FakeOllama(models=[MODEL]) as server:  # a server that comes up is found
+        engine.host = server.url
+        assert engine.check() is None
+    engine.close()
+    assert len(built) == 1
+
+
 def test_model_names_and_hosts() -> None:
     assert same_model("llama3.2", "llama3.2:latest")
     assert not same_model("llama3.2:3b", "llama3.2:latest")

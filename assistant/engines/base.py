@@ -43,6 +43,10 @@ class Engine(ABC):
     def stream(self, request: AnswerRequest) -> Iterator[str]:
         """Yield the answer text in pieces; cite sources as [n] (n = Source.n)."""
 
+    def close(self) -> None:
+        """Let go of what the engine holds (connections); a no-op for most engines."""
+        return None
+
     def condense(self, history: Sequence[Turn], question: str) -> str:
         """A follow-up as a standalone question (engines without an LLM return it as is)."""
         del history
