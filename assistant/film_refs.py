@@ -31,6 +31,8 @@ _PRONOUN = re.compile(
     re.IGNORECASE,
 )
 SUGGESTION_CUTOFF = 0.6
+_POSSESSIVE = re.compile(r"['’]s?$")
+_ARTICLES = frozenset("the a an".split())
 
 
 def _is_name_word(word: str) -> bool:
@@ -67,15 +69,32 @@ def title_candidates(question: str, entities: Entities) -> list[str]:
     return found
 
 
-def unknown_film(question: str, entities: Entities, index: Index) -> str | None:
+def unknown_film(
+    question: str, entities: Entities, index: Index, films: Sequence[str] = ()
+) -> str | None:
     """The title a question asks about that the index holds no review of, nor any review
-    mentions (so it is no character, actor or thing discussed); None when there is none."""
+    mentions (so it is no character, actor or thing discussed); None when there is none.
+    `films` (the index's) tell a person's surname from a title's word."""
     if entities.films:
         return None
     for candidate in title_candidates(question, entities):
-        if not index.catalog.mentions(candidate):
+        candidate = _POSSESSIVE.sub("", candidate)  # "Oppenheimer's score": Oppenheimer
+        if not index.catalog.mentions(candidate) and not _known_person(candidate, index, films):
             return candidate
     return None
+
+
+def _known_person(candidate: str, index: Index, films: Sequence[str]) -> bool:
+    """A first and last name ("Scarlett Johansson") whose last name reviews write as a name
+    ("Johansson disarms with only her voice") and no stored title holds: someone the reviews
+    call by surname, no film. "The Dark Knight", "Iron Man" (beside "Rain Man") stay titles."""
+    words = candidate.split()
+    if len(words) != 2 or words[0].casefold() in _ARTICLES or not words[1][:1].isupper():
+        return False
+    title_words = {w for film in films for w in name_key(split_year(film)[0]).split()}
+    if name_key(words[1]) in title_words:
+        return False
+    return index.catalog.mentions_as_name(words[1])
 
 
 def closest_films(candidate: str, films: Sequence[str], most: int = 3) -> list[str]:
@@ -118,7 +137,7 @@ def check_scope(
     if held:
         allowed = {f for film in held for f in names.film_variants(film)} | set(held)
         others = [f for f in entities.films if f not in allowed]
-        missing = None if others else unknown_film(question, entities, retriever.index)
+        missing = None if others else unknown_film(question, entities, retriever.index, names.films)
         if others or missing:
             asked = join(others) if others else missing
             return Refusal(
@@ -127,7 +146,7 @@ def check_scope(
                 f"{asked}. Ask about {join(held)}.",
             )
         return None
-    missing = unknown_film(question, entities, retriever.index)
+    missing = unknown_film(question, entities, retriever.index, names.films)
     if missing:
         suggestions = closest_films(missing, names.films)
         text = f"No reviews of {missing} in the index."

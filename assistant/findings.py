@@ -154,7 +154,7 @@ def _shown_overview(shown: Mapping[str, int]) -> str:
     return f" Quoted below: {join(parts)}." if parts else ""
 
 
-_DETERMINERS = frozenset("the its his her their this that these those s".split())
+_DETERMINERS = frozenset("the its their these those s".split())  # not "her": a title ("Her")
 
 
 @dataclass(frozen=True)
@@ -251,6 +251,8 @@ def _labels(facts: ScopeFacts, shares: bool = False) -> str:
     def share(n: int) -> str:
         return f" ({round(100 * n / facts.reviews)}%)" if shares and facts.reviews else ""
 
+    if facts.reviews and facts.unrated == facts.reviews:  # a corpus without labels
+        return "none is labelled positive or negative" if facts.reviews > 1 else "it is unlabelled"
     parts = [
         f"{facts.positive} positive{share(facts.positive)}",
         f"{facts.negative} negative{share(facts.negative)}",

@@ -8,6 +8,7 @@ it returns, never one per row. A `Filters` becomes SQL here (`index.filters.sql_
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Collection, Iterator
 from typing import Literal
@@ -176,6 +177,20 @@ class CatalogReads:
             "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", [query]
         ).fetchone()
         return row is not None
+
+    def mentions_as_name(self, word: str, most: int = 200) -> bool:
+        """Does a passage write `word` in its case ("Johansson", not "johansson"), among the
+        first `most` passages holding it?"""
+        query = phrase_query(word)
+        if not query:
+            return False
+        rows = self._db.execute(
+            "SELECT c.text FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH ? LIMIT ?",
+            [query, most],
+        )
+        written = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+        return any(written.search(str(text)) for (text,) in rows)
 
     def frequent_words(self, min_passages: int) -> list[str]:
         """The lexical index's terms found in at least `min_passages` passages, most frequent

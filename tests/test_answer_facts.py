@@ -183,6 +183,19 @@ def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:
     assert "Did you mean Fargo (1996)?" in typo.answer
 
 
+def test_a_person_the_reviews_name_by_surname_is_no_missing_film(films: Assistant) -> None:
+    """Was: "what about Scarlett Johansson's voice?" answered "No reviews of Scarlett
+    Johansson's in the index" although a review says "Johansson disarms with only her voice"."""
+    person = films.ask("What do critics think of Kaitlyn Riley's parents?")
+    assert person.kind == "answer", person.answer
+    assert [c.critic for c in person.citations] == ["Di Line"]  # "... and Riley's parents too."
+    for title in ("Angry Bull", "The Dark Riley"):  # a stored title's word; an article: titles
+        missing = films.ask(f"What did critics think of {title}?")
+        assert missing.kind == "unknown_film" and missing.citations == [], missing.answer
+    possessive = films.ask("What did critics think of Oppenheimer's score?")
+    assert possessive.answer.startswith("No reviews of Oppenheimer in the index.")
+
+
 def test_a_film_scoped_chat_asked_about_another_film_says_so(films: Assistant) -> None:
     held = Filters(films=("Fargo (1996)",))
     other = films.ask("What did critics think of Ronin?", filters=held)

@@ -249,6 +249,11 @@ def test_the_thing_lead_words_its_counts() -> None:
     assert thing_lead(scope, ScopeFacts(1, 1, 0), MUSIC, ScopeFacts(1, 1, 0), 1).startswith(
         "The one review of Coco (2017) speaks of the music"
     )
+    unlabelled = ScopeFacts(26, 0, 0)  # a corpus without labels: no "0 positive, 0 negative"
+    assert thing_lead(scope, unlabelled, MUSIC, ScopeFacts(4, 0, 0), 4) == (
+        "4 of the 26 reviews of Coco (2017) speak of the music, in that word or a near one: "
+        "none is labelled positive or negative. All are quoted below."
+    )
 
 
 def test_a_thing_is_named_as_the_question_names_it() -> None:
