@@ -247,6 +247,20 @@ def thing_lead(
     return text
 
 
+def turned_note(turned: Mapping[tuple[str, str], int], thing: Thing) -> str:
+    """What the quotes grouped against their review's label say of the thing (see
+    `assistant.thing_stance`): " Read clause by clause, 3 quoted from positive reviews are
+    negative on the pacing." "" when none is."""
+    parts = [
+        f"{n} quoted from {label} reviews {'is' if n == 1 else 'are'} {side}"
+        for (label, side), n in sorted(turned.items())
+        if n
+    ]
+    if not parts:
+        return ""
+    return f" Read clause by clause, {join(parts)} on {thing}."
+
+
 def _labels(facts: ScopeFacts, shares: bool = False) -> str:
     def share(n: int) -> str:
         return f" ({round(100 * n / facts.reviews)}%)" if shares and facts.reviews else ""

@@ -34,7 +34,7 @@ CANDIDATES = 2000  # passages using the words, read at most (best bm25 first)
 _WORD = re.compile(r"[a-z]+")
 
 
-def _words(text: str) -> set[str]:
+def words_of(text: str) -> set[str]:
     folded = unicodedata.normalize("NFKD", text.casefold())
     return set(_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
 
@@ -121,7 +121,7 @@ class ThingMatcher:
         rows = self.retriever.matching_passages(match, plan.filters, CANDIDATES, among)
         if not rows:
             return []
-        weight = {cid: max(words.get(w, 0.0) for w in _words(text)) for cid, text in rows}
+        weight = {cid: max(words.get(w, 0.0) for w in words_of(text)) for cid, text in rows}
         candidates = [cid for cid, _ in rows if weight[cid] > 0]
         near = dict(
             self.retriever.index.vectors.rank_among(candidates, vector, len(candidates))  # type: ignore[arg-type]

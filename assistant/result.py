@@ -18,6 +18,9 @@ class Source:
     start: int  # offset of `text` in review.text
     end: int
     score: float = 0.0
+    # its stance on the thing asked about, where a contrast in it reads otherwise than its
+    # review's label ("... pacing problems, but ..." in a positive review); None: the label's
+    side: str | None = None
 
 
 @dataclass(slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from assistant.chat import ChatSession
 from assistant.citations import renumber, verify
 from assistant.engines.base import AnswerRequest, Engine, Turn
-from assistant.engines.extractive import group_order, reviews_by_stance, stance_of
+from assistant.engines.extractive import group_order, label_of, reviews_by_stance, stance_of
 from assistant.film_refs import Refusal, check_scope
 from assistant.findings import (
     Finding,
@@ -23,6 +24,7 @@ from assistant.findings import (
     join,
     lead,
     thing_lead,
+    turned_note,
     unlabelled_lead,
     unnamed_thing_lead,
 )
@@ -33,6 +35,7 @@ from assistant.result import Coverage, Result, Source
 from assistant.retrieval import Hit, Plan, Retriever
 from assistant.sampling import balanced_hits
 from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
+from assistant.thing_stance import sides_on_thing
 from index.errors import EngineError, UnknownNameError
 from index.filters import Filters
 from index.lock import holder
@@ -311,6 +314,8 @@ class Assistant:
             room,
             more,
         )
+        if plan.kind == "aspect":
+            sources = self._read_on_thing(plan, sources)
         if compared:
             parts = []
             for part, counts in compared:
@@ -445,6 +450,24 @@ class Assistant:
         shown = reviews_by_stance(sources)
         return lead(Finding(scope, facts, stance, plan.intent.count, shown, names))
 
+    def _read_on_thing(self, plan: Plan, sources: list[Source]) -> list[Source]:
+        """`sources` with the stance each takes on the thing asked about where a contrast in
+        it reads otherwise than its review's label (`assistant.thing_stance`), regrouped."""
+        words = self._thing_words(plan)
+        if not words or not sources:
+            return sources
+        films = self.retriever.names.films
+        sides = sides_on_thing(sources, words, self.index.embedder, films)
+        turned = [
+            replace(source, side=side)
+            if side and label_of(source) in ("positive", "negative") and side != label_of(source)
+            else source
+            for source, side in zip(sources, sides, strict=True)
+        ]
+        if turned == sources:
+            return sources
+        return grouped(turned, plan.filters.sentiment or plan.intent.stance)
+
     def _thing_words(self, plan: Plan) -> frozenset[str]:
         """The words standing for the thing a question asks about (none for other questions):
         what a quote is picked by, beside the question's own words."""
@@ -466,7 +489,14 @@ class Assistant:
             return unnamed_thing_lead(scope, facts, label, quoted=bool(sources))
         quoted = sum(reviews_by_stance(sources).values())
         stance = plan.filters.sentiment
-        return thing_lead(scope, facts, label, speaking, quoted, stance, plan.intent.count)
+        text = thing_lead(scope, facts, label, speaking, quoted, stance, plan.intent.count)
+        turned: Counter[tuple[str, str]] = Counter()
+        counted: set[str] = set()  # a review quoted twice counts once
+        for source in sources:
+            if source.side and source.review.id not in counted:
+                counted.add(source.review.id)
+                turned[(label_of(source), source.side)] += 1
+        return text + turned_note(turned, label)
 
     def _thing(self, plan: Plan) -> tuple[Thing, ScopeFacts] | None:
         """For a question about a thing ("the music"): its words in the answer ("the music")
@@ -514,8 +544,14 @@ def reading_order(hits: Sequence[Hit], stance: str | None) -> list[Source]:
     passages = [
         Source(0, h.chunk.review, h.chunk.text, h.chunk.start, h.chunk.end, h.score) for h in hits
     ]
-    rank = {group: i for i, group in enumerate(group_order(passages, stance))}
-    ordered = sorted(passages, key=lambda s: rank[stance_of(s)])
+    return grouped(passages, stance)
+
+
+def grouped(sources: Sequence[Source], stance: str | None) -> list[Source]:
+    """`sources` in stance groups (the stance asked first; the order kept within a group),
+    renumbered from 1."""
+    rank = {group: i for i, group in enumerate(group_order(sources, stance))}
+    ordered = sorted(sources, key=lambda s: rank[stance_of(s)])
     return [replace(s, n=i) for i, s in enumerate(ordered, 1)]
 
 

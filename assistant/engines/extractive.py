@@ -19,6 +19,7 @@ __all__ = [
     "ExtractiveEngine",
     "content_words",
     "group_order",
+    "label_of",
     "pick_quote",
     "reviews_by_stance",
     "stance_of",
@@ -184,15 +185,21 @@ def _stance_lead(stance: str, sources: Sequence[Source]) -> str:
 
 
 def stance_of(source: Source) -> str:
-    """positive, negative or unknown: the group a source is quoted under."""
+    """positive, negative or unknown: the group a source is quoted under (its stance on the
+    thing asked about where one was read, see `assistant.thing_stance`, else its label)."""
+    return source.side or label_of(source)
+
+
+def label_of(source: Source) -> str:
+    """positive, negative or unknown: the label of the source's review."""
     sentiment = source.review.sentiment
     return sentiment if sentiment in _HEADINGS else "unknown"
 
 
 def reviews_by_stance(sources: Sequence[Source]) -> Counter[str]:
-    """How many distinct reviews the sources quote, per stance group (a review quoted twice
-    counts once)."""
-    return Counter(stance_of(s) for s in {s.review.id: s for s in sources}.values())
+    """How many distinct reviews the sources quote, per review label (a review quoted twice
+    counts once): the counts a finding states beside the catalog's."""
+    return Counter(label_of(s) for s in {s.review.id: s for s in sources}.values())
 
 
 def group_order(sources: Sequence[Source], stance: str | None = None) -> list[str]:
@@ -204,6 +211,14 @@ def group_order(sources: Sequence[Source], stance: str | None = None) -> list[st
         order.remove(stance)
         order.insert(0, stance)
     return order
+
+
+def _read_otherwise(source: Source) -> str:
+    """A note on a quote grouped under another stance than its review's label."""
+    label = label_of(source)
+    if source.side is None or source.side == label or label == "unknown":
+        return ""
+    return f" (a {label} review; {source.side} on this point)"
 
 
 class ExtractiveEngine(Engine):
@@ -246,7 +261,8 @@ class ExtractiveEngine(Engine):
                 lines.append(f"**{_HEADINGS[key]}** ({reviews})")
             for source in groups[key]:
                 quote = _display(pick_quote(source, request.question, request.focus))
-                lines.append(f'- "{quote}" — {_attribution(source.review)} [{source.n}]')
+                read = _read_otherwise(source)
+                lines.append(f'- "{quote}" — {_attribution(source.review)} [{source.n}]{read}')
         if coverage:
             lines += ["", *coverage]
         return lines

@@ -1,0 +1,99 @@
+"""A quote's stance on the thing a question asks about, where it differs from its review's
+verdict: "Onward has its issues and pacing problems, but ... on par with Pixar's best" is a
+fresh review and negative on the pacing.
+
+A review's fresh/rotten label is the critic's verdict on the film. Where a quoted sentence
+turns on a contrast ("X, but Y", "X although Y", "X; however, Y") and the thing's words sit on
+one side only, the sides may judge differently; the stance head (`assistant.stance`) reads
+both, and when it reads them as opposite, each outside its calibrated mixed band (right ~85%
+of the time per label), the side holding the thing takes its reading. A quote with no such
+contrast, or sides the head does not read as clearly opposite, keeps its review's label (None
+here): a wrong "negative on this point" would misquote a critic, a missing one only leaves the
+review's own verdict. Nothing is listed by topic: only the
+contrast words, which are grammar. ("while" is left out: it joins as often as it contrasts,
+"... solid, while the animation is amazing".) Measured in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.relevance import words_of
+from assistant.stance import clause_spans, load_head
+from index.chunking import sentence_spans
+from index.names import split_year
+
+if TYPE_CHECKING:
+    from assistant.result import Source
+    from assistant.stance import StanceHead
+    from index.embedders.base import Embedder
+
+_OPENS = re.compile(r"^\W*(but|however|yet|although|though|whereas)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Contrast:
+    """The two sides of a contrasted sentence of a quote: the one holding the thing first."""
+
+    thing_side: str
+    other_side: str
+
+
+def contrast_about(text: str, words: Iterable[str], titles: Sequence[str] = ()) -> Contrast | None:
+    """The first sentence of `text` that turns on a contrast with the thing's `words` on one
+    side only; None when there is none. A word inside one of `titles` ("story" in "Toy
+    Story") is a name there, not the thing."""
+    wanted = set(words)
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        clauses = [sentence[a:b] for a, b in clause_spans(sentence)]
+        turn = next((i for i, c in enumerate(clauses) if i and _OPENS.match(c)), None)
+        if turn is None:
+            continue
+        left = " ".join(clauses[:turn])
+        right = _OPENS.sub("", " ".join(clauses[turn:])).lstrip(" ,")  # "but" reads as blame
+        in_left = bool(words_of(_untitled(left, titles)) & wanted)
+        in_right = bool(words_of(_untitled(right, titles)) & wanted)
+        if in_left == in_right:
+            continue  # the thing on both sides, or on neither: the contrast is about another
+        return Contrast(left, right) if in_left else Contrast(right, left)
+    return None
+
+
+def _untitled(text: str, titles: Sequence[str]) -> str:
+    for title in titles:
+        text = text.replace(title, " ")
+    return text
+
+
+def sides_on_thing(
+    sources: Sequence[Source],
+    words: Iterable[str],
+    embedder: Embedder,
+    films: Sequence[str] = (),
+    head: StanceHead | None = None,
+) -> list[str | None]:
+    """Each source's stance on the thing ("positive" or "negative") where a contrast in it
+    decides one, else None (its review's label stands). One embedding call for all sides.
+    `films` are the index's (a thing's word in a title is no mention of the thing)."""
+    wanted = frozenset(words)
+    titles = [t for t in (split_year(f)[0] for f in films) if words_of(t) & wanted]
+    contrasts = [contrast_about(s.text, wanted, titles) for s in sources]
+    found = [c for c in contrasts if c is not None]
+    if not found:
+        return [None] * len(sources)
+    head = head or load_head()
+    head.check(embedder.name)
+    pieces = [side for c in found for side in (c.thing_side, c.other_side)]
+    probabilities = iter(head.probability(embedder.embed(pieces)).tolist())
+    sides: list[str | None] = []
+    for contrast in contrasts:
+        if contrast is None:
+            sides.append(None)
+            continue
+        thing, other = head.stance(next(probabilities)), head.stance(next(probabilities))
+        sides.append(thing if {thing, other} == {"positive", "negative"} else None)
+    return sides

@@ -1,0 +1,100 @@
+"""A quote's stance on the thing asked about, where a contrast in it reads otherwise than its
+review's label: "It is a good film, but it lacks the emotional punch" is a positive review and
+negative on the emotional punch. The real embedding model and the shipped stance head."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from assistant.result import Source
+from assistant.service import Assistant
+from assistant.thing_stance import contrast_about, sides_on_thing
+from index.embedders.base import Embedder
+from index.embedders.factory import load_embedder
+from index.ingest import ingest
+from index.records import Review
+from index.settings import Settings
+
+
+@pytest.fixture
+def embedder(settings: Settings) -> Embedder:
+    return load_embedder(settings)
+
+
+def source(text: str, label: str) -> Source:
+    return Source(1, Review(id=text[:12], film="F", text=text, sentiment=label), text, 0, len(text))
+
+
+def test_a_contrast_is_found_with_the_thing_on_one_side_only() -> None:
+    found = contrast_about("A wonderful film, although the ending is a letdown.", {"ending"})
+    assert found is not None
+    assert (found.thing_side, found.other_side) == ("the ending is a letdown.", "A wonderful film")
+    right = contrast_about("Great score, but it falls flat.", {"score"})
+    assert right is not None and right.other_side == "it falls flat."  # "but" is not read
+    assert contrast_about("The score is lovely, but the score is loud.", {"score"}) is None
+    assert contrast_about("A gorgeous score carries the picture.", {"score"}) is None
+    assert contrast_about("Lovely, but long. The score soars.", {"score"}) is None
+    # a thing's word inside a title is no mention of the thing
+    titled = "Not as good as Toy Story, but the jokes land."
+    assert contrast_about(titled, {"story"}, ["Toy Story"]) is None
+    assert contrast_about(titled, {"story"}) is not None
+
+
+def test_the_side_holding_the_thing_is_read_when_the_sides_are_clearly_opposite(
+    embedder: Embedder,
+) -> None:
+    cases = [  # (label, text, the stance read on the thing)
+        ("positive", "It is a good film, but it lacks the emotional punch.", "negative"),
+        ("negative", "A lovely musical score, but it falls flat with dullness.", "positive"),
+        (
+            "positive",
+            "A wonderful film, although the ending is a dull, clumsy letdown.",
+            "negative",
+        ),
+        ("positive", "A gorgeous score carries the whole picture.", None),  # no contrast
+        ("positive", "The score is lovely, but the songs are lovely too.", None),  # not opposite
+    ]
+    words = {"emotional", "punch", "score", "musical", "ending"}
+    sources = [source(text, label) for label, text, _ in cases]
+    assert sides_on_thing(sources, words, embedder) == [side for _, _, side in cases]
+    assert sides_on_thing([], words, embedder) == []
+
+
+FILM = "Lantern Street (2019)"
+ROWS = [
+    ("Ada Quill", "fresh", "A wonderful film, although the ending is a dull, clumsy letdown."),
+    ("Ben Ink", "fresh", "The ending is moving and perfectly judged."),
+    ("Cal Nib", "rotten", "A tired film whose ending arrives far too late."),
+    ("Dee Pen", "fresh", "Warm and funny throughout."),
+]
+
+
+def test_an_answer_groups_a_quote_by_its_stance_on_the_thing_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["film", "critic", "fresh", "quote"])
+        writer.writerows((FILM, critic, fresh, text) for critic, fresh, text in ROWS)
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([path], settings)
+    assistant = Assistant(settings)
+    try:
+        result = assistant.ask(f"What do critics say about the ending of {FILM}?")
+    finally:
+        assistant.close()
+    assert result.lead.startswith(f"3 of the 4 reviews of {FILM} speak of the ending"), result.lead
+    assert "2 positive, 1 negative" in result.lead  # the catalog's labels, unchanged
+    assert result.lead.endswith(
+        "Read clause by clause, 1 quoted from positive reviews is negative on the ending."
+    )
+    by_critic = {c.critic: c for c in result.citations}
+    assert by_critic["Ada Quill"].sentiment == "positive"  # the citation keeps the label
+    negative = result.answer.split("**Negative**", 1)[1]
+    assert "Ada Quill" in negative and "(a positive review; negative on this point)" in negative
+    assert "Cal Nib" in negative
+    assert "Ben Ink" in result.answer.split("**Positive**", 1)[1].split("**Negative**")[0]
+    order = [result.answer.index(f"[{n}]") for n in range(1, len(result.citations) + 1)]
+    assert order == sorted(order)  # numbered in reading order after the regrouping
