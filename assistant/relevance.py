@@ -14,12 +14,13 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from assistant.intent import STOPWORDS
 from assistant.scope import ScopeFacts, scope_filters
 from index.fts import fts_query
-from index.names import name_key
+from index.names import name_key, split_year
 from index.vocabulary import VocabularyStore
 
 if TYPE_CHECKING:
@@ -35,8 +36,17 @@ _WORD = re.compile(r"[a-z]+")
 
 
 def words_of(text: str) -> set[str]:
+    """The words of `text`, casefolded, accents dropped."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     return set(_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
+
+
+def untitled(text: str, titles: Sequence[str]) -> str:
+    """`text` with each of `titles` written as a title (its own case, or in capitals) blanked:
+    "Toy Story 3 tells a poignant story" keeps only the second "story"."""
+    for title in titles:
+        text = text.replace(title, " ").replace(title.upper(), " ")
+    return text
 
 
 class ThingMatcher:
@@ -48,6 +58,7 @@ class ThingMatcher:
         # words_for per (focus, catalog data version): one question asks it several times
         self._known: OrderedDict[tuple[tuple[str, ...], int], tuple[dict[str, float], object]]
         self._known = OrderedDict()
+        self._titles_read: tuple[int, list[tuple[str, set[str]]]] | None = None
         self._lock = threading.Lock()
 
     def focus(self, plan: Plan) -> list[str]:
@@ -108,7 +119,38 @@ class ThingMatcher:
         words, _ = self.words_for(focus)
         match = fts_query(sorted(words), exact=set(words))
         catalog = self.retriever.index.catalog
-        return ScopeFacts(*catalog.matching_stance_counts(match, scope_filters(plan.filters)))
+        filters = scope_filters(plan.filters)
+        titles = self._titles_with(words)
+        if not titles:
+            return ScopeFacts(*catalog.matching_stance_counts(match, filters))
+        # "story" in "Toy Story 3" is a name, not the story: read the passages themselves
+        labels: dict[str, str] = {}
+        for review_id, sentiment, text in catalog.matching_passage_labels(match, filters):
+            if review_id not in labels and words_of(untitled(text, titles)) & words.keys():
+                labels[review_id] = sentiment
+        positive = sum(1 for s in labels.values() if s == "positive")
+        negative = sum(1 for s in labels.values() if s == "negative")
+        return ScopeFacts(len(labels), positive, negative)
+
+    def _titles_with(self, words: dict[str, float]) -> list[str]:
+        """The index's film titles of several words (without their year) holding one of
+        `words`, longest first: where those words are a name, not the thing. A one-word title
+        ("Music") is left alone: it is written like the word at the start of a sentence."""
+        return [title for title, held in self._titles() if held & words.keys()]
+
+    def _titles(self) -> list[tuple[str, set[str]]]:
+        """The index's titles of several words with their words, longest first, read once
+        per catalog data version."""
+        version = self.retriever.index.catalog.data_version()
+        with self._lock:
+            if self._titles_read is not None and self._titles_read[0] == version:
+                return self._titles_read[1]
+        titles = {split_year(film)[0] for film in self.retriever.names.films}
+        several = sorted((t for t in titles if len(t.split()) > 1), key=len, reverse=True)
+        read = [(title, words_of(title)) for title in several]
+        with self._lock:
+            self._titles_read = (version, read)
+        return read
 
     def ranked(self, plan: Plan, among: dict[int, str] | None) -> list[str]:
         """Chunk ids that speak to the thing, best first; [] when the question asks about no
@@ -121,7 +163,11 @@ class ThingMatcher:
         rows = self.retriever.matching_passages(match, plan.filters, CANDIDATES, among)
         if not rows:
             return []
-        weight = {cid: max(words.get(w, 0.0) for w in words_of(text)) for cid, text in rows}
+        titles = self._titles_with(words)
+        weight = {
+            cid: max((words.get(w, 0.0) for w in words_of(untitled(text, titles))), default=0.0)
+            for cid, text in rows
+        }
         candidates = [cid for cid, _ in rows if weight[cid] > 0]
         near = dict(
             self.retriever.index.vectors.rank_among(candidates, vector, len(candidates))  # type: ignore[arg-type]

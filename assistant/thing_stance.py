@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.relevance import words_of
+from assistant.relevance import untitled, words_of
 from assistant.stance import clause_spans, load_head
 from index.chunking import sentence_spans
 from index.names import split_year
@@ -55,18 +55,12 @@ def contrast_about(text: str, words: Iterable[str], titles: Sequence[str] = ()) 
             continue
         left = " ".join(clauses[:turn])
         right = _OPENS.sub("", " ".join(clauses[turn:])).lstrip(" ,")  # "but" reads as blame
-        in_left = bool(words_of(_untitled(left, titles)) & wanted)
-        in_right = bool(words_of(_untitled(right, titles)) & wanted)
+        in_left = bool(words_of(untitled(left, titles)) & wanted)
+        in_right = bool(words_of(untitled(right, titles)) & wanted)
         if in_left == in_right:
             continue  # the thing on both sides, or on neither: the contrast is about another
         return Contrast(left, right) if in_left else Contrast(right, left)
     return None
-
-
-def _untitled(text: str, titles: Sequence[str]) -> str:
-    for title in titles:
-        text = text.replace(title, " ")
-    return text
 
 
 def sides_on_thing(

@@ -168,6 +168,24 @@ class CatalogReads:
             return (0, 0, 0)
         return (int(row[0]), int(row[1]), int(row[2]))
 
+    def matching_passage_labels(self, match: str, filters: Filters) -> list[tuple[str, str, str]]:
+        """(review id, review sentiment, passage text) of every passage matching the FTS5
+        query `match` within `filters`; [] for a query FTS5 rejects. For counts that must read
+        the passages (see `assistant.relevance.ThingMatcher.counts`)."""
+        if not match:
+            return []
+        where, params = sql_where(filters)
+        try:
+            rows = self._db.execute(
+                "SELECT r.id, r.sentiment, c.text FROM chunks_fts "
+                "JOIN chunks c ON c.rowid = chunks_fts.rowid JOIN reviews r ON r.id = c.review_id "
+                f"WHERE chunks_fts MATCH ? AND {where}",
+                [match, *params],
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [(str(rid), str(sentiment or ""), str(text)) for rid, sentiment, text in rows]
+
     def mentions(self, phrase: str) -> bool:
         """Does any passage contain the words of `phrase`, in order?"""
         query = phrase_query(phrase)

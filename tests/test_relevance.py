@@ -484,3 +484,31 @@ def test_a_word_no_question_asks_about_stands_for_no_thing(tmp_path: Path) -> No
         assistant.close()
     assert "film" in raw
     assert "film" not in words
+
+
+def test_a_things_word_inside_a_title_is_no_mention_of_the_thing(tmp_path: Path) -> None:
+    """Was: "124 of the 313 reviews of Toy Story 3 speak of the story": "Toy Story 3" was
+    read as the story."""
+    film = "Paper Story 2 (2020)"
+    rows = [
+        ("Ann Quill", "fresh", "Paper Story 2 is a delight from start to finish."),
+        ("Bo Ink", "fresh", "PAPER STORY 2 beats the first Paper Story by a mile."),
+        ("Cy Nib", "rotten", "The story is thin and the middle drags."),
+        ("Di Pen", "fresh", "Paper Story 2 tells a poignant story of two friends."),
+    ]
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest(
+        [
+            write(tmp_path / "a.csv", rows, film),
+            write(tmp_path / "b.csv", rows[:1], "Paper Story (2018)"),
+        ],
+        settings,
+    )
+    assistant = Assistant(settings)
+    try:
+        result = assistant.ask(f"How is the story of {film}?")
+    finally:
+        assistant.close()
+    assert result.lead.startswith(f"2 of the 4 reviews of {film} speak of the story"), result.lead
+    assert "1 positive, 1 negative" in result.lead
+    assert {c.critic for c in result.citations} == {"Cy Nib", "Di Pen"}, result.answer
