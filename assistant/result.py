@@ -38,6 +38,9 @@ class Citation:
     span: tuple[int, int]
     verified: bool
     url: str = ""  # the review's address where the data has one
+    # the quote's stance on the thing asked about where a contrast in it reads otherwise than
+    # `sentiment`, the review's label (see assistant.thing_stance); None: as its label
+    side: str | None = None
 
     @classmethod
     def of(

@@ -92,6 +92,8 @@ def test_an_answer_groups_a_quote_by_its_stance_on_the_thing_and_says_so(tmp_pat
     )
     by_critic = {c.critic: c for c in result.citations}
     assert by_critic["Ada Quill"].sentiment == "positive"  # the citation keeps the label
+    assert by_critic["Ada Quill"].to_json()["side"] == "negative"  # and says what was read
+    assert by_critic["Ben Ink"].side is None
     negative = result.answer.split("**Negative**", 1)[1]
     assert "Ada Quill" in negative and "(a positive review; negative on this point)" in negative
     assert "Cal Nib" in negative

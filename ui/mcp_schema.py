@@ -39,6 +39,12 @@ class CitationOutput(_ResultPart):
     )
     verified: bool = Field(description="The quote was found verbatim in the review.")
     url: str = ""
+    side: str | None = Field(
+        default=None,
+        description="The quote's own stance on the thing asked about, where a contrast in it "
+        "reads otherwise than its review's sentiment ('a good film, but it lacks punch'); "
+        "null: as its review's sentiment.",
+    )
 
 
 class CoverageOutput(_ResultPart):
