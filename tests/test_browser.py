@@ -58,9 +58,19 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 f"Phoenix is {XSS} oddly flat as Theodore, and the film never earns its ache.",
             ]
         )
+        writer.writerow(  # a positive review whose own words on the ending are negative
+            [
+                "Her (2013)",
+                "Ada Quill",
+                "The Post",
+                "2014-01-12",
+                "positive",
+                "A wonderful film, although the ending is a dull, clumsy letdown.",
+            ]
+        )
     settings = Settings(home=folder / "home", engine="extractive")
     report = ingest([CORPUS, folder / "xss.csv"], settings)
-    assert not report.failed and report.added == 27
+    assert not report.failed and report.added == 28
     return settings.home
 
 
@@ -206,6 +216,13 @@ def test_widget_on_a_second_origin_answers_with_citations(site_url: str, page: A
     assert page.locator(".panel").is_hidden()
     assert page.evaluate(f"{shadow_imgs}.activeElement.className") == "launch"
     assert page.dialogs == []
+
+
+def test_widget_shows_a_quote_read_otherwise_than_its_label(site_url: str, page: Any) -> None:
+    widget(page, site_url, "What do critics say about the ending?")
+    page.wait_for_selector(".cite", timeout=30_000)
+    who = page.locator(".cite").filter(has_text="Ada Quill").locator(".who").inner_text()
+    assert "\u25b2 positive" in who and "\u25bc negative on this point" in who, who
 
 
 def test_widget_follow_up_carries_the_chat_shown(site_url: str, page: Any) -> None:

@@ -149,6 +149,15 @@ def test_cards_carry_film_who_where_when_stance_and_anchor() -> None:
     assert set(Tags(html).tags) <= OUR_TAGS
 
 
+def test_a_card_read_otherwise_than_its_label_shows_both() -> None:
+    plain = citation_cards_html(result(citation(sentiment="positive")))
+    assert "on this point" not in plain
+    html = citation_cards_html(result(citation(sentiment="positive", side="negative")))
+    assert '<span class="rq-badge rq-positive">Positive</span>' in html  # the review's label
+    assert ">Negative on this point</span>" in html  # what its own words say of the thing
+    assert set(Tags(html).tags) <= OUR_TAGS
+
+
 def test_a_card_says_when_the_date_is_unknown() -> None:
     html = citation_cards_html(result(citation(date="", publication="")))
     assert '<span class="rq-date">date unknown</span>' in html

@@ -227,6 +227,12 @@ def _badges(c: Citation) -> str:
         badges.append(
             f'<span class="rq-badge rq-{c.sentiment}">{_SENTIMENT_LABEL[c.sentiment]}</span>'
         )
+    if c.side in _SENTIMENT_LABEL and c.side != c.sentiment:
+        badges.append(
+            f'<span class="rq-badge rq-{c.side}" title="Read clause by clause: this quote '
+            f'judges the thing asked about otherwise than its review">'
+            f"{_SENTIMENT_LABEL[c.side]} on this point</span>"
+        )
     if not c.verified:
         badges.append(
             '<span class="rq-badge rq-unverified" title="This text was not found in the '

@@ -227,6 +227,10 @@
     who.appendChild(txt("[" + c.n + "] " + (reveal(parts.join(", ")) || "Unnamed critic") + ", " + date + " "));
     if (side === "positive") who.appendChild(el("span", "pos", "\u25B2 positive"));
     if (side === "negative") who.appendChild(el("span", "neg", "\u25BC negative"));
+    if (!c.stance && c.side && c.side !== c.sentiment) {  /* read otherwise than its label */
+      if (c.side === "positive") who.appendChild(el("span", "pos", " \u25B2 positive on this point"));
+      if (c.side === "negative") who.appendChild(el("span", "neg", " \u25BC negative on this point"));
+    }
     if (!c.verified) who.appendChild(el("span", "unv", " \u26A0 unverified quote"));
     item.appendChild(who);
     item.appendChild(el("blockquote", "quote", "\u201C" + reveal(c.quote) + "\u201D"));
