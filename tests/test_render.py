@@ -156,6 +156,10 @@ def test_a_card_read_otherwise_than_its_label_shows_both() -> None:
     assert '<span class="rq-badge rq-positive">Positive</span>' in html  # the review's label
     assert ">Negative on this point</span>" in html  # what its own words say of the thing
     assert set(Tags(html).tags) <= OUR_TAGS
+    exported = quotes_csv([result(citation(sentiment="positive", side="negative"))])
+    assert exported.splitlines()[1].endswith(
+        ",positive,Phoenix is <img src=x onerror=alert(1)> oddly flat.,yes,r1,,negative"
+    )
 
 
 def test_a_card_says_when_the_date_is_unknown() -> None:
@@ -283,11 +287,11 @@ def test_quotes_csv_exact() -> None:
     )
     again = result(citation(1), question="And again?")  # the same quote is exported once
     assert quotes_csv([first, again]) == (
-        "question,n,film,critic,publication,date,sentiment,quote,verified,review_id,url\n"
+        "question,n,film,critic,publication,date,sentiment,quote,verified,review_id,url,side\n"
         "Who disliked Her?,1,Her (2013),Mallory <b>Test</b>,The Gazette,2014-01-10,negative,"
         "Phoenix is <img src=x onerror=alert(1)> oddly flat.,yes,r1,"
-        "https://example.org/her%20review\n"
-        "Who disliked Her?,2,Her (2013),,The Gazette,2014-01-10,negative,'=HYPERLINK(),yes,r2,\n"
+        "https://example.org/her%20review,\n"
+        "Who disliked Her?,2,Her (2013),,The Gazette,2014-01-10,negative,'=HYPERLINK(),yes,r2,,\n"
     )
 
 
@@ -304,7 +308,7 @@ def test_quotes_csv_quotes_commas_and_newlines() -> None:
     assert quotes_csv([result(c)]).splitlines()[1:] == [
         "Who disliked Her?,1,Her (2013),Mallory <b>Test</b>,The Gazette,2014-01-10,negative,"
         '"He said, ""no""',
-        'then left",no,r1,',
+        'then left",no,r1,,',
     ]
 
 
@@ -363,7 +367,7 @@ def test_quotes_csv_neutralises_every_cell_exact() -> None:
     c = citation(review_id='=HYPERLINK("http://evil","x")', date="-1", quote="a\u202eb\rc")
     assert quotes_csv([result(c, question="@me")]).splitlines()[1:] == [
         "'@me,1,Her (2013),Mallory <b>Test</b>,The Gazette,'-1,negative,\"a⟦U+202E⟧b",
-        'c",yes,"\'=HYPERLINK(""http://evil"",""x"")",',
+        'c",yes,"\'=HYPERLINK(""http://evil"",""x"")",,',
     ]
 
 

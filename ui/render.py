@@ -71,6 +71,7 @@ CSV_COLUMNS = (
     "verified",
     "review_id",
     "url",
+    "side",  # the quote's own stance on the thing asked, where it differs from `sentiment`
 )
 
 
@@ -404,6 +405,7 @@ def quotes_csv(results: Iterable[Result], only: Collection[str] | None = None) -
             "yes" if c.verified else "no",
             c.review_id,
             safe_url(c.url),
+            c.side or "",
         )
         writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue()
