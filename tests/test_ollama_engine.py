@@ -202,6 +202,20 @@ def test_prompt_delimits_and_numbers_each_source() -> None:
     assert prompt.rstrip().endswith("What did critics think of Her?")
 
 
+def test_a_source_read_otherwise_than_its_label_says_so_in_the_prompt() -> None:
+    from dataclasses import replace
+
+    plain = request("Tender and strange.")
+    turned = replace(plain, sources=[replace(plain.sources[0], side="negative")])
+    with FakeOllama(models=[MODEL], reply=REPLY) as server:
+        list(engine_for(server.url).stream(plain))
+        list(engine_for(server.url).stream(turned))
+        first, second = (str(c.messages[-1]["content"]) for c in server.requests_to("/api/chat"))
+    assert "on_this_point" not in first
+    assert 'stance="positive" on_this_point="negative">' in second
+    assert "judges the thing asked about otherwise than its review's stance" in second
+
+
 def test_stance_question_asks_for_the_critics_with_that_stance() -> None:
     req = AnswerRequest(
         question="Who disliked Her?",
