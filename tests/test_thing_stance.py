@@ -63,6 +63,17 @@ def test_the_side_holding_the_thing_is_read_when_the_sides_are_clearly_opposite(
     assert sides_on_thing([], words, embedder) == []
 
 
+def test_with_another_embedding_model_the_labels_stand() -> None:
+    class OtherModel:  # the head was trained on MiniLM's vectors: it cannot read these
+        name = "some/other-model"
+
+        def embed(self, texts: object) -> object:
+            raise AssertionError("nothing is embedded for a head that does not fit")
+
+    quote = source("It is a good film, but it lacks the emotional punch.", "positive")
+    assert sides_on_thing([quote], {"emotional"}, OtherModel()) == [None]  # type: ignore[arg-type]
+
+
 FILM = "Lantern Street (2019)"
 ROWS = [
     ("Ada Quill", "fresh", "A wonderful film, although the ending is a dull, clumsy letdown."),
