@@ -62,6 +62,9 @@ STOPWORDS = frozenset(
 )
 
 
+_NOUN_TOO = frozenset({"love", "hate"})  # stance verbs that are nouns after a determiner
+_DETERMINERS = frozenset("the a an its their this that his her".split())
+
 FUNCTION_WORDS = frozenset("a an the i of in on at to and or but what who how why which".split())
 
 
@@ -88,7 +91,13 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     """
     words = name_key(question).split()
     claimed = {i for start, end in (named_spans or []) for i in range(start, end)}
-    unnamed = _without_words(question, claimed, len(words))
+    # "the love story", "a love triangle": a noun after a determiner, no stance
+    nouned = {
+        i
+        for i, word in enumerate(words)
+        if word in _NOUN_TOO and i > 0 and words[i - 1] in _DETERMINERS
+    }
+    unnamed = _without_words(question, claimed | nouned, len(words))
     negative = bool(_NEGATIVE.search(unnamed))
     positive = bool(_POSITIVE.search(_NEGATIVE.sub(" ", unnamed)))  # "didn't like": negative
     stance: Stance | None = None
@@ -102,7 +111,12 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     proper: list[str] = []
     opening: str | None = None
     for i, word in enumerate(words):
-        if i in claimed or len(word) < 2 or word.isdigit() or _stance_word(word):
+        if (
+            i in claimed
+            or len(word) < 2
+            or word.isdigit()
+            or (_stance_word(word) and i not in nouned)
+        ):
             continue
         is_name = aligned and i > 0 and originals[i][:1].isupper() and word not in FUNCTION_WORDS
         if (

@@ -432,6 +432,9 @@ def test_a_thing_named_only_by_the_other_side_is_counted_and_not_quoted(home: Pa
         ("Which publications were kindest to Fargo?", [(5, 6)], "positive", ()),
         ("Did critics find Titanic too long?", [(3, 4)], None, ("long",)),
         ("How would you rate Fargo?", [(4, 5)], None, ()),
+        # a stance verb after a determiner is a noun: the thing asked about
+        ("What about the love story in Titanic?", [(6, 7)], None, ("love", "story")),
+        ("Who loved the love story in Titanic?", [(6, 7)], "positive", ("love", "story")),
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
