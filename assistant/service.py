@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -15,18 +14,14 @@ from typing import TYPE_CHECKING, Literal
 from assistant.chat import ChatSession
 from assistant.citations import renumber, verify
 from assistant.engines.base import AnswerRequest, Engine, Turn
-from assistant.engines.extractive import group_order, label_of, reviews_by_stance, stance_of
+from assistant.engines.extractive import grouped, reviews_by_stance
 from assistant.film_refs import Refusal, check_scope
 from assistant.findings import (
     Finding,
-    Thing,
     describe_scope,
     join,
     lead,
-    thing_lead,
-    turned_note,
     unlabelled_lead,
-    unnamed_thing_lead,
 )
 from assistant.health import Health, StoreHealth
 from assistant.passages import focused
@@ -35,7 +30,7 @@ from assistant.result import Coverage, Result, Source
 from assistant.retrieval import Hit, Plan, Retriever
 from assistant.sampling import balanced_hits
 from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
-from assistant.thing_stance import sides_on_thing
+from assistant.thing_answers import ThingAnswers
 from index.errors import EngineError, UnknownNameError
 from index.filters import Filters
 from index.lock import holder
@@ -68,6 +63,7 @@ class Assistant:
         self.settings = settings
         self.index = index or open_index(settings, readonly=True)
         self.retriever = Retriever(self.index)
+        self.things = ThingAnswers(self.retriever)
         self._counts: tuple[int, Counts] | None = None
         self._holdings: tuple[int, Holdings] | None = None
         self._check: tuple[int, CheckReport] | None = None
@@ -300,7 +296,7 @@ class Assistant:
                 )
                 plan = replace(plan, filters=replace(plan.filters, sentiment=None))
                 hits = self.retriever.retrieve(plan)
-        thing = self._thing(plan) if not compared and facts is not None else None
+        thing = self.things.asked(plan) if not compared and facts is not None else None
         if thing is not None and thing[1].reviews and not any(hit.lexical for hit in hits):
             hits = []  # the reviews that name the thing are all of another stance than asked
         retrieved = time.perf_counter()
@@ -315,22 +311,22 @@ class Assistant:
             more,
         )
         if plan.kind == "aspect":
-            sources = self._read_on_thing(plan, sources)
+            sources = self.things.read(plan, sources)
         if compared:
             parts = []
             for part, counts in compared:
                 part_scope = describe_scope(part.filters) or ""
                 of_part = [s for s in sources if s.review.film in part.filters.films]
-                part_thing = self._thing(part)
+                part_thing = self.things.asked(part)
                 if part_thing is not None:
-                    parts.append(self._thing_lead(part, counts, part_scope, part_thing, of_part))
+                    parts.append(self.things.lead(part, counts, part_scope, part_thing, of_part))
                 else:
                     parts.append(self._finding(part, counts, part_scope, of_part, with_names=False))
             lead = " ".join(parts)
         else:
             lead = self._finding(plan, facts, scope, sources)
         if thing is not None and scope is not None and facts is not None:
-            lead = self._thing_lead(plan, facts, scope, thing, sources)
+            lead = self.things.lead(plan, facts, scope, thing, sources)
         if notice and facts is not None and scope is not None and asked:
             shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
@@ -356,7 +352,7 @@ class Assistant:
             stance=plan.filters.sentiment,
             history=tuple(session.turns) if session else (),
             lead=lead,
-            focus=self._thing_words(plan),
+            focus=self.things.words(plan),
         )
         pieces: list[str] = []
         try:
@@ -450,63 +446,6 @@ class Assistant:
         shown = reviews_by_stance(sources)
         return lead(Finding(scope, facts, stance, plan.intent.count, shown, names))
 
-    def _read_on_thing(self, plan: Plan, sources: list[Source]) -> list[Source]:
-        """`sources` with the stance each takes on the thing asked about where a contrast in
-        it reads otherwise than its review's label (`assistant.thing_stance`), regrouped."""
-        words = self._thing_words(plan)
-        if not words or not sources:
-            return sources
-        films = self.retriever.names.films
-        sides = sides_on_thing(sources, words, self.index.embedder, films)
-        turned = [
-            replace(source, side=side)
-            if side and label_of(source) in ("positive", "negative") and side != label_of(source)
-            else source
-            for source, side in zip(sources, sides, strict=True)
-        ]
-        if turned == sources:
-            return sources
-        return grouped(turned, plan.filters.sentiment or plan.intent.stance)
-
-    def _thing_words(self, plan: Plan) -> frozenset[str]:
-        """The words standing for the thing a question asks about (none for other questions):
-        what a quote is picked by, beside the question's own words."""
-        focus = self.retriever.meaning.focus(plan) if plan.kind == "aspect" else []
-        return frozenset(self.retriever.meaning.words_for(focus)[0]) if focus else frozenset()
-
-    @staticmethod
-    def _thing_lead(
-        plan: Plan,
-        facts: ScopeFacts,
-        scope: str,
-        thing: tuple[Thing, ScopeFacts],
-        sources: Sequence[Source],
-    ) -> str:
-        """The finding for a question about a thing in one scope (see `findings.thing_lead`):
-        how many of its reviews speak of it, or that none names it."""
-        label, speaking = thing
-        if not speaking.reviews:
-            return unnamed_thing_lead(scope, facts, label, quoted=bool(sources))
-        quoted = sum(reviews_by_stance(sources).values())
-        stance = plan.filters.sentiment
-        text = thing_lead(scope, facts, label, speaking, quoted, stance, plan.intent.count)
-        turned: Counter[tuple[str, str]] = Counter()
-        counted: set[str] = set()  # a review quoted twice counts once
-        for source in sources:
-            if source.side and source.review.id not in counted:
-                counted.add(source.review.id)
-                turned[(label_of(source), source.side)] += 1
-        return text + turned_note(turned, label)
-
-    def _thing(self, plan: Plan) -> tuple[Thing, ScopeFacts] | None:
-        """For a question about a thing ("the music"): its words in the answer ("the music")
-        and how many reviews in scope (the stance asked aside) speak of it; None otherwise."""
-        if plan.kind != "aspect":
-            return None
-        focus = self.retriever.meaning.focus(plan)
-        speaking = self.retriever.meaning.counts(plan) if focus else None
-        return None if speaking is None else (Thing.asked(plan.question, focus), speaking)
-
     def _refused(
         self,
         question: str,
@@ -545,14 +484,6 @@ def reading_order(hits: Sequence[Hit], stance: str | None) -> list[Source]:
         Source(0, h.chunk.review, h.chunk.text, h.chunk.start, h.chunk.end, h.score) for h in hits
     ]
     return grouped(passages, stance)
-
-
-def grouped(sources: Sequence[Source], stance: str | None) -> list[Source]:
-    """`sources` in stance groups (the stance asked first; the order kept within a group),
-    renumbered from 1."""
-    rank = {group: i for i, group in enumerate(group_order(sources, stance))}
-    ordered = sorted(sources, key=lambda s: rank[stance_of(s)])
-    return [replace(s, n=i) for i, s in enumerate(ordered, 1)]
 
 
 def lead_of(answer: str, extractive: bool) -> str:

@@ -198,7 +198,9 @@ def test_result_schema(her: Assistant) -> None:
         "span",
         "verified",
         "url",
+        "side",
     }
+    assert citation["side"] is None  # no contrast read otherwise than the label
     assert set(data["timings_ms"]) == {"retrieve", "generate", "total"}
     assert {"used", "film_reviews"} <= set(data["coverage"])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from assistant.engines.base import AnswerRequest, Engine
 from assistant.result import Source
@@ -19,6 +20,7 @@ __all__ = [
     "ExtractiveEngine",
     "content_words",
     "group_order",
+    "grouped",
     "label_of",
     "pick_quote",
     "reviews_by_stance",
@@ -219,6 +221,14 @@ def _read_otherwise(source: Source) -> str:
     if source.side is None or source.side == label or label == "unknown":
         return ""
     return f" (a {label} review; {source.side} on this point)"
+
+
+def grouped(sources: Sequence[Source], stance: str | None = None) -> list[Source]:
+    """`sources` in stance groups (see `group_order`; the order kept within a group),
+    renumbered from 1 so that an answer's markers read 1, 2, 3."""
+    rank = {group: i for i, group in enumerate(group_order(sources, stance))}
+    ordered = sorted(sources, key=lambda s: rank[stance_of(s)])
+    return [replace(s, n=i) for i, s in enumerate(ordered, 1)]
 
 
 class ExtractiveEngine(Engine):

@@ -1,0 +1,85 @@
+"""Answers to a question about a thing a film is judged on ("the music in Coco"): the words
+that stand for it, the finding that counts the reviews speaking of it, and each quote's own
+stance on it (`assistant.thing_stance`). The other questions pass through untouched."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from assistant.engines.extractive import grouped, label_of, reviews_by_stance
+from assistant.findings import Thing, thing_lead, turned_note, unnamed_thing_lead
+from assistant.thing_stance import sides_on_thing
+
+if TYPE_CHECKING:
+    from assistant.result import Source
+    from assistant.retrieval import Plan, Retriever
+    from assistant.scope import ScopeFacts
+
+
+class ThingAnswers:
+    """What an answer says of the thing a question asks about, over one retriever's index."""
+
+    def __init__(self, retriever: Retriever) -> None:
+        self.retriever = retriever
+
+    def words(self, plan: Plan) -> frozenset[str]:
+        """The words standing for the thing a question asks about (none for other questions):
+        what a quote is picked by, beside the question's own words."""
+        meaning = self.retriever.meaning
+        focus = meaning.focus(plan) if plan.kind == "aspect" else []
+        return frozenset(meaning.words_for(focus)[0]) if focus else frozenset()
+
+    def asked(self, plan: Plan) -> tuple[Thing, ScopeFacts] | None:
+        """For a question about a thing ("the music"): the thing as the answer names it and how
+        many reviews in scope (the stance asked aside) speak of it; None otherwise."""
+        if plan.kind != "aspect":
+            return None
+        focus = self.retriever.meaning.focus(plan)
+        speaking = self.retriever.meaning.counts(plan) if focus else None
+        return None if speaking is None else (Thing.asked(plan.question, focus), speaking)
+
+    def read(self, plan: Plan, sources: list[Source]) -> list[Source]:
+        """`sources` with the stance each takes on the thing asked about where a contrast in
+        it reads otherwise than its review's label, regrouped and renumbered."""
+        words = self.words(plan)
+        if not words or not sources:
+            return sources
+        films = self.retriever.names.films
+        sides = sides_on_thing(sources, words, self.retriever.index.embedder, films)
+        turned = [
+            replace(source, side=side)
+            if side and label_of(source) in ("positive", "negative") and side != label_of(source)
+            else source
+            for source, side in zip(sources, sides, strict=True)
+        ]
+        if turned == sources:
+            return sources
+        return grouped(turned, plan.filters.sentiment or plan.intent.stance)
+
+    @staticmethod
+    def lead(
+        plan: Plan,
+        facts: ScopeFacts,
+        scope: str,
+        thing: tuple[Thing, ScopeFacts],
+        sources: Sequence[Source],
+    ) -> str:
+        """The finding for a question about a thing in one scope (see `findings.thing_lead`):
+        how many of its reviews speak of it, or that none names it, and which quotes read
+        otherwise than their review's label."""
+        named, speaking = thing
+        if not speaking.reviews:
+            return unnamed_thing_lead(scope, facts, named, quoted=bool(sources))
+        quoted = sum(reviews_by_stance(sources).values())
+        stance = plan.filters.sentiment
+        text = thing_lead(scope, facts, named, speaking, quoted, stance, plan.intent.count)
+        turned: Counter[tuple[str, str]] = Counter()
+        counted: set[str] = set()  # a review quoted twice counts once
+        for source in sources:
+            if source.side and source.review.id not in counted:
+                counted.add(source.review.id)
+                turned[(label_of(source), source.side)] += 1
+        return text + turned_note(turned, named)
