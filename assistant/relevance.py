@@ -14,7 +14,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from assistant.intent import STOPWORDS
@@ -120,7 +120,7 @@ class ThingMatcher:
         match = fts_query(sorted(words), exact=set(words))
         catalog = self.retriever.index.catalog
         filters = scope_filters(plan.filters)
-        titles = self._titles_with(words)
+        titles = self.titles_with(words)
         if not titles:
             return ScopeFacts(*catalog.matching_stance_counts(match, filters))
         # "story" in "Toy Story 3" is a name, not the story: read the passages themselves
@@ -132,11 +132,11 @@ class ThingMatcher:
         negative = sum(1 for s in labels.values() if s == "negative")
         return ScopeFacts(len(labels), positive, negative)
 
-    def _titles_with(self, words: dict[str, float]) -> list[str]:
+    def titles_with(self, words: Collection[str]) -> list[str]:
         """The index's film titles of several words (without their year) holding one of
         `words`, longest first: where those words are a name, not the thing. A one-word title
         ("Music") is left alone: it is written like the word at the start of a sentence."""
-        return [title for title, held in self._titles() if held & words.keys()]
+        return [title for title, held in self._titles() if not held.isdisjoint(words)]
 
     def _titles(self) -> list[tuple[str, set[str]]]:
         """The index's titles of several words with their words, longest first, read once
@@ -163,7 +163,7 @@ class ThingMatcher:
         rows = self.retriever.matching_passages(match, plan.filters, CANDIDATES, among)
         if not rows:
             return []
-        titles = self._titles_with(words)
+        titles = self.titles_with(words)
         weight = {
             cid: max((words.get(w, 0.0) for w in words_of(untitled(text, titles))), default=0.0)
             for cid, text in rows

@@ -47,8 +47,8 @@ class ThingAnswers:
         words = self.words(plan)
         if not words or not sources:
             return sources
-        films = self.retriever.names.films
-        sides = sides_on_thing(sources, words, self.retriever.index.embedder, films)
+        titles = self.retriever.meaning.titles_with(words)
+        sides = sides_on_thing(sources, words, self.retriever.index.embedder, titles)
         turned = [
             replace(source, side=side)
             if side and label_of(source) in ("positive", "negative") and side != label_of(source)

@@ -28,7 +28,6 @@ from assistant.relevance import untitled, words_of
 from assistant.stance import clause_spans, load_head
 from index.chunking import sentence_spans
 from index.errors import ModelError
-from index.names import split_year
 
 if TYPE_CHECKING:
     from assistant.result import Source
@@ -71,14 +70,13 @@ def sides_on_thing(
     sources: Sequence[Source],
     words: Iterable[str],
     embedder: Embedder,
-    films: Sequence[str] = (),
+    titles: Sequence[str] = (),
     head: StanceHead | None = None,
 ) -> list[str | None]:
     """Each source's stance on the thing ("positive" or "negative") where a contrast in it
     decides one, else None (its review's label stands). One embedding call for all sides.
-    `films` are the index's (a thing's word in a title is no mention of the thing)."""
+    `titles` hold the thing's words as a name, not the thing (see `ThingMatcher.titles_with`)."""
     wanted = frozenset(words)
-    titles = [t for t in (split_year(f)[0] for f in films) if words_of(t) & wanted]
     contrasts = [contrast_about(s.text, wanted, titles) for s in sources]
     found = [c for c in contrasts if c is not None]
     if not found:
