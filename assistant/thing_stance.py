@@ -3,7 +3,8 @@ verdict: "It is a good film, but it lacks the emotional punch" is a positive rev
 on the emotional punch.
 
 A review's fresh/rotten label is the critic's verdict on the film. Where a quoted sentence
-turns on a contrast ("X, but Y", "X although Y", "X; however, Y") and the thing's words sit on
+turns on a contrast ("X, but Y", "X although Y", "X; however, Y", "Despite X, Y": split at the
+first comma after the concession) and the thing's words sit on
 one side only, the sides may judge differently; the stance head (`assistant.stance`) reads
 both, and when it reads them as opposite, each outside its calibrated mixed band (right ~85%
 of the time per label), the side holding the thing takes its reading. A quote with no such
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from index.embedders.base import Embedder
 
 _OPENS = re.compile(r"^\W*(but|however|yet|although|though|whereas)\b", re.IGNORECASE)
+_CONCEDES_FIRST = re.compile(r"^\W*(?:although|though|even though|despite)\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +53,32 @@ def contrast_about(text: str, words: Iterable[str], titles: Sequence[str] = ()) 
     Story") is a name there, not the thing."""
     wanted = set(words)
     for start, end in sentence_spans(text):
-        sentence = text[start:end]
-        clauses = [sentence[a:b] for a, b in clause_spans(sentence)]
-        turn = next((i for i, c in enumerate(clauses) if i and _OPENS.match(c)), None)
-        if turn is None:
+        sides = _sides(text[start:end])
+        if sides is None:
             continue
-        left = " ".join(clauses[:turn])
-        right = _OPENS.sub("", " ".join(clauses[turn:])).lstrip(" ,")  # "but" reads as blame
+        left, right = sides
         in_left = bool(words_of(untitled(left, titles)) & wanted)
         in_right = bool(words_of(untitled(right, titles)) & wanted)
         if in_left == in_right:
             continue  # the thing on both sides, or on neither: the contrast is about another
         return Contrast(left, right) if in_left else Contrast(right, left)
     return None
+
+
+def _sides(sentence: str) -> tuple[str, str] | None:
+    """The two sides of a sentence that turns on a contrast, without the word that turns it
+    ("but" alone reads as blame): "X, but Y" and "X although Y" (see `clause_spans`), and
+    "Although X, Y" at a sentence's start; None for a sentence without one."""
+    opening = _CONCEDES_FIRST.match(sentence)
+    if opening and "," in sentence[opening.end() :]:
+        conceded, _, main = sentence[opening.end() :].partition(",")
+        return conceded.strip(), main.strip()
+    clauses = [sentence[a:b] for a, b in clause_spans(sentence)]
+    turn = next((i for i, c in enumerate(clauses) if i and _OPENS.match(c)), None)
+    if turn is None:
+        return None
+    left = " ".join(clauses[:turn])
+    return left, _OPENS.sub("", " ".join(clauses[turn:])).lstrip(" ,")
 
 
 def sides_on_thing(

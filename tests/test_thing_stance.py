@@ -34,6 +34,9 @@ def test_a_contrast_is_found_with_the_thing_on_one_side_only() -> None:
     assert (found.thing_side, found.other_side) == ("the ending is a letdown.", "A wonderful film")
     right = contrast_about("Great score, but it falls flat.", {"score"})
     assert right is not None and right.other_side == "it falls flat."  # "but" is not read
+    opening = contrast_about("Despite its messy plot, the visuals dazzle.", {"plot"})
+    assert opening is not None  # a concession that opens the sentence
+    assert (opening.thing_side, opening.other_side) == ("its messy plot", "the visuals dazzle.")
     assert contrast_about("The score is lovely, but the score is loud.", {"score"}) is None
     assert contrast_about("A gorgeous score carries the picture.", {"score"}) is None
     assert contrast_about("Lovely, but long. The score soars.", {"score"}) is None
@@ -54,6 +57,7 @@ def test_the_side_holding_the_thing_is_read_when_the_sides_are_clearly_opposite(
             "A wonderful film, although the ending is a dull, clumsy letdown.",
             "negative",
         ),
+        ("positive", "Despite a dull and clumsy ending, it is a wonderful film.", "negative"),
         ("positive", "A gorgeous score carries the whole picture.", None),  # no contrast
         ("positive", "The score is lovely, but the songs are lovely too.", None),  # not opposite
     ]
