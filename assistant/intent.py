@@ -77,6 +77,7 @@ class Intent:
     count: bool = False  # "how many ...", "what percentage ...": the answer leads with numbers
     opening: str | None = None  # the first word, capitalized, when it may be a name ("Sadness")
     whether: bool = False  # a yes/no question: "did critics like the humor in X?"
+    full_names: tuple[str, ...] = ()  # names of several words among `proper`: "Steve Buscemi"
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
@@ -109,6 +110,7 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     aligned = len(originals) == len(words)
     terms: list[str] = []
     proper: list[str] = []
+    named_at: list[int] = []  # where the names are, to join the neighbours into full names
     opening: str | None = None
     for i, word in enumerate(words):
         if (
@@ -134,8 +136,10 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
             continue
         if word not in terms:
             terms.append(word)
-        if is_name and originals[i] not in proper:
-            proper.append(originals[i])
+        if is_name:
+            named_at.append(i)
+            if originals[i] not in proper:
+                proper.append(originals[i])
     return Intent(
         stance=stance,
         reception=bool(_RECEPTION.search(question)),
@@ -144,7 +148,19 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         count=bool(_COUNT.search(question)),
         opening=opening,
         whether=bool(_WHETHER.search(question)),
+        full_names=_full_names(originals, named_at),
     )
+
+
+def _full_names(originals: list[str], named_at: list[int]) -> tuple[str, ...]:
+    """The runs of two or more name words side by side in the question, joined."""
+    runs: list[list[int]] = []
+    for i in named_at:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return tuple(" ".join(originals[i] for i in run) for run in runs if len(run) > 1)
 
 
 def _without_words(question: str, claimed: set[int], count: int) -> str:

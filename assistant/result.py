@@ -88,7 +88,8 @@ class Coverage:
         if self.films and self.film_reviews:
             whole = "review" if self.film_reviews == 1 else "reviews"
             films = ", ".join(self.films)
-            return f"Based on {self.used} of {self.film_reviews} {whole} of {films}."
+            end = "" if films.endswith(".") else "."  # "Escape from L.A.", no second stop
+            return f"Based on {self.used} of {self.film_reviews} {whole} of {films}{end}"
         return f"Based on {self.used} {noun}."
 
     def to_json(self) -> dict[str, Any]:

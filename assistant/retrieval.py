@@ -242,8 +242,12 @@ class Retriever:
 def _names_in(text: str, intent: Intent) -> bool:
     """Does `text` write a name of the question in its case? A question's capitalized first
     word counts only where the text writes it so mid-sentence ("Joy and Sadness"), not where
-    any sentence starts with it."""
-    for name in intent.proper:
+    any sentence starts with it. A name of several words counts whole or by its last word
+    ("Steve Buscemi", "Buscemi"), never by its first ("Steve" of Steve Martin)."""
+    in_full = {word for name in intent.full_names for word in name.split()}
+    wanted = [name for name in intent.proper if name not in in_full]
+    wanted += [name for full in intent.full_names for name in (full, full.split()[-1])]
+    for name in wanted:
         if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
             return True
     if intent.opening:

@@ -515,3 +515,32 @@ def test_a_things_word_inside_a_title_is_no_mention_of_the_thing(tmp_path: Path)
     assert result.lead.startswith(f"2 of the 4 reviews of {film} speak of the story"), result.lead
     assert "1 positive, 1 negative" in result.lead
     assert {c.critic for c in result.citations} == {"Cy Nib", "Di Pen"}, result.answer
+
+
+def test_a_full_name_is_matched_whole_or_by_its_last_word(tmp_path: Path) -> None:
+    """Was: "What did critics say about Steve Buscemi?" quoted eight reviews of Steve Martin
+    comedies (any name word counted) and none of the two that name Buscemi."""
+    martin = [
+        (f"Critic {i}", "fresh", f"Steve Martin is a joy in comedy number {i}.") for i in range(12)
+    ]
+    rows = [
+        *martin,
+        ("Ann Quill", "fresh", "Fraser and Buscemi are deadpan delights."),
+        ("Bo Ink", "rotten", "Buscemi, Fonda and Grier make vivid impressions."),
+    ]
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([write(tmp_path / "a.csv", rows, "Escape from L.A. (1996)")], settings)
+    assistant = Assistant(settings)
+    try:
+        result = assistant.ask("What did critics say about Steve Buscemi?")
+        martin_asked = assistant.ask("What did critics say about Steve Martin?")
+    finally:
+        assistant.close()
+    assert {c.critic for c in result.citations} == {"Ann Quill", "Bo Ink"}, result.answer
+    assert result.coverage.line().endswith("reviews of Escape from L.A. (1996).")
+    from assistant.result import Coverage  # a title ending in a stop gets no second one
+
+    undated = Coverage(used=2, film_reviews=21, films=["Escape from L.A."])
+    assert undated.line() == "Based on 2 of 21 reviews of Escape from L.A."
+    assert all("Steve Martin" in c.quote for c in martin_asked.citations)
+    assert len(martin_asked.citations) == 8
