@@ -21,7 +21,8 @@ from index.store import Index
 # Words after which a capitalized phrase is what the question is about.
 _CUES = frozenset(
     """of about liked disliked like dislike loved hated love hate enjoyed enjoy on for was is
-    see saw watch watched reviewed reviews rate rated rank ranked""".split()
+    see saw watch watched reviewed reviews rate rated rank ranked praised praise panned
+    criticised criticized mention mentioned mentions""".split()
 )
 # Lower-case words allowed inside a title ("Beauty and the Beast", "Lord of the Rings").
 _CONNECTORS = frozenset("of the and a an in to on at for with vs".split())
@@ -149,7 +150,11 @@ def check_scope(
     missing = unknown_film(question, entities, retriever.index, names.films)
     if missing:
         suggestions = closest_films(missing, names.films)
-        text = f"No reviews of {missing} in the index."
+        # a person ("Joel Coen") as well as a title: neither a film nor a name in a review
+        text = (
+            f"Nothing in the index is about {missing}: no film of that title, and no review "
+            "names it."
+        )
         if suggestions:
             text += f" Did you mean {join(suggestions, most=3).replace(' and ', ' or ')}?"
         else:

@@ -225,6 +225,9 @@ class Retriever:
             exact = [cid for cid, text in rows if _names_in(text, intent)]
             if exact:
                 return exact[:n]
+        if intent.full_names:  # "Joel Coen" is not "the Joel Siegel moment": a last name, or none
+            last = {name_key(full.split()[-1]) for full in intent.full_names}
+            return [cid for cid, text in rows if not last.isdisjoint(name_key(text).split())][:n]
         return [cid for cid, _ in rows[:n]]
 
     def matching_passages(

@@ -176,7 +176,9 @@ def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:
     """Was: "What critics say about Oppenheimer:" with quotes about Raging Bull and Ronin."""
     result = films.ask("What did critics think of Oppenheimer?")
     assert result.kind == "unknown_film" and result.citations == []
-    assert result.answer.startswith("No reviews of Oppenheimer in the index.")
+    assert result.answer.startswith(
+        "Nothing in the index is about Oppenheimer: no film of that title, and no review names it."
+    )
     typo = films.ask("What did critics think of Fagro?")
     assert typo.kind == "unknown_film" and typo.citations == []
     assert typo.suggestions == ["Fargo (1996)"]
@@ -193,7 +195,9 @@ def test_a_person_the_reviews_name_by_surname_is_no_missing_film(films: Assistan
         missing = films.ask(f"What did critics think of {title}?")
         assert missing.kind == "unknown_film" and missing.citations == [], missing.answer
     possessive = films.ask("What did critics think of Oppenheimer's score?")
-    assert possessive.answer.startswith("No reviews of Oppenheimer in the index.")
+    assert possessive.answer.startswith("Nothing in the index is about Oppenheimer:")
+    person = films.ask("Who praised Joel Coen?")  # "praised" names what follows it
+    assert person.kind == "unknown_film" and person.citations == [], person.answer
 
 
 def test_a_film_scoped_chat_asked_about_another_film_says_so(films: Assistant) -> None:
