@@ -212,7 +212,7 @@ def renumber(verified: Verified) -> Verified:
 
 
 def _citation(source: Source, quote: str, span: tuple[int, int], verified: bool) -> Citation:
-    return replace(Citation.of(source.n, source.review, quote, span, verified), side=source.side)
+    return Citation.of(source.n, source.review, quote, span, verified, source.side)
 
 
 def _note(problems: list[str], problem: str) -> None:

@@ -92,6 +92,21 @@ class NameIndex:
         return sorted(n.display for names in self._films.values() for n in names)
 
     @cached_property
+    def title_words(self) -> frozenset[str]:
+        """Every word of every stored title (its year aside), as name keys."""
+        return frozenset(word for key in self._films for word in key)
+
+    @cached_property
+    def long_titles(self) -> list[tuple[str, frozenset[str]]]:
+        """The stored titles of several words as written (their year aside; "WALL-E" is one
+        word), longest first, each with its words (name keys)."""
+        titles = {
+            split_year(n.display)[0]: n.words for names in self._films.values() for n in names
+        }
+        several = [(title, frozenset(words)) for title, words in titles.items() if " " in title]
+        return sorted(several, key=lambda item: len(item[0]), reverse=True)
+
+    @cached_property
     def critics(self) -> list[str]:
         return sorted(n.display for names in self._critics.values() for n in names)
 

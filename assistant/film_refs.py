@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from assistant.entities import Entities
@@ -71,28 +71,29 @@ def title_candidates(question: str, entities: Entities) -> list[str]:
 
 
 def unknown_film(
-    question: str, entities: Entities, index: Index, films: Sequence[str] = ()
+    question: str, entities: Entities, index: Index, title_words: Collection[str] = ()
 ) -> str | None:
     """The title a question asks about that the index holds no review of, nor any review
     mentions (so it is no character, actor or thing discussed); None when there is none.
-    `films` (the index's) tell a person's surname from a title's word."""
+    `title_words` (the words of the index's titles) tell a person's surname from a title's."""
     if entities.films:
         return None
     for candidate in title_candidates(question, entities):
         candidate = _POSSESSIVE.sub("", candidate)  # "Oppenheimer's score": Oppenheimer
-        if not index.catalog.mentions(candidate) and not _known_person(candidate, index, films):
+        if not index.catalog.mentions(candidate) and not _known_person(
+            candidate, index, title_words
+        ):
             return candidate
     return None
 
 
-def _known_person(candidate: str, index: Index, films: Sequence[str]) -> bool:
+def _known_person(candidate: str, index: Index, title_words: Collection[str]) -> bool:
     """A first and last name ("Scarlett Johansson") whose last name reviews write as a name
     ("Johansson disarms with only her voice") and no stored title holds: someone the reviews
     call by surname, no film. "The Dark Knight", "Iron Man" (beside "Rain Man") stay titles."""
     words = candidate.split()
     if len(words) != 2 or words[0].casefold() in _ARTICLES or not words[1][:1].isupper():
         return False
-    title_words = {w for film in films for w in name_key(split_year(film)[0]).split()}
     if name_key(words[1]) in title_words:
         return False
     return index.catalog.mentions_as_name(words[1])
@@ -138,7 +139,9 @@ def check_scope(
     if held:
         allowed = {f for film in held for f in names.film_variants(film)} | set(held)
         others = [f for f in entities.films if f not in allowed]
-        missing = None if others else unknown_film(question, entities, retriever.index, names.films)
+        missing = (
+            None if others else unknown_film(question, entities, retriever.index, names.title_words)
+        )
         if others or missing:
             asked = join(others) if others else missing
             return Refusal(
@@ -147,7 +150,7 @@ def check_scope(
                 f"{asked}. Ask about {join(held)}.",
             )
         return None
-    missing = unknown_film(question, entities, retriever.index, names.films)
+    missing = unknown_film(question, entities, retriever.index, names.title_words)
     if missing:
         suggestions = closest_films(missing, names.films)
         # a person ("Joel Coen") as well as a title: neither a film nor a name in a review

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from assistant.intent import STOPWORDS
 from assistant.scope import ScopeFacts, scope_filters
 from index.fts import fts_query
-from index.names import name_key, split_year
+from index.names import name_key
 from index.vocabulary import VocabularyStore
 
 if TYPE_CHECKING:
@@ -58,7 +58,6 @@ class ThingMatcher:
         # words_for per (focus, catalog data version): one question asks it several times
         self._known: OrderedDict[tuple[tuple[str, ...], int], tuple[dict[str, float], object]]
         self._known = OrderedDict()
-        self._titles_read: tuple[int, list[tuple[str, set[str]]]] | None = None
         self._lock = threading.Lock()
 
     def focus(self, plan: Plan) -> list[str]:
@@ -136,21 +135,8 @@ class ThingMatcher:
         """The index's film titles of several words (without their year) holding one of
         `words`, longest first: where those words are a name, not the thing. A one-word title
         ("Music") is left alone: it is written like the word at the start of a sentence."""
-        return [title for title, held in self._titles() if not held.isdisjoint(words)]
-
-    def _titles(self) -> list[tuple[str, set[str]]]:
-        """The index's titles of several words with their words, longest first, read once
-        per catalog data version."""
-        version = self.retriever.index.catalog.data_version()
-        with self._lock:
-            if self._titles_read is not None and self._titles_read[0] == version:
-                return self._titles_read[1]
-        titles = {split_year(film)[0] for film in self.retriever.names.films}
-        several = sorted((t for t in titles if len(t.split()) > 1), key=len, reverse=True)
-        read = [(title, words_of(title)) for title in several]
-        with self._lock:
-            self._titles_read = (version, read)
-        return read
+        titles = self.retriever.names.long_titles
+        return [title for title, held in titles if not held.isdisjoint(words)]
 
     def ranked(self, plan: Plan, among: dict[int, str] | None) -> list[str]:
         """Chunk ids that speak to the thing, best first; [] when the question asks about no

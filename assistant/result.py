@@ -44,9 +44,16 @@ class Citation:
 
     @classmethod
     def of(
-        cls, n: int, review: Review, quote: str, span: tuple[int, int], verified: bool
+        cls,
+        n: int,
+        review: Review,
+        quote: str,
+        span: tuple[int, int],
+        verified: bool,
+        side: str | None = None,
     ) -> Citation:
-        """Citation `n` of `review`: `quote` at `span` in its text, with its attribution."""
+        """Citation `n` of `review`: `quote` at `span` in its text, with its attribution (and
+        the quote's `side` where it was read otherwise than the review's label)."""
         return cls(
             n=n,
             review_id=review.id,
@@ -59,6 +66,7 @@ class Citation:
             span=span,
             verified=verified,
             url=review.url,
+            side=side,
         )
 
     def to_json(self) -> dict[str, Any]:

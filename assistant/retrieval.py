@@ -249,7 +249,7 @@ def _names_in(text: str, intent: Intent) -> bool:
     ("Steve Buscemi", "Buscemi"), never by its first ("Steve" of Steve Martin)."""
     in_full = {word for name in intent.full_names for word in name.split()}
     wanted = [name for name in intent.proper if name not in in_full]
-    wanted += [name for full in intent.full_names for name in (full, full.split()[-1])]
+    wanted += [full.split()[-1] for full in intent.full_names]  # the whole name holds it too
     for name in wanted:
         if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
             return True

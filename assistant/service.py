@@ -323,10 +323,10 @@ class Assistant:
                 else:
                     parts.append(self._finding(part, counts, part_scope, of_part, with_names=False))
             lead = " ".join(parts)
+        elif thing is not None and scope is not None and facts is not None:
+            lead = self.things.lead(plan, facts, scope, thing, sources)
         else:
             lead = self._finding(plan, facts, scope, sources)
-        if thing is not None and scope is not None and facts is not None:
-            lead = self.things.lead(plan, facts, scope, thing, sources)
         if notice and facts is not None and scope is not None and asked:
             shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)

@@ -3,7 +3,6 @@ words (the index's own vocabulary, embedded), and cites no review that does not.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from index.ingest import ingest
 from index.settings import Settings
 from index.store import open_index
 from index.vocabulary import VocabularyStore
+from tests.support.reviews import write_quotes
 
 FILM = "Moonbeam Parade (2021)"
 HUMOUR = [  # none says "jokes"
@@ -35,11 +35,7 @@ OTHER = [
 
 
 def write(path: Path, rows: list[tuple[str, str, str]], film: str = FILM) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["film", "critic", "fresh", "quote"])
-        writer.writerows((film, critic, fresh, text) for critic, fresh, text in rows)
-    return path
+    return write_quotes(path, rows, film)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ negative on the emotional punch. The real embedding model and the shipped stance
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from index.embedders.factory import load_embedder
 from index.ingest import ingest
 from index.records import Review
 from index.settings import Settings
+from tests.support.reviews import write_quotes
 
 
 @pytest.fixture
@@ -88,13 +88,8 @@ ROWS = [
 
 
 def test_an_answer_groups_a_quote_by_its_stance_on_the_thing_and_says_so(tmp_path: Path) -> None:
-    path = tmp_path / "reviews.csv"
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["film", "critic", "fresh", "quote"])
-        writer.writerows((FILM, critic, fresh, text) for critic, fresh, text in ROWS)
     settings = Settings(home=tmp_path / "home", engine="extractive")
-    ingest([path], settings)
+    ingest([write_quotes(tmp_path / "reviews.csv", ROWS, FILM)], settings)
     assistant = Assistant(settings)
     try:
         result = assistant.ask(f"What do critics say about the ending of {FILM}?")

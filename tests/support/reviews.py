@@ -31,6 +31,15 @@ def critic_reviews(payload: str = "") -> list[Row]:
     return [(*row[:5], row[5].replace("{payload}", inserted)) for row in _ROWS]
 
 
+def write_quotes(path: Path, rows: list[tuple[str, str, str]], film: str) -> Path:
+    """(critic, fresh/rotten, quote) rows of one `film` as a CSV file, RT style."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["film", "critic", "fresh", "quote"])
+        writer.writerows((film, critic, fresh, text) for critic, fresh, text in rows)
+    return path
+
+
 LANTERN_QUESTION = "What did critics say about the score of Lantern Bay?"
 
 
