@@ -207,8 +207,11 @@ def ingest(
                 idx.catalog.relocate(plan.moved)
             if prune:
                 _prune(idx, paths, plan, report)
-            if report.added or report.updated or report.removed:
-                VocabularyStore(idx).get()  # its new words embedded now, not at a question
+            vocabulary = VocabularyStore(idx)
+            # its new words embedded now, not at a question; also after a run killed while it
+            # was built (the reviews all in, the vocabulary file never written)
+            if report.added or report.updated or report.removed or not vocabulary.path.exists():
+                vocabulary.get()
         finally:
             if own_index:
                 idx.close()

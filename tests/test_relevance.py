@@ -94,6 +94,23 @@ def test_the_vocabulary_is_built_once_and_extended_with_new_words_only(
         index.close()
 
 
+def test_an_ingest_finishes_a_vocabulary_a_killed_run_left_unwritten(tmp_path: Path) -> None:
+    """A run killed while the vocabulary was embedded leaves every review in and no vocabulary
+    file; the same ingest run again changes no review and writes the vocabulary."""
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    source = write(tmp_path / "a.csv", HUMOUR)
+    ingest([source], settings)
+    index = open_index(settings, readonly=True)
+    try:
+        path = VocabularyStore(index).path
+    finally:
+        index.close()
+    path.unlink()  # as a kill -9 during its embedding leaves it
+    again = ingest([source], settings)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, len(HUMOUR))
+    assert path.exists()
+
+
 def test_a_long_passage_is_narrowed_to_the_sentences_nearest_the_question(home: Path) -> None:
     from assistant.passages import focused
     from assistant.result import Source
