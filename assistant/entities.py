@@ -41,6 +41,9 @@ class Entities:
     critics: list[str] = field(default_factory=list)
     outlets: list[str] = field(default_factory=list)
     spans: list[tuple[int, int]] = field(default_factory=list)  # word spans matched
+    # titles written as a stored title and a sequel's number the index lacks ("Toy Story 5"
+    # beside "Toy Story"): another film, never the stored one
+    unlisted: list[str] = field(default_factory=list)
 
 
 def _tokens(text: str) -> list[str]:
@@ -172,6 +175,12 @@ class NameIndex:
                         continue
                     if length == 1 and start == 0 and common:
                         continue  # "Her ..." at the start of a sentence is a pronoun
+                    if table is self._films and _sequel_number(words, span[1]):
+                        # a stored sequel of that number would have matched first (longer)
+                        taken.append((start, span[1] + 1))
+                        written = (originals if aligned else words)[start : span[1] + 1]
+                        found.unlisted.append(" ".join(written))
+                        continue
                     taken.append(span)
                     claimed.append((span, names))
                     out.extend(n.display for n in names if n.display not in out)
@@ -241,6 +250,18 @@ class NameIndex:
             if critic_phrase:
                 taken.append((i, i + 1))
                 found.critics.extend(n.display for n in names if n.display not in found.critics)
+
+
+_ROMAN = frozenset("ii iii iv vi vii viii ix xi xii".split())  # "v", "x": also "versus"
+
+
+def _sequel_number(words: list[str], end: int) -> bool:
+    """Is the word at `end` a sequel's number ("Toy Story 5", "Rocky IV"): 1 to 99 or a roman
+    numeral, not a year ("Toy Story 1995")?"""
+    if end >= len(words):
+        return False
+    word = words[end]
+    return (word.isdigit() and len(word) <= 2 and word != "0") or word in _ROMAN
 
 
 _LISTING = frozenset({"or", "and", "vs", "versus"})  # joins films into one list (commas: no word)

@@ -22,7 +22,7 @@ from index.store import Index
 _CUES = frozenset(
     """of about liked disliked like dislike loved hated love hate enjoyed enjoy on for was is
     see saw watch watched reviewed reviews rate rated rank ranked praised praise panned
-    criticised criticized mention mentioned mentions""".split()
+    criticised criticized mention mentioned mentions in""".split()
 )
 # Lower-case words allowed inside a title ("Beauty and the Beast", "Lord of the Rings").
 _CONNECTORS = frozenset("of the and a an in to on at for with vs".split())
@@ -64,8 +64,10 @@ def title_candidates(question: str, entities: Entities) -> list[str]:
                 break
             j += 1
         span = range(i + 1, end)
-        if span and not (aligned and any(k in claimed for k in span)):
-            found.append(" ".join(tokens[k][0] for k in span))
+        phrase = " ".join(tokens[k][0] for k in span)
+        year = word.casefold() == "in" and phrase.isdigit()  # "in 2019": a date, no title
+        if span and not year and not (aligned and any(k in claimed for k in span)):
+            found.append(phrase)
         i = max(end, i + 1)
     return found
 
@@ -138,7 +140,7 @@ def check_scope(
     held = tuple(explicit.films) if explicit and explicit.films else ()
     if held:
         allowed = {f for film in held for f in names.film_variants(film)} | set(held)
-        others = [f for f in entities.films if f not in allowed]
+        others = [f for f in entities.films if f not in allowed] + entities.unlisted
         missing = (
             None if others else unknown_film(question, entities, retriever.index, names.title_words)
         )
@@ -150,6 +152,13 @@ def check_scope(
                 f"{asked}. Ask about {join(held)}.",
             )
         return None
+    if entities.unlisted:  # "Toy Story 5" beside a stored "Toy Story": never that film
+        missing = entities.unlisted[0]
+        suggestions = closest_films(missing, names.films)
+        text = f"The index holds no reviews of {missing}."
+        if suggestions:
+            text += f" It holds {join(suggestions, most=3)}."
+        return Refusal("unknown_film", text, suggestions)
     missing = unknown_film(question, entities, retriever.index, names.title_words)
     if missing:
         suggestions = closest_films(missing, names.films)

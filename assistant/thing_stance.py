@@ -37,6 +37,14 @@ if TYPE_CHECKING:
 
 _OPENS = re.compile(r"^\W*(but|however|yet|although|though|whereas)\b", re.IGNORECASE)
 _CONCEDES_FIRST = re.compile(r"^\W*(?:although|though|even though|despite)\s+", re.IGNORECASE)
+# Words that open a clause with a subject of its own (grammar, no topic): after "X, but" a
+# side opening otherwise ("... but hollow", "... yet somehow always inadequate") goes on
+# about X's subject, which may be the thing itself.
+_SUBJECTS = frozenset(
+    """the a an this that these those its it it's his her their they he she we i you there
+    here what everything nothing something someone one my our your some many most few all
+    each both neither none no every""".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +69,19 @@ def contrast_about(text: str, words: Iterable[str], titles: Sequence[str] = ()) 
         in_right = bool(words_of(untitled(right, titles)) & wanted)
         if in_left == in_right:
             continue  # the thing on both sides, or on neither: the contrast is about another
+        if in_left and not _has_subject(right):
+            # "the special effects, which are sometimes impressive, yet somehow always
+            # inadequate": the turn may still be about the thing
+            continue
         return Contrast(left, right) if in_left else Contrast(right, left)
     return None
+
+
+def _has_subject(side: str) -> bool:
+    """Does a side open with a subject of its own: a determiner or pronoun (`_SUBJECTS`), or
+    a name? ("the story drags", "it never soars", "Pixar plays safe")."""
+    first = side.split(maxsplit=1)[0] if side.split() else ""
+    return first.casefold().strip("\"'“‘(") in _SUBJECTS or first[:1].isupper()
 
 
 def _sides(sentence: str) -> tuple[str, str] | None:

@@ -185,6 +185,24 @@ def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:
     assert "Did you mean Fargo (1996)?" in typo.answer
 
 
+def test_a_film_after_in_or_a_sequel_the_index_lacks_is_missing(films: Assistant) -> None:
+    """Was: "How is the acting in Oppenheimer?" quoted the acting in other films, and "the
+    acting in Fargo 2" quoted Fargo (1996)'s reviews."""
+    for question in ("How is the acting in Oppenheimer?", "Who liked the music in Chicago?"):
+        result = films.ask(question)
+        assert result.kind == "unknown_film" and result.citations == [], result.answer
+    sequel = films.ask("How is the acting in Fargo 2?")
+    assert sequel.kind == "unknown_film" and sequel.citations == []
+    assert sequel.answer.startswith("The index holds no reviews of Fargo 2.")
+    assert sequel.suggestions[0] == "Fargo (1996)"
+    pair = films.ask("Did critics prefer Fargo or Fargo 3?")  # never half an answer
+    assert pair.kind == "unknown_film" and pair.citations == []
+    held = films.ask("Who liked Fargo 2?", filters=Filters(films=("Fargo (1996)",)))
+    assert held.kind == "out_of_scope" and "cannot answer about Fargo 2" in held.answer
+    dated = films.ask("Which critics liked Fargo in 1996?")  # a year after "in": no title
+    assert dated.kind == "answer" and dated.citations
+
+
 def test_a_person_the_reviews_name_by_surname_is_no_missing_film(films: Assistant) -> None:
     """Was: "what about Scarlett Johansson's voice?" answered "No reviews of Scarlett
     Johansson's in the index" although a review says "Johansson disarms with only her voice"."""

@@ -232,6 +232,25 @@ def test_a_long_title_is_found_whole() -> None:
     assert names.find(f"Who disliked {title}?").films == [title]
 
 
+def test_a_sequel_the_index_lacks_is_no_stored_film() -> None:
+    """Was: "How is the acting in Toy Story 5?" answered with Toy Story (1995)'s reviews."""
+    names = NameIndex(["Toy Story (1995)", "Toy Story 3 (2010)", "Rocky (1976)"], [], [])
+    for question, missing in [
+        ("How is the acting in Toy Story 5?", "Toy Story 5"),
+        ("did critics like toy story 2?", "toy story 2"),
+        ("What did critics think of Rocky IV?", "Rocky IV"),
+    ]:
+        found = names.find(question)
+        assert (found.films, found.unlisted) == ([], [missing]), question
+    for question, film in [
+        ("Did critics like Toy Story 3?", "Toy Story 3 (2010)"),
+        ("Did critics like Toy Story 1995?", "Toy Story (1995)"),  # a year, no sequel
+        ("Did critics like Toy Story in 1995?", "Toy Story (1995)"),
+    ]:
+        found = names.find(question)
+        assert (found.films, found.unlisted) == ([film], []), question
+
+
 def test_a_film_filter_with_a_year_picks_that_years_film() -> None:
     names = NameIndex(["The Lion King (1994)", "The Lion King (2019)", "Her (2013)"], [], [])
     assert names.film_variants("The Lion King (2019)") == ["The Lion King (2019)"]

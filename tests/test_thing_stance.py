@@ -40,6 +40,16 @@ def test_a_contrast_is_found_with_the_thing_on_one_side_only() -> None:
     assert contrast_about("The score is lovely, but the score is loud.", {"score"}) is None
     assert contrast_about("A gorgeous score carries the picture.", {"score"}) is None
     assert contrast_about("Lovely, but long. The score soars.", {"score"}) is None
+    # a turn with no subject of its own may go on about the thing: left under the label (was:
+    # "positive on this point" in an answer to "what did critics dislike about the effects")
+    armageddon = (
+        "The only compelling lure is the special effects, which are sometimes impressive, "
+        "sometimes transparent, yet somehow always inadequate to the apocalyptic task at hand."
+    )
+    assert contrast_about(armageddon, {"special", "effects"}) is None
+    assert contrast_about("The effects are impressive but hollow.", {"effects"}) is None
+    own = contrast_about("The effects are impressive, but Pixar forgot the story.", {"effects"})
+    assert own is not None and own.other_side == "Pixar forgot the story."
     # a thing's word inside a title is no mention of the thing
     titled = "Not as good as Toy Story, but the jokes land."
     assert contrast_about(titled, {"story"}, ["Toy Story"]) is None
