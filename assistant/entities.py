@@ -44,6 +44,9 @@ class Entities:
     # titles written as a stored title and a sequel's number the index lacks ("Toy Story 5"
     # beside "Toy Story"): another film, never the stored one
     unlisted: list[str] = field(default_factory=list)
+    # a name several stored titles open with ("Star Wars" for "Star Wars: Episode IV - A New
+    # Hope" and "Star Wars: Episode V - ..."): the name as written and the films it may mean
+    ambiguous: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 def _tokens(text: str) -> list[str]:
@@ -53,6 +56,10 @@ def _tokens(text: str) -> list[str]:
 def _original_words(text: str) -> list[str]:
     """The question's words in original case, aligned with `_tokens` for ASCII-ish text."""
     return [w for w in re.split(r"[^\w]+", text) if w]
+
+
+NameTable = dict[tuple[str, ...], list[Name]]  # a name's words (match keys) -> its names
+Claimed = tuple[tuple[int, int], list[Name]]  # a word span of a question and the names there
 
 
 class NameIndex:
@@ -66,6 +73,15 @@ class NameIndex:
                 self._film_titles.setdefault(" ".join(_tokens(name.display)), []).append(
                     name.display
                 )
+        # "Star Wars" for the titles opening "Star Wars: ..."; a stored title of those words
+        # wins, and a head of one word ("Henry: Portrait of a Serial Killer", "2001: A Space
+        # Odyssey") is too often a person, a word or a year to stand for a film
+        self._series: NameTable = {}
+        for names in self._films.values():
+            for name in names:
+                head = tuple(_tokens(name.display.partition(":")[0]))
+                if ":" in name.display and len(head) >= 2 and head not in self._films:
+                    self._series.setdefault(head, []).append(name)
         self._critics = self._build(critics, strip_year=False)
         self._outlets = self._build(outlets, strip_year=False)
         tables = (self._films, self._critics, self._outlets)
@@ -158,10 +174,10 @@ class NameIndex:
                 return True
             return all(w[:1].isupper() or w[:1].isdigit() for w in originals[start:end])
 
-        def claim(
-            table: dict[tuple[str, ...], list[Name]], out: list[str]
-        ) -> list[tuple[tuple[int, int], list[Name]]]:
-            claimed: list[tuple[tuple[int, int], list[Name]]] = []
+        def claim(table: NameTable, out: list[str], *, titles: bool = False) -> list[Claimed]:
+            """The names of `table` in the question, longest first, not overlapping what is
+            taken; `titles`: a sequel's number after one makes another film."""
+            claimed: list[Claimed] = []
             for length in range(min(len(words), self._longest), 0, -1):
                 for start in range(len(words) - length + 1):
                     span = (start, start + length)
@@ -175,7 +191,7 @@ class NameIndex:
                         continue
                     if length == 1 and start == 0 and common:
                         continue  # "Her ..." at the start of a sentence is a pronoun
-                    if table is self._films and _sequel_number(words, span[1]):
+                    if titles and _sequel_number(words, span[1]):
                         # a stored sequel of that number would have matched first (longer)
                         taken.append((start, span[1] + 1))
                         written = (originals if aligned else words)[start : span[1] + 1]
@@ -187,13 +203,25 @@ class NameIndex:
             return claimed
 
         claim(self._critics, found.critics)
-        films = claim(self._films, found.films)
+        films = claim(self._films, found.films, titles=True)
+        series = claim(self._series, [], titles=True)
+        self._resolve_series(series, originals if aligned else words, found)
         if len(films) > 1:
             self._scope_films(words, films, taken, found)
         claim(self._outlets, found.outlets)
         self._claim_surnames(words, originals, aligned, taken, found)
         found.spans = sorted(taken)
         return found
+
+    @staticmethod
+    def _resolve_series(series: list[Claimed], written: list[str], found: Entities) -> None:
+        """A name stored titles open with: the film, when one title does; else ambiguous."""
+        for (start, end), names in series:
+            films = sorted(n.display for n in names)
+            if len(films) == 1:
+                found.films.extend(f for f in films if f not in found.films)
+            else:
+                found.ambiguous.append((" ".join(written[start:end]), films))
 
     @staticmethod
     def _scope_films(

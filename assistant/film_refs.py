@@ -141,6 +141,7 @@ def check_scope(
     if held:
         allowed = {f for film in held for f in names.film_variants(film)} | set(held)
         others = [f for f in entities.films if f not in allowed] + entities.unlisted
+        others += [name for name, films in entities.ambiguous if allowed.isdisjoint(films)]
         missing = (
             None if others else unknown_film(question, entities, retriever.index, names.title_words)
         )
@@ -152,6 +153,14 @@ def check_scope(
                 f"{asked}. Ask about {join(held)}.",
             )
         return None
+    if entities.ambiguous:  # "Star Wars": which of the stored "Star Wars: ..." films?
+        name, films = entities.ambiguous[0]
+        return Refusal(
+            "needs_film",
+            f"{name} names {len(films)} films in the index: {join(films, most=10)}. "
+            "Which one do you mean? Name it in the question or choose it in the film filter.",
+            films,
+        )
     if entities.unlisted:  # "Toy Story 5" beside a stored "Toy Story": never that film
         missing = entities.unlisted[0]
         suggestions = closest_films(missing, names.films)

@@ -122,7 +122,8 @@ class Result:
     first part, the finding with counts and [n] markers, for faces that show the citations as
     cards. `kind` says what sort of answer it is: "answer"; "unknown_film" (the question names
     a film the index lacks: no citations, `suggestions` holds the closest titles);
-    "needs_film" (a follow-up such as "who disliked it?" with no film to refer to);
+    "needs_film" (a follow-up such as "who disliked it?" with no film to refer to, or a name
+    several stored titles open with, "Star Wars": `suggestions` holds those films);
     "out_of_scope" (a chat scoped to one film, e.g. the widget, asked about another). `filters`
     are the filters that applied, as display strings (film, critic, outlet, sentiment, since,
     until, top_critics).

@@ -25,6 +25,7 @@ from index.filters import Filters
 from index.ingest import ingest
 from index.settings import Settings
 from tests.conftest import needs_shared
+from tests.support.reviews import write_quotes
 
 FILMS = {  # title: (positive, negative)
     "Fargo (1996)": (17, 3),
@@ -201,6 +202,34 @@ def test_a_film_after_in_or_a_sequel_the_index_lacks_is_missing(films: Assistant
     assert held.kind == "out_of_scope" and "cannot answer about Fargo 2" in held.answer
     dated = films.ask("Which critics liked Fargo in 1996?")  # a year after "in": no title
     assert dated.kind == "answer" and dated.citations
+
+
+def test_a_name_several_titles_open_with_asks_which(tmp_path: Path) -> None:
+    """Was: "How many critics mentioned the score in Star Wars?" quoted eight reviews of
+    other films that name Star Wars, and counted nothing."""
+    episodes = ["Star Wars: Episode IV - A New Hope", "Star Wars: Episode V - The Empire"]
+    paths = [
+        write_quotes(
+            tmp_path / f"{n}.csv",
+            [("Ann Critic", "fresh", f"A thrilling score for episode {n}.")],
+            film,
+        )
+        for n, film in enumerate(episodes)
+    ]
+    other = [("Bo Critic", "fresh", "Better than Star Wars, and a better score too.")]
+    paths.append(write_quotes(tmp_path / "other.csv", other, "Spaceballs (1987)"))
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest(paths, settings)
+    assistant = Assistant(settings)
+    try:
+        result = assistant.ask("How many critics mentioned the score in Star Wars?")
+        assert result.kind == "needs_film" and result.citations == []
+        assert result.answer.startswith(f"Star Wars names 2 films in the index: {episodes[0]}")
+        assert result.suggestions == episodes
+        held = assistant.ask("Did critics like Star Wars?", filters=Filters(films=(episodes[1],)))
+        assert held.kind == "answer" and {c.film for c in held.citations} == {episodes[1]}
+    finally:
+        assistant.close()
 
 
 def test_a_person_the_reviews_name_by_surname_is_no_missing_film(films: Assistant) -> None:

@@ -251,6 +251,41 @@ def test_a_sequel_the_index_lacks_is_no_stored_film() -> None:
         assert (found.films, found.unlisted) == ([film], []), question
 
 
+def test_a_name_stored_titles_open_with_stands_for_them() -> None:
+    """ "Star Wars" for "Star Wars: Episode IV - A New Hope": was answered from every review
+    naming Star Wars, of whatever film."""
+    names = NameIndex(
+        [
+            "Star Wars: Episode IV - A New Hope",
+            "Star Wars: Episode V - The Empire Strikes Back",
+            "Borat Sagdiyev: Cultural Learnings",
+            "Henry: Portrait of a Serial Killer",
+            "Alien (1979)",
+            "Alien: Resurrection",
+            "Fargo (1996)",
+        ],
+        [],
+        [],
+    )
+    star_wars = names.find("What did critics think of star wars?")
+    assert star_wars.films == []
+    assert star_wars.ambiguous == [
+        (
+            "star wars",
+            [
+                "Star Wars: Episode IV - A New Hope",
+                "Star Wars: Episode V - The Empire Strikes Back",
+            ],
+        )
+    ]
+    one = names.find("Did critics like Borat Sagdiyev?")
+    assert (one.films, one.ambiguous) == (["Borat Sagdiyev: Cultural Learnings"], [])
+    assert names.find("Did critics like Alien?").films == ["Alien (1979)"]  # the stored title
+    # one word before the colon is too often a person or a year to stand for a film
+    assert names.find("What did critics say about Henry in Fargo?").films == ["Fargo (1996)"]
+    assert names.find("Star Wars 9: was it liked?").unlisted == ["Star Wars 9"]
+
+
 def test_a_film_filter_with_a_year_picks_that_years_film() -> None:
     names = NameIndex(["The Lion King (1994)", "The Lion King (2019)", "Her (2013)"], [], [])
     assert names.film_variants("The Lion King (2019)") == ["The Lion King (2019)"]

@@ -233,6 +233,10 @@ def test_unknown_film_offers_the_closest_titles_as_questions() -> None:
     assert 'data-ask="What did critics think of Bad &quot;&lt;Title&gt;&quot;?"' in html
     assert "rq-card" not in html and "Based on" not in html
     assert set(Tags(html).tags) <= OUR_TAGS
+    # the films a name may mean ("Star Wars": Episode IV, V) are offered the same way
+    several = replace(r, kind="needs_film", suggestions=["Star Wars: Episode V"])
+    html = conversation_html([Exchange(r.question, result=several)])
+    assert 'data-ask="What did critics think of Star Wars: Episode V?"' in html
 
 
 def test_status_is_the_engine_once() -> None:

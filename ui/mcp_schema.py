@@ -64,7 +64,10 @@ class AskOutput(_ResultPart):
     answer: str = Field(description="The whole answer: the finding, then the quotes with [n].")
     lead: str = Field(description="The answer's first part (the finding with counts).")
     kind: Literal["answer", "unknown_film", "needs_film", "out_of_scope"]
-    suggestions: list[str] = Field(description="For unknown_film: the closest titles held.")
+    suggestions: list[str] = Field(
+        description="For unknown_film: the closest titles held; for needs_film: the films "
+        "a name the question gives may mean."
+    )
     filters: dict[str, str] = Field(description="The filters that applied, as words.")
     engine: str
     engine_reason: str

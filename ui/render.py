@@ -186,10 +186,11 @@ def _ask_button(question: str, label: str) -> str:
 
 
 def answer_html(result: Result, prefix: str = "cite") -> str:
-    """The lead, with only the markers of its citations linked; for an unknown film, the
-    closest titles as buttons that ask about them."""
+    """The lead, with only the markers of its citations linked; for a refusal with
+    suggestions (the closest titles to an unknown film, the films an ambiguous name may mean),
+    buttons that ask about them."""
     html = answer_text_html(lead_of(result), prefix, {c.n for c in result.citations})
-    if result.kind == "unknown_film" and result.suggestions:
+    if result.kind != "answer" and result.suggestions:
         buttons = "".join(_ask_button(ask_film(t), t) for t in result.suggestions)
         html += (
             '<div class="rq-suggest"><span class="rq-suggest-label">Ask about:</span> '

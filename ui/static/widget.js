@@ -247,7 +247,7 @@
   function showCitations(box, result, cites) {
     cards(box, result.citations || [], cites, "Citations");
     var more = el("div", "cov", "Ask about: ");
-    (result.kind === "unknown_film" && result.suggestions || []).forEach(function (title) {
+    (result.kind !== "answer" && result.suggestions || []).forEach(function (title) {
       var b = more.appendChild(el("button", "ask", reveal(title)));
       b.type = "button";
       b.addEventListener("click", function () { if (!busy) ask("What did critics think of " + title + "?"); });
