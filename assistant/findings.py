@@ -166,6 +166,12 @@ class Thing:
 
     words: tuple[str, ...]
     phrase: bool
+    name: bool = False  # a name the question asks about ("McDormand"), matched as written
+
+    @classmethod
+    def called(cls, names: list[str]) -> Thing:
+        """Names a question asks about ("Frances McDormand", "Joy" and "Sadness")."""
+        return cls(tuple(names), phrase=False, name=True)
 
     @classmethod
     def asked(cls, question: str, focus: list[str]) -> Thing:
@@ -177,6 +183,8 @@ class Thing:
         return cls(tuple(focus), phrase)
 
     def __str__(self) -> str:
+        if self.name:
+            return " or ".join(self.words)
         if self.phrase:
             return "the " + " ".join(self.words)
         return " or ".join(f'"{word}"' for word in self.words)
@@ -186,14 +194,20 @@ class Thing:
         return "a word near one" if len(self.words) > 1 else "a word near it"
 
     def spoken_of(self, plural: bool) -> str:
-        """'speak of the music, in that word or a near one' | 'say "funny" or a word near it'"""
+        """'speak of the music, in that word or a near one' | 'say "funny" or a word near it'
+        | 'name McDormand'"""
+        if self.name:
+            return f"{'name' if plural else 'names'} {self}"
         if not self.phrase:
             return f"{'say' if plural else 'says'} {self} or {self.near}"
         several = "one of those words" if len(self.words) > 1 else "that word"
         return f"{'speak' if plural else 'speaks'} of {self}, in {several} or a near one"
 
     def unnamed(self) -> str:
-        """'names the music or a word near it' | 'says "funny" or a word near it'"""
+        """'names the music or a word near it' | 'says "funny" or a word near it' | 'names
+        McDormand'"""
+        if self.name:
+            return f"names {self}"
         return f"{'names' if self.phrase else 'says'} {self} or {self.near}"
 
 

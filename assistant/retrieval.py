@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from assistant.entities import Entities, NameIndex
 from assistant.intent import Intent, analyse
 from assistant.relevance import ThingMatcher
+from assistant.scope import ScopeFacts, scope_filters
 from index.catalog import StoredChunk
 from index.filters import Filters
 from index.fts import fts_query
@@ -222,7 +223,7 @@ class Retriever:
             fts_query(intent.terms, exact=proper), filters, n * 10 if names else n, among
         )
         if names:
-            exact = [cid for cid, text in rows if _names_in(text, intent)]
+            exact = [cid for cid, text in rows if names_written_in(text, intent)]
             if exact:
                 return exact[:n]
         if intent.full_names:  # "Joel Coen" is not "the Joel Siegel moment": a last name, or none
@@ -237,12 +238,42 @@ class Retriever:
         (or among the chunks a name filter left), best bm25 first."""
         return self.index.catalog.search_passages(match, filters, limit, among)
 
+    def name_counts(self, plan: Plan) -> ScopeFacts | None:
+        """How many reviews in the question's scope (its stance aside) have a passage writing
+        a name the question asks about ("McDormand", "Joy and Sadness"), and how many of those
+        are positive and negative; None when it asks about no name."""
+        intent = plan.intent
+        names = named(intent)
+        if plan.kind != "aspect" or not names:
+            return None
+        words = [word for name in names for word in name.split()]
+        match = fts_query([name_key(w) for w in words], exact={name_key(w) for w in words})
+        labels: dict[str, str] = {}
+        for review_id, sentiment, text in self.index.catalog.matching_passage_labels(
+            match, scope_filters(plan.filters)
+        ):
+            if review_id not in labels and names_written_in(text, intent):
+                labels[review_id] = sentiment
+        positive = sum(1 for s in labels.values() if s == "positive")
+        negative = sum(1 for s in labels.values() if s == "negative")
+        return ScopeFacts(len(labels), positive, negative)
+
     def unlabelled_count(self, filters: Filters) -> int:
         """Reviews matching `filters` but for sentiment whose sentiment is unknown."""
         return self.index.catalog.count_reviews(replace(filters, sentiment="unknown"))
 
 
-def _names_in(text: str, intent: Intent) -> bool:
+def named(intent: Intent) -> list[str]:
+    """The names a question asks about as it writes them: its names of several words whole
+    ("Frances McDormand"), its other names, and its first word when that may be one."""
+    in_full = {word for name in intent.full_names for word in name.split()}
+    names = [*intent.full_names, *(p for p in intent.proper if p not in in_full)]
+    if intent.opening and intent.opening not in names:
+        names.append(intent.opening)
+    return names
+
+
+def names_written_in(text: str, intent: Intent) -> bool:
     """Does `text` write a name of the question in its case? A question's capitalized first
     word counts only where the text writes it so mid-sentence ("Joy and Sadness"), not where
     any sentence starts with it. A name of several words counts whole or by its last word

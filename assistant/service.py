@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 WARM_UP_QUESTION = "What do critics say about the acting?"
 
 EngineName = Literal["auto", "ollama", "extractive"]
+WHOLE_INDEX = "reviews in the index"  # the scope of a question that names no film, critic ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,8 +277,7 @@ class Assistant:
                 session.record(question, result.answer, session.filters)
             yield Event("result", result=result)
             return
-        scope = describe_scope(plan.filters)
-        facts = scope_facts(self.index, plan.filters) if scope else None
+        scope, facts = self._scope(plan)
         compared = self._compared(plan)
         if compared:
             hits = [hit for part, counts in compared for hit in self._hits(part, counts)]
@@ -299,6 +299,8 @@ class Assistant:
         thing = self.things.asked(plan) if not compared and facts is not None else None
         if thing is not None and thing[1].reviews and not any(hit.lexical for hit in hits):
             hits = []  # the reviews that name the thing are all of another stance than asked
+        if thing is not None and thing[0].name and not thing[1].reviews:
+            hits = []  # no passage is "near in meaning" to a name none writes
         retrieved = time.perf_counter()
         # A scope with fewer reviews than the answer has room for: more of their sentences.
         room = 0 if compared else plan.k - len({h.chunk.review.id for h in hits})
@@ -396,6 +398,19 @@ class Assistant:
         if request.lead and engine is not self.extractive:
             yield request.lead + "\n\n"
         yield from engine.stream(request)
+
+    def _scope(self, plan: Plan) -> tuple[str | None, ScopeFacts | None]:
+        """The reviews an answer's counts are of, in words, and their counts: the film(s),
+        critic(s), outlet(s) asked about; for a question about a thing or a name and nothing
+        else ("how many reviews mention Kubrick?"), the whole index; else none."""
+        scope = describe_scope(plan.filters)
+        if scope is not None:
+            return scope, scope_facts(self.index, plan.filters)
+        if plan.kind != "aspect" or scope_filters(plan.filters) != Filters():
+            return None, None
+        if self.things.asked(plan) is None:
+            return None, None
+        return WHOLE_INDEX, scope_facts(self.index, plan.filters)
 
     def _implicit_film(self, plan: Plan) -> Plan:
         """In an index of one film, a question about reception ("who disliked it?") is about

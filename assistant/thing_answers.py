@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from assistant.engines.extractive import grouped, label_of, reviews_by_stance
 from assistant.findings import Thing, thing_lead, turned_note, unnamed_thing_lead
+from assistant.retrieval import named
 from assistant.thing_stance import sides_on_thing
 
 if TYPE_CHECKING:
@@ -33,12 +34,16 @@ class ThingAnswers:
         return frozenset(meaning.words_for(focus)[0]) if focus else frozenset()
 
     def asked(self, plan: Plan) -> tuple[Thing, ScopeFacts] | None:
-        """For a question about a thing ("the music"): the thing as the answer names it and how
-        many reviews in scope (the stance asked aside) speak of it; None otherwise."""
+        """For a question about a thing ("the music") or a name ("McDormand"): the thing as
+        the answer names it and how many reviews in scope (the stance asked aside) speak of it;
+        None otherwise."""
         if plan.kind != "aspect":
             return None
         focus = self.retriever.meaning.focus(plan)
-        speaking = self.retriever.meaning.counts(plan) if focus else None
+        if not focus:  # a name ("McDormand in Fargo"): the reviews that write it
+            naming = self.retriever.name_counts(plan)
+            return None if naming is None else (Thing.called(named(plan.intent)), naming)
+        speaking = self.retriever.meaning.counts(plan)
         return None if speaking is None else (Thing.asked(plan.question, focus), speaking)
 
     def read(self, plan: Plan, sources: list[Source]) -> list[Source]:

@@ -173,6 +173,32 @@ def test_an_overview_leads_with_the_split_and_shows_both_sides(films: Assistant)
     assert result.answer.index("[1]") < result.answer.index("[2]") < result.answer.index("[8]")
 
 
+def test_a_name_asked_about_is_counted_in_its_scope_or_the_whole_index(
+    films: Assistant,
+) -> None:
+    """Was: "How many reviews of Inside Out mention Sadness?" answered with the film's split,
+    and "How many reviews mention Sadness?" with "From 5 reviews:" and no count."""
+    naming = {critic: stance for critic, stance, text in SADNESS if "Sadness" in text}
+    positive = sum(stance == "positive" for stance in naming.values())
+    negative = len(naming) - positive
+    scoped = films.ask("How many reviews of Inside Out mention Sadness?")
+    assert scoped.lead.startswith(
+        f"{len(naming)} of the {len(SADNESS)} reviews of {INSIDE_OUT} name Sadness: "
+        f"{positive} positive ({round(100 * positive / len(naming))}%), "
+    ), scoped.lead
+    assert {c.critic for c in scoped.citations} == set(naming)
+    total = sum(map(sum, FILMS.values())) + len(SADNESS)
+    whole = films.ask("How many reviews mention Sadness?")
+    assert whole.lead.startswith(
+        f"{len(naming)} of the {total} reviews in the index name Sadness: {positive} positive"
+    ), whole.lead
+    assert f"{negative} negative" in whole.lead
+    # a name no review in scope writes: said, and nothing "near in meaning" quoted for it
+    nobody = films.ask("What do critics say about Tom Hanks in Fargo?")
+    assert nobody.lead == "None of the 20 reviews of Fargo (1996) names Tom Hanks."
+    assert nobody.citations == []
+
+
 def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:
     """Was: "What critics say about Oppenheimer:" with quotes about Raging Bull and Ronin."""
     result = films.ask("What did critics think of Oppenheimer?")

@@ -131,6 +131,13 @@ def test_lead_without_a_single_film_is_neutral() -> None:
     gravity = review("g", "Dazzling effects.", "Jo Bloggs", film="Gravity (2013)")
     text = answer(AnswerRequest("Any good?", [whole(1, ANON), whole(2, gravity)]))
     assert text.split("\n")[0] == "From 2 reviews:"
+    # quotes of several films each say whose review they are (was: no film on the line)
+    assert text.split("\n")[2:] == [
+        '- "Nobody is quite sure what to make of it." — a critic, review of Her (2013) [1]',
+        '- "Dazzling effects." — Jo Bloggs, review of Gravity (2013) [2]',
+    ]
+    checked = verify(text, [whole(1, ANON), whole(2, gravity)])
+    assert checked.problems == [] and [c.verified for c in checked.citations] == [True, True]
 
 
 @pytest.mark.parametrize(

@@ -212,6 +212,7 @@ def test_the_lead_counts_the_reviews_that_speak_of_the_thing_as_the_catalog_does
     assistant = Assistant(Settings(home=home, engine="extractive"))
     try:
         result = assistant.ask(f"What do critics say about the jokes in {FILM}?")
+        anywhere = assistant.ask("What do critics say about the jokes?")
         words, _ = assistant.retriever.meaning.words_for(["jokes"])
     finally:
         assistant.close()
@@ -231,6 +232,11 @@ def test_the_lead_counts_the_reviews_that_speak_of_the_thing_as_the_catalog_does
     assert result.answer.startswith(expected), result.answer
     quoted = len({c.review_id for c in result.citations})
     assert f"Quoted below: {quoted} of them." in result.answer or quoted == len(speaking)
+    # naming no film, the question counts over the whole index (the fixture's two films)
+    assert anywhere.lead.startswith(
+        f"{2 * len(speaking)} of the {2 * len(rows)} reviews in the index speak of the jokes, "
+        f"in that word or a near one: {2 * positive} positive, {2 * negative} negative."
+    ), anywhere.lead
 
 
 def test_the_thing_lead_words_its_counts() -> None:

@@ -135,10 +135,13 @@ def _who(review: Review) -> str:
     return review.critic.strip() or review.publication.strip() or "an unnamed critic"
 
 
-def _attribution(review: Review) -> str:
+def _attribution(review: Review, film: bool = False) -> str:
+    """ "Critic, Outlet (date)"; with `film` (an answer quoting several films), ", review of
+    Film" after it: a quote never reads as about another film than its own."""
     parts = [p.strip() for p in (review.critic, review.publication) if p.strip()]
     who = ", ".join(parts) or "a critic"
-    return f"{who} ({review.date})" if review.date else who
+    who = f"{who} ({review.date})" if review.date else who
+    return f"{who}, review of {review.film}" if film and review.film else who
 
 
 def _join(names: Sequence[str]) -> str:
@@ -262,6 +265,7 @@ class ExtractiveEngine(Engine):
             groups[stance_of(source)].append(source)
         order = group_order(sources, stance)
         headed = any(groups[key] for key in ("positive", "negative"))
+        several = len(_films(sources)) > 1
         for key in order:
             if not groups[key]:
                 continue
@@ -272,7 +276,8 @@ class ExtractiveEngine(Engine):
             for source in groups[key]:
                 quote = _display(pick_quote(source, request.question, request.focus))
                 read = _read_otherwise(source)
-                lines.append(f'- "{quote}" — {_attribution(source.review)} [{source.n}]{read}')
+                who = _attribution(source.review, several)
+                lines.append(f'- "{quote}" — {who} [{source.n}]{read}')
         if coverage:
             lines += ["", *coverage]
         return lines
