@@ -62,6 +62,7 @@ STOPWORDS = frozenset(
 )
 
 
+_CRITICS = frozenset({"critic", "critics", "reviewer", "reviewers"})
 _NOUN_TOO = frozenset({"love", "hate"})  # stance verbs that are nouns after a determiner
 _DETERMINERS = frozenset("the a an its their this that his her".split())
 
@@ -78,6 +79,7 @@ class Intent:
     opening: str | None = None  # the first word, capitalized, when it may be a name ("Sadness")
     whether: bool = False  # a yes/no question: "did critics like the humor in X?"
     full_names: tuple[str, ...] = ()  # names of several words among `proper`: "Steve Buscemi"
+    top_critics: bool = False  # "which top critics disliked X?": the top-critic filter
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
@@ -92,6 +94,9 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     """
     words = name_key(question).split()
     claimed = {i for start, end in (named_spans or []) for i in range(start, end)}
+    # "top critics" asks for a kind of critic, not about "the top"
+    top = {i for i, word in enumerate(words[:-1]) if word == "top" and words[i + 1] in _CRITICS}
+    claimed |= top
     # "the love story", "a love triangle": a noun after a determiner, no stance
     nouned = {
         i
@@ -149,6 +154,7 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         opening=opening,
         whether=bool(_WHETHER.search(question)),
         full_names=_full_names(originals, named_at),
+        top_critics=bool(top),
     )
 
 

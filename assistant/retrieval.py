@@ -110,6 +110,7 @@ class Retriever:
             critics=resolved.critics,
             outlets=resolved.outlets,
             sentiment=sentiment,
+            top_critics=explicit.top_critics or intent.top_critics,
         )
         return Plan(question, filters, intent, found, k)
 

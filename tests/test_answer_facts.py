@@ -199,6 +199,27 @@ def test_a_name_asked_about_is_counted_in_its_scope_or_the_whole_index(
     assert nobody.citations == []
 
 
+def test_top_critics_in_a_question_are_the_top_critic_filter(tmp_path: Path) -> None:
+    """Was: "Who are the top critics that disliked X?" read "the top" as the thing asked."""
+    path = tmp_path / "top.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["film", "critic", "fresh", "top_critic", "quote"])
+        for i, (fresh, top) in enumerate([("rotten", "true"), ("rotten", "false")] * 2):
+            writer.writerow(["Fargo (1996)", f"Critic {i}", fresh, top, f"A misfire, says {i}."])
+        writer.writerow(["Fargo (1996)", "Critic 9", "fresh", "true", "A triumph."])
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([path], settings)
+    assistant = Assistant(settings)
+    try:
+        result = assistant.ask("Who are the top critics that disliked Fargo?")
+    finally:
+        assistant.close()
+    assert result.filters["top_critics"] in ("yes", "True", "true"), result.filters
+    assert result.lead.startswith("2 of 3 reviews of Fargo (1996) by top critics are negative")
+    assert {c.critic for c in result.citations} == {"Critic 0", "Critic 2"}
+
+
 def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:
     """Was: "What critics say about Oppenheimer:" with quotes about Raging Bull and Ronin."""
     result = films.ask("What did critics think of Oppenheimer?")
