@@ -124,7 +124,7 @@ class ThingMatcher:
             return ScopeFacts(*catalog.matching_stance_counts(match, filters))
         # "story" in "Toy Story 3" is a name, not the story: read the passages themselves
         labels: dict[str, str] = {}
-        for review_id, sentiment, text in catalog.matching_passage_labels(match, filters):
+        for review_id, sentiment, _, text in catalog.matching_passage_labels(match, filters):
             if review_id not in labels and words_of(untitled(text, titles)) & words.keys():
                 labels[review_id] = sentiment
         positive = sum(1 for s in labels.values() if s == "positive")

@@ -8,7 +8,7 @@ plain Python; `HybridRetriever` exposes them to llama-index as a `BaseRetriever`
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -243,21 +243,29 @@ class Retriever:
         """How many reviews in the question's scope (its stance aside) have a passage writing
         a name the question asks about ("McDormand", "Joy and Sadness"), and how many of those
         are positive and negative; None when it asks about no name."""
-        intent = plan.intent
-        names = named(intent)
-        if plan.kind != "aspect" or not names:
+        if plan.kind != "aspect" or not named(plan.intent):
             return None
-        words = [word for name in names for word in name.split()]
-        match = fts_query([name_key(w) for w in words], exact={name_key(w) for w in words})
         labels: dict[str, str] = {}
-        for review_id, sentiment, text in self.index.catalog.matching_passage_labels(
-            match, scope_filters(plan.filters)
-        ):
-            if review_id not in labels and names_written_in(text, intent):
-                labels[review_id] = sentiment
+        for review_id, sentiment, _ in self._naming(plan.intent, scope_filters(plan.filters)):
+            labels.setdefault(review_id, sentiment)
         positive = sum(1 for s in labels.values() if s == "positive")
         negative = sum(1 for s in labels.values() if s == "negative")
         return ScopeFacts(len(labels), positive, negative)
+
+    def films_naming(self, intent: Intent) -> set[str]:
+        """The films with a review that writes a name the question asks about."""
+        return {film for _, _, film in self._naming(intent, Filters())}
+
+    def _naming(self, intent: Intent, filters: Filters) -> Iterator[tuple[str, str, str]]:
+        """(review id, sentiment, film) of each passage within `filters` writing a name of
+        `intent` as the question writes it (see `names_written_in`)."""
+        words = [name_key(word) for name in named(intent) for word in name.split()]
+        match = fts_query(words, exact=set(words))
+        for review_id, sentiment, film, text in self.index.catalog.matching_passage_labels(
+            match, filters
+        ):
+            if names_written_in(text, intent):
+                yield review_id, sentiment, film
 
     def unlabelled_count(self, filters: Filters) -> int:
         """Reviews matching `filters` but for sentiment whose sentiment is unknown."""

@@ -26,14 +26,16 @@ from assistant.findings import (
 from assistant.health import Health, StoreHealth
 from assistant.passages import focused
 from assistant.questions import example_questions
+from assistant.rankings import RANKING_WORDS, Ranking, rank_films, ranking_asked
 from assistant.result import Coverage, Result, Source
-from assistant.retrieval import Hit, Plan, Retriever
+from assistant.retrieval import Hit, Plan, Retriever, named
 from assistant.sampling import balanced_hits
 from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
 from assistant.thing_answers import ThingAnswers
 from index.errors import EngineError, UnknownNameError
 from index.filters import Filters
 from index.lock import holder
+from index.names import name_key
 from index.settings import Settings
 from index.stats import Counts, Holdings, count_entries, holdings
 from index.store import Index, open_index
@@ -277,6 +279,15 @@ class Assistant:
                 session.record(question, result.answer, session.filters)
             yield Event("result", result=result)
             return
+        ranking = self._ranking(question, plan)
+        if ranking is not None and ranking.first:  # the quotes: the first film's, that side
+            plan = replace(
+                plan,
+                filters=replace(plan.filters, films=(ranking.first,), sentiment=ranking.stance),
+                intent=replace(
+                    plan.intent, terms=(), proper=(), full_names=(), opening=None, count=False
+                ),
+            )
         scope, facts = self._scope(plan)
         compared = self._compared(plan)
         if compared:
@@ -329,6 +340,8 @@ class Assistant:
             lead = self.things.lead(plan, facts, scope, thing, sources)
         else:
             lead = self._finding(plan, facts, scope, sources)
+        if ranking is not None:
+            lead = ranking.lead()
         if notice and facts is not None and scope is not None and asked:
             shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
@@ -398,6 +411,26 @@ class Assistant:
         if request.lead and engine is not self.extractive:
             yield request.lead + "\n\n"
         yield from engine.stream(request)
+
+    def _ranking(self, question: str, plan: Plan) -> Ranking | None:
+        """For "which film did critics like best / least?" over the films in scope (the
+        index's, or the reviews a filter leaves: top critics, dates), the films ranked from the
+        catalog; those whose reviews write a name the question gives ("Which Pixar film ...")
+        when it gives one. None for other questions, and for a question about a thing ("which
+        film has the best music?": no count says that)."""
+        stance = ranking_asked(question)
+        filters = plan.filters
+        if stance is None or filters.films or filters.critics or filters.outlets:
+            return None
+        names = named(plan.intent)
+        name_words = {name_key(word) for name in names for word in name.split()}
+        if set(plan.intent.terms) - name_words - RANKING_WORDS:
+            return None
+        counts = self.index.catalog.film_counts(scope_filters(filters))
+        if names:
+            naming = self.retriever.films_naming(plan.intent)
+            counts = {film: split for film, split in counts.items() if film in naming}
+        return rank_films(counts, stance, join(names))
 
     def _scope(self, plan: Plan) -> tuple[str | None, ScopeFacts | None]:
         """The reviews an answer's counts are of, in words, and their counts: the film(s),

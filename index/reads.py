@@ -168,8 +168,10 @@ class CatalogReads:
             return (0, 0, 0)
         return (int(row[0]), int(row[1]), int(row[2]))
 
-    def matching_passage_labels(self, match: str, filters: Filters) -> list[tuple[str, str, str]]:
-        """(review id, review sentiment, passage text) of every passage matching the FTS5
+    def matching_passage_labels(
+        self, match: str, filters: Filters
+    ) -> list[tuple[str, str, str, str]]:
+        """(review id, review sentiment, film, passage text) of every passage matching the FTS5
         query `match` within `filters`; [] for a query FTS5 rejects. For counts that must read
         the passages (see `assistant.relevance.ThingMatcher.counts`)."""
         if not match:
@@ -177,14 +179,17 @@ class CatalogReads:
         where, params = sql_where(filters)
         try:
             rows = self._db.execute(
-                "SELECT r.id, r.sentiment, c.text FROM chunks_fts "
+                "SELECT r.id, r.sentiment, r.film, c.text FROM chunks_fts "
                 "JOIN chunks c ON c.rowid = chunks_fts.rowid JOIN reviews r ON r.id = c.review_id "
                 f"WHERE chunks_fts MATCH ? AND {where}",
                 [match, *params],
             ).fetchall()
         except sqlite3.OperationalError:
             return []
-        return [(str(rid), str(sentiment or ""), str(text)) for rid, sentiment, text in rows]
+        return [
+            (str(rid), str(sentiment or ""), str(film), str(text))
+            for rid, sentiment, film, text in rows
+        ]
 
     def mentions(self, phrase: str) -> bool:
         """Does any passage contain the words of `phrase`, in order?"""
@@ -259,11 +264,14 @@ class CatalogReads:
         ).fetchone()
         return int(reviews), int(films), int(critics), int(outlets)
 
-    def film_counts(self) -> dict[str, tuple[int, int, int]]:
-        """film -> (reviews, positive, negative), by title."""
+    def film_counts(self, filters: Filters | None = None) -> dict[str, tuple[int, int, int]]:
+        """film -> (reviews, positive, negative) of the reviews `filters` allow, by title."""
+        where, params = sql_where(filters or Filters())
         rows = self._db.execute(
-            "SELECT film, count(*), sum(sentiment = 'positive'), sum(sentiment = 'negative') "
-            "FROM reviews GROUP BY film ORDER BY film"
+            "SELECT r.film, count(*), sum(r.sentiment = 'positive'), "
+            f"sum(r.sentiment = 'negative') FROM reviews r WHERE {where} "
+            "GROUP BY r.film ORDER BY r.film",
+            params,
         )
         return {str(film): (int(n), int(pos), int(neg)) for film, n, pos, neg in rows}
 

@@ -220,6 +220,26 @@ def test_top_critics_in_a_question_are_the_top_critic_filter(tmp_path: Path) -> 
     assert {c.critic for c in result.citations} == {"Critic 0", "Critic 2"}
 
 
+def test_which_film_critics_liked_best_is_the_catalogs_ranking(films: Assistant) -> None:
+    """Was: "Which film did critics like least?" counted reviews saying "least"."""
+    best = films.ask("Which film did critics like best?")
+    ranked = [f for f in FILMS if sum(FILMS[f]) >= 10]  # Ronin's 9 reviews are too few
+    assert best.lead.startswith(
+        f"Of the {len(ranked)} films in the index with at least 10 reviews (5 have labels), "
+        "critics liked Raging Bull (1980) best: 91% of its 11 reviews are positive."
+    ), best.lead
+    assert {c.film for c in best.citations} == {"Raging Bull (1980)"}
+    assert {c.sentiment for c in best.citations} == {"positive"}
+    worst = films.ask("Which film did critics like least?")
+    assert "critics liked 8MM (1999) least: 10% of its 20 reviews are positive." in worst.lead
+    assert {c.film for c in worst.citations} == {"8MM (1999)"}
+    assert {c.sentiment for c in worst.citations} == {"negative"}
+    named = films.ask("Which Sadness film did critics like best?")  # films naming Sadness
+    assert named.lead.startswith(f"{INSIDE_OUT} is the one film whose reviews name Sadness")
+    thing = films.ask("Which film has the best jokes?")  # a thing: no count ranks it
+    assert "critics liked" not in thing.lead
+
+
 def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:
     """Was: "What critics say about Oppenheimer:" with quotes about Raging Bull and Ronin."""
     result = films.ask("What did critics think of Oppenheimer?")

@@ -1,0 +1,133 @@
+"""Which film critics liked best or least ("Which Pixar film had the best reviews?", "which
+film did critics like least?"): the index's films ranked by their share of positive reviews,
+from the catalog's counts. Retrieval cannot answer this (no passage says which film of the index
+is best liked), so the ranking is the answer's finding and the quotes come from the film ranked
+first.
+
+A film needs MIN_REVIEWS reviews to be ranked (one glowing review is no "best reviewed" film)
+unless no film has that many. A question that names someone or something as a name ("Which
+Pixar film ...", "which Tom Hanks film ...") ranks the films whose reviews name it, and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from assistant.intent import Stance
+
+MIN_REVIEWS = 10
+# the words of a ranking question itself, never a thing it asks about
+RANKING_WORDS = frozenset(
+    """best worst least most highest lowest top rated reviewed favorite favourite liked loved
+    disliked hated panned acclaimed praised like love dislike hate one ones picture pictures
+    had has got get received reviews overall""".split()
+)
+SHOWN = 5  # films listed in the finding
+
+_WHICH_FILM = re.compile(
+    r"\b(?:which|what)\b(?:\W+\w+){0,4}?\W+(?:films?|movies?|pictures?|ones?)\b", re.IGNORECASE
+)
+_BEST = re.compile(
+    r"\b(?:best|highest|top[- ]rated|favou?rite|most (?:liked|loved|acclaimed|praised)|"
+    r"(?:liked|loved|like|love|praised) (?:\w+ )?(?:the )?most)\b",
+    re.IGNORECASE,
+)
+_WORST = re.compile(
+    r"\b(?:worst|lowest|least|most (?:disliked|hated|panned)|"
+    r"(?:disliked|hated|dislike|hate|panned) (?:\w+ )?(?:the )?most)\b",
+    re.IGNORECASE,
+)
+
+
+def ranking_asked(question: str) -> Stance | None:
+    """ "positive" for a question asking which film critics liked best, "negative" for the one
+    they liked least; None for any other question."""
+    if not _WHICH_FILM.search(question):
+        return None
+    worst = _WORST.search(question)
+    if worst:
+        return "negative"
+    return "positive" if _BEST.search(question) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A film and its counts."""
+
+    film: str
+    reviews: int
+    positive: int
+    negative: int
+
+    @property
+    def share(self) -> float:
+        return self.positive / self.reviews if self.reviews else 0.0
+
+    def words(self) -> str:
+        """'Toy Story (1995), 100% of 91'"""
+        return f"{self.film}, {round(100 * self.share)}% of {self.reviews}"
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The films ranked for a question, best first when it asks for the best liked."""
+
+    films: list[Ranked]
+    stance: Stance
+    held: int  # films with labelled reviews (before the review minimum)
+    least_reviews: int  # the minimum a ranked film has
+    naming: str = ""  # the name the films' reviews write ("Pixar"), when the question gives one
+
+    @property
+    def first(self) -> str | None:
+        return self.films[0].film if self.films else None
+
+    def lead(self) -> str:
+        """The finding: which film ranks first, then the next ones, with their counts."""
+        if not self.films:
+            return "No film in the index has a review labelled positive or negative to rank by."
+        head, rest = self.films[0], self.films[1:SHOWN]
+        share = f"{round(100 * head.share)}% of its {head.reviews} reviews are positive"
+        if self.held == 1:
+            where = f"whose reviews name {self.naming}" if self.naming else "in the index"
+            return f"{head.film} is the one film {where}: {share}."
+        which = "best" if self.stance == "positive" else "least"
+        ranked = len(self.films)
+        among = (
+            f"the {ranked} films whose reviews name {self.naming}"
+            if self.naming
+            else f"the {ranked} films in the index"
+        )
+        if self.least_reviews > 1 and ranked < self.held:
+            among += f" with at least {self.least_reviews} reviews ({self.held} have labels)"
+        tied = [r for r in self.films if r.share == head.share]
+        if len(tied) > 1:  # no one film is liked best: say how many share it, most reviewed first
+            listed = "; ".join(f"{r.film} ({r.reviews} reviews)" for r in tied[:SHOWN])
+            more = f"; and {len(tied) - SHOWN} more" if len(tied) > SHOWN else ""
+            extreme = "highest" if self.stance == "positive" else "lowest"
+            return (
+                f"Of {among}, {len(tied)} share the {extreme} share of positive reviews, "
+                f"{round(100 * head.share)}%: {listed}{more}."
+            )
+        text = f"Of {among}, critics liked {head.film} {which}: {share}."
+        if rest:
+            text += " Next: " + "; ".join(r.words() for r in rest) + "."
+        return text
+
+
+def rank_films(
+    counts: Mapping[str, tuple[int, int, int]], stance: Stance, naming: str = ""
+) -> Ranking:
+    """The films of `counts` (film -> reviews, positive, negative) with labelled reviews, ranked
+    by their share of positive reviews (`stance` "negative": the least share first), more
+    reviews first on a tie, then by title."""
+    labelled = [
+        Ranked(film, n, pos, neg) for film, (n, pos, neg) in counts.items() if pos + neg > 0
+    ]
+    least = MIN_REVIEWS if any(r.reviews >= MIN_REVIEWS for r in labelled) else 1
+    kept = [r for r in labelled if r.reviews >= least]
+    sign = -1 if stance == "positive" else 1
+    kept.sort(key=lambda r: (sign * r.share, -r.reviews, r.film))
+    return Ranking(kept, stance, len(labelled), least, naming)

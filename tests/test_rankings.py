@@ -1,0 +1,64 @@
+"""Which film critics liked best or least: the catalog's counts ranked, never retrieval's."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.rankings import rank_films, ranking_asked
+
+COUNTS = {  # film: (reviews, positive, negative)
+    "Fargo (1996)": (20, 17, 3),
+    "8MM (1999)": (20, 2, 18),
+    "Raging Bull (1980)": (11, 10, 1),
+    "Ronin (1998)": (9, 6, 3),  # too few reviews to rank beside films with 10 or more
+    "Unlabelled (2001)": (30, 0, 0),  # no label: nothing to rank it by
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("Which film did critics like best?", "positive"),
+        ("Which Pixar film had the best reviews?", "positive"),
+        ("What was the most acclaimed movie?", "positive"),
+        ("Which of the films did critics like the most?", "positive"),
+        ("Which film did critics like least?", "negative"),
+        ("Which movie was the worst reviewed?", "negative"),
+        ("Which film did critics hate the most?", "negative"),
+        ("Who liked Fargo best?", None),  # no "which film"
+        ("Which critics liked Fargo?", None),  # who, not which film
+    ],
+)
+def test_a_ranking_question_is_told_from_others(question: str, asked: str | None) -> None:
+    assert ranking_asked(question) == asked
+
+
+def test_films_rank_by_their_share_of_positive_reviews() -> None:
+    best = rank_films(COUNTS, "positive")
+    assert [r.film for r in best.films] == ["Raging Bull (1980)", "Fargo (1996)", "8MM (1999)"]
+    assert best.lead() == (
+        "Of the 3 films in the index with at least 10 reviews (4 have labels), critics liked "
+        "Raging Bull (1980) best: 91% of its 11 reviews are positive. Next: Fargo (1996), 85% "
+        "of 20; 8MM (1999), 10% of 20."
+    )
+    worst = rank_films(COUNTS, "negative")
+    assert worst.first == "8MM (1999)"
+    assert worst.lead().startswith("Of the 3 films in the index with at least 10 reviews")
+    assert "critics liked 8MM (1999) least: 10% of its 20 reviews are positive." in worst.lead()
+
+
+def test_ties_are_said_and_small_indexes_rank_every_film() -> None:
+    tied = rank_films(
+        {"A (2001)": (4, 4, 0), "B (2002)": (6, 6, 0), "C (2003)": (5, 1, 4)}, "positive"
+    )
+    assert tied.lead() == (
+        "Of the 3 films in the index, 2 share the highest share of positive reviews, 100%: "
+        "B (2002) (6 reviews); A (2001) (4 reviews)."
+    )
+    one = rank_films({"Her (2013)": (4, 3, 1)}, "negative", naming="Phoenix")
+    assert (
+        one.lead()
+        == "Her (2013) is the one film whose reviews name Phoenix: 75% of its 4 reviews are "
+        "positive."
+    )
+    assert rank_films({"Her (2013)": (4, 0, 0)}, "positive").first is None
