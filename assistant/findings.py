@@ -88,6 +88,12 @@ def lead(finding: Finding) -> str:
         return f"The index holds no {scope}."
     if finding.stance in _WORD:
         return _stance_lead(finding, finding.stance)
+    if facts.reviews == 1:  # "Of 1 reviews ..., 1 is positive (100%)" says less, worse
+        label = next(
+            (f"labelled {_WORD[k]}" for k in ("positive", "negative") if facts.of(k)), "unlabelled"
+        )
+        quoted = " Quoted below." if sum(finding.shown.values()) else ""
+        return f"The index holds one {_singular(scope)}, {label}.{quoted}"
     first = "negative" if facts.negative > facts.positive else "positive"
     if finding.count:
         text = f"The index holds {facts.reviews} {scope}: {_split(facts, first)}."

@@ -25,7 +25,8 @@ _POSITIVE = re.compile(
 )
 _RECEPTION = re.compile(
     r"\b(well|badly|warmly|poorly) received|\breception\b|\bconsensus\b|\bverdict\b|"
-    r"\bdivided\b|\bsplit\b|\bhow (was|is) .+ received\b",
+    r"\bdivided\b|\bsplit\b|\bhow (was|is) .+ received\b|\bworth (seeing|watching)\b|"
+    r"\ba (hit|flop)\b|\bsummar(y|ize|ise)\b|\brecommend(ed)?\b",
     re.IGNORECASE,
 )
 
@@ -58,7 +59,8 @@ STOPWORDS = frozenset(
     well received reception overall general generally consensus verdict
     percent percentage proportion share fraction number ratio count
     prefer preferred better worse compare compared comparison versus vs or than
-    find finds found rate rates rated outlet outlets publication publications""".split()
+    find finds found rate rates rated outlet outlets publication publications
+    worth seeing watching hit flop summary summarize summarise recommend recommended""".split()
 )
 
 

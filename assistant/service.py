@@ -484,10 +484,11 @@ class Assistant:
         with_names: bool = True,
     ) -> str:
         """The lead with the scope's counts, for questions about reception (who liked it, how
-        many, an overview); "" for the others (the engine writes their lead)."""
+        many, an overview) and about what a critic wrote; "" for the others (the engine writes
+        their lead)."""
         if facts is None or scope is None:
             return ""
-        if plan.kind not in ("stance", "overview") and not plan.intent.count:
+        if plan.kind not in ("stance", "overview", "critic") and not plan.intent.count:
             return ""
         stance = plan.filters.sentiment
         names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []

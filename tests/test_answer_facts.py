@@ -240,6 +240,35 @@ def test_which_film_critics_liked_best_is_the_catalogs_ranking(films: Assistant)
     assert "critics liked" not in thing.lead
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is Fargo worth watching?",
+        "Was Fargo a hit with critics?",
+        "Summarize the reviews of Fargo",
+        "Would critics recommend Fargo?",
+    ],
+)
+def test_a_question_about_reception_in_other_words_gets_the_split(
+    films: Assistant, question: str
+) -> None:
+    """Was: "Is Soul worth watching?" counted the reviews saying "worth" or "watching"."""
+    result = films.ask(question)
+    assert result.lead.startswith("Of 20 reviews of Fargo (1996), 17 are positive (85%)"), (
+        result.lead
+    )
+
+
+def test_a_critic_question_says_what_the_critic_wrote(films: Assistant) -> None:
+    """Was: "What critics say about Fargo (1996):" over the critic's one review."""
+    one = films.ask("What did Fargo Critic A think of Fargo?")
+    assert one.lead == (
+        "The index holds one review of Fargo (1996) by Fargo Critic A, labelled positive. "
+        "Quoted below."
+    )
+    assert [c.critic for c in one.citations] == ["Fargo Critic A"]
+
+
 def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:
     """Was: "What critics say about Oppenheimer:" with quotes about Raging Bull and Ronin."""
     result = films.ask("What did critics think of Oppenheimer?")
