@@ -116,6 +116,8 @@ def _stance_lead(finding: Finding, stance: str) -> str:
             f"{facts.percent(stance)}% of the {scope} are {_WORD[stance]}: {n} of "
             f"{facts.reviews}; {facts.of(other)} {_WORD[other]}."
         )
+    elif n == facts.reviews and n > 1:  # "19 of 19 reviews ... (100%); 0 negative"
+        text = f"All {n} {scope} are {_WORD[stance]}."
     else:
         verb = "is" if n == 1 else "are"
         text = (

@@ -18,8 +18,9 @@ from string import ascii_uppercase
 import pytest
 
 from assistant.chat import ChatSession
-from assistant.findings import MAX_NAMES
+from assistant.findings import MAX_NAMES, Finding, lead
 from assistant.result import Result
+from assistant.scope import ScopeFacts
 from assistant.service import Assistant
 from index.filters import Filters
 from index.ingest import ingest
@@ -267,6 +268,16 @@ def test_a_critic_question_says_what_the_critic_wrote(films: Assistant) -> None:
         "Quoted below."
     )
     assert [c.critic for c in one.citations] == ["Fargo Critic A"]
+
+
+def test_a_side_holding_every_review_is_said_so() -> None:
+    """Was: "19 of 19 reviews of Toy Story are positive (100%); 0 negative."."""
+    every = ScopeFacts(19, 19, 0)
+    found = lead(Finding("reviews of Toy Story", every, "positive", False, {"positive": 8}, []))
+    assert found.startswith("All 19 reviews of Toy Story are positive. Quoted below: 8 of the 19.")
+    assert lead(Finding("reviews of Toy Story", every, "negative", False, {}, [])) == (
+        "None of the 19 reviews of Toy Story is negative; 19 positive."
+    )
 
 
 def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:
