@@ -14,7 +14,7 @@ Stance = Literal["positive", "negative"]
 _NEGATIVE = re.compile(
     r"\b(dislik\w*|hat(e|ed|es|ing)|didn'?t like|did not like|don'?t like|not like|negative\w*|"
     r"pann?(ed|ing|s)?|rotten|critici[sz]\w*|critical|complain\w*|bad reviews?|"
-    r"unimpressed|disappoint\w*|detractors?|dissent\w*|thumbs down|weak\w*|flaws?|"
+    r"unimpressed|disappoint\w*|detractors?|thumbs down|weak\w*|flaws?|"
     r"problems?|wrong|harsh\w*|toughest)\b",
     re.IGNORECASE,
 )
@@ -30,6 +30,14 @@ _RECEPTION = re.compile(
     re.IGNORECASE,
 )
 
+# Who went against most critics: the side with fewer reviews, whichever it is (the ones who
+# liked a film most panned, or disliked one most liked)
+_MINORITY = re.compile(
+    r"\b(dissent\w*|disagree\w*|contrarian\w*|outliers?|minority|mavericks?|"
+    r"against the (?:consensus|grain|tide|crowd|majority|rest)|odd (?:ones?|critics?) out|"
+    r"(?:bucked|bucking|bucks|went|going|goes|go) against(?: the \w+)?|bucked the \w+)\b",
+    re.IGNORECASE,
+)
 _WHETHER = re.compile(r"^\W*(?:and |so |but )?(?:did|do|does|was|were|is|are)\b", re.IGNORECASE)
 _COUNT = re.compile(
     r"\bhow many\b|\bpercent(age)?\b|%|\bproportion\b|\bshare of\b|\bfraction\b|"
@@ -60,7 +68,8 @@ STOPWORDS = frozenset(
     percent percentage proportion share fraction number ratio count
     prefer preferred better worse compare compared comparison versus vs or than
     find finds found rate rates rated outlet outlets publication publications
-    worth seeing watching hit flop summary summarize summarise recommend recommended""".split()
+    worth seeing watching hit flop summary summarize summarise recommend recommended
+    mostly largely mainly predominantly""".split()
 )
 
 
@@ -82,6 +91,7 @@ class Intent:
     whether: bool = False  # a yes/no question: "did critics like the humor in X?"
     full_names: tuple[str, ...] = ()  # names of several words among `proper`: "Steve Buscemi"
     top_critics: bool = False  # "which top critics disliked X?": the top-critic filter
+    minority: bool = False  # "who disagreed with the consensus?": the smaller side, either
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
@@ -99,6 +109,9 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     # "top critics" asks for a kind of critic, not about "the top"
     top = {i for i, word in enumerate(words[:-1]) if word == "top" and words[i + 1] in _CRITICS}
     claimed |= top
+    against = _MINORITY.search(question)
+    if against:  # its words ask who, not about what
+        claimed |= _word_indices(question, against.span(), len(words))
     # "the love story", "a love triangle": a noun after a determiner, no stance
     nouned = {
         i
@@ -157,6 +170,7 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         whether=bool(_WHETHER.search(question)),
         full_names=_full_names(originals, named_at),
         top_critics=bool(top),
+        minority=against is not None,
     )
 
 
@@ -183,6 +197,15 @@ def _without_words(question: str, claimed: set[int], count: int) -> str:
         start, end = found[i].span()
         text[start:end] = " " * (end - start)
     return "".join(text)
+
+
+def _word_indices(question: str, span: tuple[int, int], count: int) -> set[int]:
+    """The indices of the question's words (as `name_key` splits it: `count` of them) inside
+    the character `span`; none when its words do not line up."""
+    found = list(re.finditer(r"[^\W_]+", question))
+    if len(found) != count:
+        return set()
+    return {i for i, m in enumerate(found) if span[0] <= m.start() and m.end() <= span[1]}
 
 
 def _stance_word(word: str) -> bool:

@@ -112,7 +112,15 @@ class Retriever:
             sentiment=sentiment,
             top_critics=explicit.top_critics or intent.top_critics,
         )
+        if intent.minority and not explicit.sentiment:
+            filters = replace(filters, sentiment=self._minority(filters))
         return Plan(question, filters, intent, found, k)
+
+    def _minority(self, filters: Filters) -> str:
+        """The side fewer reviews in scope take ("who disagreed with the consensus on X?"):
+        negative for a film most liked, positive for one most panned."""
+        _, positive, negative = self.index.catalog.stance_counts(scope_filters(filters))
+        return "positive" if positive < negative else "negative"
 
     @staticmethod
     def _resolve(names: Sequence[str], variants: object) -> list[str]:

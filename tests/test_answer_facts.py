@@ -280,6 +280,31 @@ def test_a_side_holding_every_review_is_said_so() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "start"),
+    [
+        ("Who were the dissenters on 8MM?", "2 of 20 reviews of 8MM (1999) are positive (10%)"),
+        (
+            "Which critics disagreed with the consensus on Fargo?",
+            "3 of 20 reviews of Fargo (1996) are negative (15%)",
+        ),
+        (
+            "Which critics went against the grain on 8MM?",
+            "2 of 20 reviews of 8MM (1999) are positive (10%)",
+        ),
+    ],
+)
+def test_dissent_is_the_smaller_side_whichever_it_is(
+    films: Assistant, question: str, start: str
+) -> None:
+    """Was: "dissent" always read as disliking, so 8MM's dissenters (the 2 who liked a film
+    18 of 20 panned) were its 18 detractors; "disagreed with the consensus" was a thing."""
+    result = films.ask(question)
+    assert result.lead.startswith(start), result.lead
+    side = "positive" if "positive" in start else "negative"
+    assert result.citations and {c.sentiment for c in result.citations} == {side}
+
+
 def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:
     """Was: "What critics say about Oppenheimer:" with quotes about Raging Bull and Ronin."""
     result = films.ask("What did critics think of Oppenheimer?")

@@ -463,6 +463,10 @@ def test_a_thing_named_only_by_the_other_side_is_counted_and_not_quoted(home: Pa
         # "top critics" is a kind of critic (the filter), no thing called "the top"
         ("Who are the top critics that disliked Cars?", [(7, 8)], "negative", ()),
         ("What did top critics say about the music?", [], None, ("music",)),
+        # the question's frame, no thing: "mostly", who went against the others
+        ("Were reviews of Titanic mostly positive?", [(3, 4)], "positive", ()),
+        ("Which critics disagreed with the consensus on Titanic?", [(7, 8)], None, ()),
+        ("Who were the dissenters on Titanic?", [(5, 6)], None, ()),
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
