@@ -446,10 +446,10 @@ class Assistant:
         return WHOLE_INDEX, scope_facts(self.index, plan.filters)
 
     def _implicit_film(self, plan: Plan) -> Plan:
-        """In an index of one film, a question about reception ("who disliked it?") is about
-        that film."""
+        """In an index of one film, every question ("who disliked it?", "what about
+        Phoenix?") is about that film."""
         films = self.retriever.names.films
-        if plan.filters.films or len(films) != 1 or plan.kind not in ("stance", "overview"):
+        if plan.filters.films or len(films) != 1:
             return plan
         return replace(plan, filters=replace(plan.filters, films=(films[0],)))
 

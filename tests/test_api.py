@@ -283,7 +283,9 @@ def test_a_failed_vector_read_is_503_and_healthz_stops_saying_consistent(
     settings = settings_for(tmp_path / "home")
     first = tmp_path / "first.txt"
     first.write_text("# film: Her (2013)\nPhoenix is tender.\n", encoding="utf-8")
-    ingest([first], settings)
+    second = tmp_path / "second.txt"  # two films: a question naming none reads the vectors
+    second.write_text("# film: Up (2009)\nThe balloons lift the house.\n", encoding="utf-8")
+    ingest([first, second], settings)
     served = Assistant(settings)
 
     def broken(*args: Any, **kwargs: Any) -> None:
