@@ -13,7 +13,8 @@ Stance = Literal["positive", "negative"]
 
 _NEGATIVE = re.compile(
     r"\b(dislik\w*|hat(e|ed|es|ing)|didn'?t like|did not like|don'?t like|not like|negative\w*|"
-    r"pann?(ed|ing|s)?|rotten|critici[sz]\w*|critical|complain\w*|bad reviews?|"
+    r"pann?(ed|ing|s)?|rotten|critici[sz]\w*|complain\w*|bad reviews?|"
+    r"critical(?! (?:reception|reaction|response|consensus|acclaim|opinion|verdict|reviews?))|"
     r"unimpressed|disappoint\w*|detractors?|thumbs down|weak\w*|flaws?|"
     r"problems?|wrong|harsh\w*|toughest)\b",
     re.IGNORECASE,
@@ -26,7 +27,8 @@ _POSITIVE = re.compile(
 _RECEPTION = re.compile(
     r"\b(well|badly|warmly|poorly) received|\breception\b|\bconsensus\b|\bverdict\b|"
     r"\bdivided\b|\bsplit\b|\bhow (was|is) .+ received\b|\bworth (seeing|watching)\b|"
-    r"\ba (hit|flop)\b|\bsummar(y|ize|ise)\b|\brecommend(ed)?\b",
+    r"\ba (hit|flop)\b|\bsummar(y|ize|ise)\b|\brecommend(ed)?\b|\breact(ed|ions?)?\b|"
+    r"\brespon(d|ded|ses?)\b",
     re.IGNORECASE,
 )
 
@@ -69,7 +71,8 @@ STOPWORDS = frozenset(
     prefer preferred better worse compare compared comparison versus vs or than
     find finds found rate rates rated outlet outlets publication publications
     worth seeing watching hit flop summary summarize summarise recommend recommended
-    mostly largely mainly predominantly""".split()
+    mostly largely mainly predominantly react reacted reaction reactions respond responded
+    response responses give me quote quotes quoted""".split()
 )
 
 

@@ -248,6 +248,9 @@ def test_which_film_critics_liked_best_is_the_catalogs_ranking(films: Assistant)
         "Was Fargo a hit with critics?",
         "Summarize the reviews of Fargo",
         "Would critics recommend Fargo?",
+        "How did critics react to Fargo?",
+        "What was the critical reaction to Fargo?",  # "critical" here is no blame
+        "Give me quotes about Fargo",
     ],
 )
 def test_a_question_about_reception_in_other_words_gets_the_split(
