@@ -24,6 +24,7 @@ from assistant.findings import (
     unlabelled_lead,
 )
 from assistant.health import Health, StoreHealth
+from assistant.overlap import Shared, both_asked, shared_side
 from assistant.passages import focused
 from assistant.questions import example_questions
 from assistant.rankings import RANKING_WORDS, Ranking, rank_films, ranking_asked
@@ -288,8 +289,11 @@ class Assistant:
                     plan.intent, terms=(), proper=(), full_names=(), opening=None, count=False
                 ),
             )
+        shared = self._shared(plan)
+        if shared is not None:  # the quotes: those critics' reviews of the films
+            plan = replace(plan, filters=replace(plan.filters, critics=tuple(shared.agreed)))
         scope, facts = self._scope(plan)
-        compared = self._compared(plan)
+        compared = self._compared(plan) if shared is None or shared.agreed else []
         if compared:
             hits = [hit for part, counts in compared for hit in self._hits(part, counts)]
         elif facts is not None:
@@ -342,6 +346,10 @@ class Assistant:
             lead = self._finding(plan, facts, scope, sources)
         if ranking is not None:
             lead = ranking.lead()
+        if shared is not None:
+            lead = shared.lead()
+            if not shared.agreed:
+                sources = []
         if notice and facts is not None and scope is not None and asked:
             shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
@@ -431,6 +439,20 @@ class Assistant:
             naming = self.retriever.films_naming(plan.intent)
             counts = {film: split for film, split in counts.items() if film in naming}
         return rank_films(counts, stance, join(names))
+
+    def _shared(self, plan: Plan) -> Shared | None:
+        """For "which critics liked both X and Y?": the critics who reviewed every film named
+        and those of them on the side asked for each; None for other questions."""
+        films, stance = plan.filters.films, plan.filters.sentiment
+        if len(films) < 2 or stance is None or not both_asked(plan.question):
+            return None
+        critics = set(self.retriever.names.critics)  # a review with no critic has no "who"
+        writers, sided = [], []
+        for film in films:
+            scope = replace(scope_filters(plan.filters), films=(film,))
+            writers.append([w for w in self.index.catalog.writers(scope) if w in critics])
+            sided.append(self.index.catalog.writers(replace(scope, sentiment=stance)))
+        return shared_side(films, stance, writers, sided)
 
     def _scope(self, plan: Plan) -> tuple[str | None, ScopeFacts | None]:
         """The reviews an answer's counts are of, in words, and their counts: the film(s),

@@ -19,6 +19,7 @@ import pytest
 
 from assistant.chat import ChatSession
 from assistant.findings import MAX_NAMES, Finding, lead
+from assistant.overlap import shared_side
 from assistant.result import Result
 from assistant.scope import ScopeFacts
 from assistant.service import Assistant
@@ -26,7 +27,7 @@ from index.filters import Filters
 from index.ingest import ingest
 from index.settings import Settings
 from tests.conftest import needs_shared
-from tests.support.reviews import write_quotes
+from tests.support.reviews import answers, write_quotes
 
 FILMS = {  # title: (positive, negative)
     "Fargo (1996)": (17, 3),
@@ -209,13 +210,7 @@ def test_top_critics_in_a_question_are_the_top_critic_filter(tmp_path: Path) -> 
         for i, (fresh, top) in enumerate([("rotten", "true"), ("rotten", "false")] * 2):
             writer.writerow(["Fargo (1996)", f"Critic {i}", fresh, top, f"A misfire, says {i}."])
         writer.writerow(["Fargo (1996)", "Critic 9", "fresh", "true", "A triumph."])
-    settings = Settings(home=tmp_path / "home", engine="extractive")
-    ingest([path], settings)
-    assistant = Assistant(settings)
-    try:
-        result = assistant.ask("Who are the top critics that disliked Fargo?")
-    finally:
-        assistant.close()
+    (result,) = answers(tmp_path / "home", [path], "Who are the top critics that disliked Fargo?")
     assert result.filters["top_critics"] in ("yes", "True", "true"), result.filters
     assert result.lead.startswith("2 of 3 reviews of Fargo (1996) by top critics are negative")
     assert {c.critic for c in result.citations} == {"Critic 0", "Critic 2"}
@@ -306,6 +301,48 @@ def test_dissent_is_the_smaller_side_whichever_it_is(
     assert result.lead.startswith(start), result.lead
     side = "positive" if "positive" in start else "negative"
     assert result.citations and {c.sentiment for c in result.citations} == {side}
+
+
+def test_critics_on_one_side_of_both_films_are_the_catalogs(tmp_path: Path) -> None:
+    """Was: "Which critics liked both Fargo and Ronin?" gave each film's split, no answer."""
+    fargo = [("Ann Both", "fresh", "Fargo is sharp."), ("Bo Split", "fresh", "Fargo works.")]
+    ronin = [("Ann Both", "fresh", "Ronin races."), ("Bo Split", "rotten", "Ronin stalls.")]
+    ronin.append(("Cy Once", "fresh", "Ronin is fun."))  # reviewed one of them only
+    paths = [
+        write_quotes(tmp_path / "f.csv", fargo, "Fargo (1996)"),
+        write_quotes(tmp_path / "r.csv", ronin, "Ronin (1998)"),
+    ]
+    liked, disliked = answers(
+        tmp_path / "home",
+        paths,
+        "Which critics liked both Fargo and Ronin?",
+        "Which critics disliked both Fargo and Ronin?",
+    )
+    assert liked.lead == (
+        "1 of the 2 critics who reviewed both Fargo (1996) and Ronin (1998) liked both: Ann Both."
+    )
+    assert {(c.critic, c.film) for c in liked.citations} == {
+        ("Ann Both", "Fargo (1996)"),
+        ("Ann Both", "Ronin (1998)"),
+    }
+    assert disliked.lead == (
+        "None of the 2 critics who reviewed both Fargo (1996) and Ronin (1998) disliked both."
+    )
+    assert disliked.citations == []
+
+
+def test_critics_on_one_side_of_three_films() -> None:
+    films = ["A (2001)", "B (2002)", "C (2003)"]
+    writers = [["Ann", "Bo", "Cy"], ["Bo", "Ann"], ["Ann", "Bo"]]
+    shared = shared_side(films, "negative", writers, [["Ann", "Bo"], ["Ann"], ["Ann"]])
+    assert shared.lead() == (
+        "1 of the 2 critics who reviewed all 3 of A (2001), B (2002) and C (2003) disliked all "
+        "3: Ann."
+    )
+    nobody = shared_side(films, "positive", [["Ann"], ["Bo"], []], [[], [], []])
+    assert (
+        nobody.lead() == "No critic in the index reviewed all 3 of A (2001), B (2002) and C (2003)."
+    )
 
 
 def test_a_film_the_index_lacks_is_said_to_be_missing(films: Assistant) -> None:

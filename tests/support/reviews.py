@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.result import Result
 
 COLUMNS = ["film", "critic", "publication", "date", "sentiment", "text"]
 Row = tuple[str, str, str, str, str, str]
@@ -57,3 +61,18 @@ def write_lantern_reviews(path: Path, n: int = 40) -> Path:
                  f"Review {i}: {film} has {mood}; scene {i} lingers."]
             )  # fmt: skip
     return path
+
+
+def answers(home: Path, files: list[Path], *questions: str) -> list[Result]:
+    """Index `files` into a new index at `home` (extractive engine) and ask it `questions`."""
+    from assistant.service import Assistant
+    from index.ingest import ingest
+    from index.settings import Settings
+
+    settings = Settings(home=home, engine="extractive")
+    ingest(files, settings)
+    assistant = Assistant(settings)
+    try:
+        return [assistant.ask(question) for question in questions]
+    finally:
+        assistant.close()
