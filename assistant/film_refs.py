@@ -25,6 +25,13 @@ _CUES = frozenset(
     criticised criticized mention mentioned mentions in""".split()
 )
 # Lower-case words allowed inside a title ("Beauty and the Beast", "Lord of the Rings").
+# A question comparing films, and the words before the film it compares with
+_COMPARES = re.compile(
+    r"\b(?:compare[sd]?|comparing|comparison|versus|vs|prefer(?:red)?|better than|worse than|"
+    r"more than|less than)\b",
+    re.IGNORECASE,
+)
+_COMPARED_CUES = frozenset("and or vs versus than with to".split())
 _CONNECTORS = frozenset("of the and a an in to on at for with vs".split())
 _TOKEN = re.compile(r"[\w'’]+")
 _PRONOUN = re.compile(
@@ -40,7 +47,7 @@ def _is_name_word(word: str) -> bool:
     return word[:1].isupper() or word[:1].isdigit()
 
 
-def title_candidates(question: str, entities: Entities) -> list[str]:
+def title_candidates(question: str, entities: Entities, cues: frozenset[str] = _CUES) -> list[str]:
     """Capitalized phrases that follow a cue word ("of Oppenheimer", "disliked Fagro"), minus
     what the question already names (films, critics, outlets the index knows)."""
     tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(question)]
@@ -51,7 +58,7 @@ def title_candidates(question: str, entities: Entities) -> list[str]:
     i = 0
     while i < len(tokens):
         word = tokens[i][0]
-        if word.casefold() not in _CUES or i + 1 >= len(tokens):
+        if word.casefold() not in cues or i + 1 >= len(tokens):
             i += 1
             continue
         j = i + 1
@@ -87,6 +94,18 @@ def unknown_film(
         ):
             return candidate
     return None
+
+
+def compared_with_unknown(question: str, entities: Entities) -> str | None:
+    """The title a question compares a stored film with ("Compare Armageddon and Deep
+    Impact", "Did critics prefer Fargo to Blood Simple?") when the index holds no film of it,
+    even if reviews name it; None otherwise."""
+    if not entities.films or len({split_year(f)[0] for f in entities.films}) > 1:
+        return None
+    if not _COMPARES.search(question):
+        return None
+    found = title_candidates(question, entities, _COMPARED_CUES)
+    return _POSSESSIVE.sub("", found[0]) if found else None
 
 
 def _known_person(candidate: str, index: Index, title_words: Collection[str]) -> bool:
@@ -153,6 +172,13 @@ def check_scope(
                 f"{asked}. Ask about {join(held)}.",
             )
         return None
+    other = compared_with_unknown(question, entities)
+    if other:  # "Compare Armageddon and Deep Impact": never half a comparison
+        suggestions = closest_films(other, names.films)
+        text = f"The index holds no reviews of {other}, so it cannot compare it with " + join(
+            entities.films
+        )
+        return Refusal("unknown_film", text + ".", suggestions)
     if entities.ambiguous:  # "Star Wars": which of the stored "Star Wars: ..." films?
         name, films = entities.ambiguous[0]
         return Refusal(

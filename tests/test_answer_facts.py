@@ -370,6 +370,12 @@ def test_a_film_after_in_or_a_sequel_the_index_lacks_is_missing(films: Assistant
     assert sequel.suggestions[0] == "Fargo (1996)"
     pair = films.ask("Did critics prefer Fargo or Fargo 3?")  # never half an answer
     assert pair.kind == "unknown_film" and pair.citations == []
+    for question in ("Compare Fargo and Blood Simple", "Did critics prefer Fargo to Blood Simple?"):
+        half = films.ask(question)  # was: "None of the 20 reviews of Fargo names Blood Simple"
+        assert half.kind == "unknown_film" and half.citations == [], half.answer
+        assert half.answer == (
+            "The index holds no reviews of Blood Simple, so it cannot compare it with Fargo (1996)."
+        )
     held = films.ask("Who liked Fargo 2?", filters=Filters(films=("Fargo (1996)",)))
     assert held.kind == "out_of_scope" and "cannot answer about Fargo 2" in held.answer
     dated = films.ask("Which critics liked Fargo in 1996?")  # a year after "in": no title
