@@ -314,7 +314,7 @@ class Assistant:
         thing = self.things.asked(plan) if not compared and facts is not None else None
         if thing is not None and thing[1].reviews and not any(hit.lexical for hit in hits):
             hits = []  # the reviews that name the thing are all of another stance than asked
-        if thing is not None and thing[0].name and not thing[1].reviews:
+        if thing is not None and thing[0].name and not thing[1].reviews and only_names(plan):
             hits = []  # no passage is "near in meaning" to a name none writes
         retrieved = time.perf_counter()
         # A scope with fewer reviews than the answer has room for: more of their sentences.
@@ -546,6 +546,13 @@ class Assistant:
             if event.result is not None:
                 return event.result
         raise AssertionError("stream ended without a result")  # pragma: no cover
+
+
+def only_names(plan: Plan) -> bool:
+    """Does the question ask about its names and nothing else ("what about Tom Hanks in
+    Fargo?", not "who wrote the scene between Jeff and Barbra?")?"""
+    names = {name_key(word) for name in named(plan.intent) for word in name.split()}
+    return set(plan.intent.terms) <= names
 
 
 def reading_order(hits: Sequence[Hit], stance: str | None) -> list[Source]:

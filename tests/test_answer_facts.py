@@ -199,6 +199,14 @@ def test_a_name_asked_about_is_counted_in_its_scope_or_the_whole_index(
     nobody = films.ask("What do critics say about Tom Hanks in Fargo?")
     assert nobody.lead == "None of the 20 reviews of Fargo (1996) names Tom Hanks."
     assert nobody.citations == []
+    # asked about more than the names: the passages nearest the question, said to be so (a
+    # SubjQA question about "the interaction between Jeff and Barbra" lost its answer)
+    more = films.ask("Who wrote the scene between Jeff and Barbra in Fargo?")
+    assert more.lead.startswith(
+        "None of the 20 reviews of Fargo (1996) names Jeff or Barbra; the passages nearest it "
+        "in meaning follow"
+    ), more.lead
+    assert more.citations
 
 
 def test_top_critics_in_a_question_are_the_top_critic_filter(tmp_path: Path) -> None:
