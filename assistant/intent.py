@@ -16,7 +16,15 @@ _NEGATIVE = re.compile(
     r"pann?(ed|ing|s)?|rotten|critici[sz]\w*|complain\w*|bad reviews?|"
     r"critical(?! (?:reception|reaction|response|consensus|acclaim|opinion|verdict|reviews?))|"
     r"unimpressed|disappoint\w*|detractors?|thumbs down|weak\w*|flaws?|"
-    r"problems?|wrong|harsh\w*|toughest)\b",
+    r"problems?|wrong|harsh\w*|toughest|"
+    r"(?:was|is|were|being) (?:so |too |really |pretty |just )?"
+    r"(?:bad|terrible|awful|dreadful|boring|dull|mediocre|overrated))\b",
+    re.IGNORECASE,
+)
+# A liking word negated ("wasn't a fan of", "never enjoyed", "not impressed by"): negative
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|\w+n['’]?t)\s+(?:\w+\s+){0,2}?"
+    r"(?:lik\w*|lov\w*|fans?|enjoy\w*|impressed|admir\w*|prais\w*|care for|keen on)\b",
     re.IGNORECASE,
 )
 _POSITIVE = re.compile(
@@ -72,7 +80,8 @@ STOPWORDS = frozenset(
     find finds found rate rates rated outlet outlets publication publications
     worth seeing watching hit flop summary summarize summarise recommend recommended
     mostly largely mainly predominantly react reacted reaction reactions respond responded
-    response responses give me quote quotes quoted""".split()
+    response responses give gave given gives giving me quote quotes quoted name names
+    list""".split()
 )
 
 
@@ -122,8 +131,12 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         if word in _NOUN_TOO and i > 0 and words[i - 1] in _DETERMINERS
     }
     unnamed = _without_words(question, claimed | nouned, len(words))
-    negative = bool(_NEGATIVE.search(unnamed))
-    positive = bool(_POSITIVE.search(_NEGATIVE.sub(" ", unnamed)))  # "didn't like": negative
+    negated = _NEGATED.sub(lambda m: " " * len(m.group()), unnamed)
+    negative = negated != unnamed or bool(_NEGATIVE.search(unnamed))
+    positive = bool(_POSITIVE.search(_NEGATIVE.sub(" ", negated)))  # "didn't like": negative
+    for pattern in (_NEGATED, _NEGATIVE, _POSITIVE):  # "a bad review", "not a fan": no thing
+        for found in pattern.finditer(unnamed):
+            claimed |= _word_indices(question, found.span(), len(words))
     stance: Stance | None = None
     if negative and not positive:
         stance = "negative"

@@ -266,6 +266,27 @@ def test_a_question_about_reception_in_other_words_gets_the_split(
     )
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who gave Fargo a negative review?",
+        "Which critics gave Fargo a rotten review?",
+        "Who wasn't a fan of Fargo?",
+        "Who gave Fargo a bad review?",
+        "Which critics thought Fargo was bad?",
+        "Name the critics who disliked Fargo",
+        "Who was not impressed by Fargo?",
+    ],
+)
+def test_who_disliked_asked_in_other_words_names_the_negative_side(
+    films: Assistant, question: str
+) -> None:
+    """Was: "gave", "bad", "name" read as things; "wasn't a fan" read as liking."""
+    result = films.ask(question)
+    assert result.lead.startswith("3 of 20 reviews of Fargo (1996) are negative (15%)"), result.lead
+    assert {c.sentiment for c in result.citations} == {"negative"}
+
+
 def test_a_critic_question_says_what_the_critic_wrote(films: Assistant) -> None:
     """Was: "What critics say about Fargo (1996):" over the critic's one review."""
     one = films.ask("What did Fargo Critic A think of Fargo?")

@@ -467,6 +467,8 @@ def test_a_thing_named_only_by_the_other_side_is_counted_and_not_quoted(home: Pa
         ("Were reviews of Titanic mostly positive?", [(3, 4)], "positive", ()),
         ("Which critics disagreed with the consensus on Titanic?", [(7, 8)], None, ()),
         ("Who were the dissenters on Titanic?", [(5, 6)], None, ()),
+        ("Who gave Titanic a good review?", [(2, 3)], "positive", ()),
+        ("What about the bad guy in Up?", [(6, 7)], None, ("bad", "guy")),  # no verdict
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
