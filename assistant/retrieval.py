@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant.entities import Entities, NameIndex
 from assistant.intent import Intent, analyse
-from assistant.relevance import ThingMatcher
+from assistant.relevance import ThingMatcher, untitled
 from assistant.scope import ScopeFacts, scope_filters
 from index.catalog import StoredChunk
 from index.filters import Filters
@@ -101,6 +101,7 @@ class Retriever:
         )
         # "Did critics like the humor in X?" asks whether, about a thing: both sides answer it
         # (the lead counts them); "who liked the humor" and "did critics like X?" keep theirs.
+        intent = self._opening_read(intent, Filters(films=resolved.films))
         whether_thing = intent.whether and bool(intent.terms) and not intent.count
         applies = not resolved.critics and not whether_thing
         sentiment = explicit.sentiment or (intent.stance if applies else None)
@@ -121,6 +122,26 @@ class Retriever:
         negative for a film most liked, positive for one most panned."""
         _, positive, negative = self.index.catalog.stance_counts(scope_filters(filters))
         return "positive" if positive < negative else "negative"
+
+    def _opening_read(self, intent: Intent, scope: Filters) -> Intent:
+        """A question's capitalized first word read as the reviews in scope write it: a name
+        when they never write it in lower case ("Sox in Lightyear ..."); a name where written
+        capitalized mid-sentence when they do so in at least a quarter as many passages as in
+        lower case ("Sadness in Inside Out": the character, 6 beside 10); else a word ("Music
+        in Soul?", "Animation in Cars?": 2 "Pixar Animation Studios" beside 19). A title
+        holding it ("Toy Story") is no mention of it."""
+        word = intent.opening
+        if word is None:
+            return intent
+        titles = self.meaning.titles_with({name_key(word)})
+        rows = self.matching_passages(fts_query([name_key(word)]), scope, 200, None)
+        texts = [untitled(text, titles) for _, text in rows]
+        lower = re.compile(rf"(?<!\w){re.escape(word.lower())}(?!\w)")
+        in_lower = sum(1 for text in texts if lower.search(text))
+        if texts and not in_lower:
+            return replace(intent, proper=(word, *intent.proper), opening=None)
+        mid = sum(1 for text in texts if names_written_in(text, intent))
+        return intent if mid and 4 * mid >= in_lower else replace(intent, opening=None)
 
     @staticmethod
     def _resolve(names: Sequence[str], variants: object) -> list[str]:

@@ -489,6 +489,37 @@ def test_a_capitalized_first_word_is_read_as_a_name(films: Assistant) -> None:
     assert named_mid_sentence <= {c.critic for c in result.citations}
 
 
+def test_a_first_word_is_read_as_the_reviews_write_it(films: Assistant) -> None:
+    """Was: "Music in Soul?" answered "None of the 360 reviews of Soul names Music" (a first
+    word was a name wherever written mid-sentence), and "Sox ..." missed reviews opening with
+    "Sox"."""
+    always = films.ask("Sadness in Inside Out")  # never written in lower case: every mention
+    assert always.lead.startswith(f"5 of the 6 reviews of {INSIDE_OUT} name Sadness"), always.lead
+    word = films.ask("Funny in Fargo?")  # written in lower case only: the word
+    assert word.lead.startswith('17 of the 20 reviews of Fargo (1996) say "funny"'), word.lead
+
+
+def test_a_first_word_written_both_ways_is_a_name_where_often_enough(tmp_path: Path) -> None:
+    rows = [
+        ("Ann Quill", "fresh", "Joy and Sadness argue all the way home."),
+        ("Bo Ink", "fresh", "Sadness wins the day."),  # a sentence's start tells nothing
+        ("Cy Nib", "fresh", "A film about sadness, told with care."),
+        ("Di Pen", "rotten", "Pure sadness and no animation worth the name."),
+        ("Ed Leaf", "fresh", "From Pixar Animation Studios, the best animation of the year."),
+        ("Fay Word", "fresh", "The animation glows; the animation of faces above all."),
+        ("Gus Line", "fresh", "Fine animation."),
+        ("Hal Type", "fresh", "Such animation!"),
+    ]
+    path = write_quotes(tmp_path / "glow.csv", rows, "Glow (2020)")
+    character, word = answers(tmp_path / "home", [path], "Sadness in Glow", "Animation in Glow?")
+    # "Sadness" mid-sentence in 1 passage beside "sadness" in 2: a name, where written so
+    assert character.lead.startswith("1 of the 8 reviews of Glow (2020) names Sadness"), (
+        character.lead
+    )
+    # "Animation" mid-sentence in 1 ("Pixar Animation Studios") beside 5 in lower case: a word
+    assert word.lead.startswith('5 of the 8 reviews of Glow (2020) say "animation"'), word.lead
+
+
 def test_applied_filters_travel_with_the_result(films: Assistant) -> None:
     result = films.ask("Who disliked Fargo?")
     assert result.filters == {"film": "Fargo (1996)", "sentiment": "negative"}
