@@ -245,7 +245,10 @@ class Assistant:
             standalone = engine.condense(session.turns, question)
         plan = self.retriever.plan(standalone, filters, k)
         if session is not None:
-            plan = replace(plan, filters=session.carried(plan.filters))
+            carried = session.carried(plan.filters)
+            if ranking_asked(standalone):  # "which film ... least?" asks across the films
+                carried = replace(carried, films=plan.filters.films)
+            plan = replace(plan, filters=carried)
         return plan
 
     def session_from(self, history: Sequence[Turn]) -> ChatSession:

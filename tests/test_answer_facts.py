@@ -242,6 +242,13 @@ def test_which_film_critics_liked_best_is_the_catalogs_ranking(films: Assistant)
     assert named.lead.startswith(f"{INSIDE_OUT} is the one film whose reviews name Sadness")
     thing = films.ask("Which film has the best jokes?")  # a thing: no count ranks it
     assert "critics liked" not in thing.lead
+    # in a chat about one film, the ranking is still across the films; "it" is then the first
+    session = ChatSession()
+    films.ask("What did critics think of Ronin?", session=session)
+    ranked = films.ask("Which film did critics like least?", session=session)
+    assert "critics liked 8MM (1999) least" in ranked.lead, ranked.lead
+    follow = films.ask("Who liked it?", session=session)
+    assert follow.lead.startswith("2 of 20 reviews of 8MM (1999) are positive"), follow.lead
 
 
 @pytest.mark.parametrize(
