@@ -3,6 +3,7 @@ follow-up carries over (`ChatSession.carried`)."""
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections import OrderedDict
@@ -12,6 +13,10 @@ from assistant.engines.base import Turn
 from index.filters import Filters
 
 MAX_TURNS = 12
+# a follow-up about the films talked of together ("both", "compare them", "the two films")
+_TOGETHER = re.compile(
+    r"\b(?:both|them|the two|these two|those two|compare|comparison|versus|vs)\b", re.IGNORECASE
+)
 
 
 @dataclass
@@ -21,11 +26,28 @@ class ChatSession:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     turns: list[Turn] = field(default_factory=list)
     filters: Filters = field(default_factory=Filters)
+    films: list[str] = field(default_factory=list)  # the films talked of, the latest last
 
     def record(self, question: str, answer: str, filters: Filters) -> None:
         self.turns.append(Turn(question, answer))
         del self.turns[:-MAX_TURNS]
+        self.follow(filters)
+
+    def follow(self, filters: Filters) -> None:
+        """Take `filters` as the chat's latest, and their films as the latest talked of."""
         self.filters = filters
+        for film in filters.films:
+            if film in self.films:
+                self.films.remove(film)
+            self.films.append(film)
+        del self.films[:-MAX_TURNS]
+
+    def together(self, filters: Filters, question: str) -> Filters:
+        """For "which critics liked both?", "compare them" naming no film: the last two
+        films the chat talked of; `filters` as they are otherwise."""
+        if filters.films or len(self.films) < 2 or not _TOGETHER.search(question):
+            return filters
+        return replace(filters, films=tuple(self.films[-2:]))
 
     def carried(self, filters: Filters) -> Filters:
         """A follow-up's filters: its own, with the film, outlet and dates of the chat so far

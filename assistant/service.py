@@ -245,7 +245,7 @@ class Assistant:
             standalone = engine.condense(session.turns, question)
         plan = self.retriever.plan(standalone, filters, k)
         if session is not None:
-            carried = session.carried(plan.filters)
+            carried = session.carried(session.together(plan.filters, standalone))
             if ranking_asked(standalone):  # "which film ... least?" asks across the films
                 carried = replace(carried, films=plan.filters.films)
             plan = replace(plan, filters=carried)
@@ -256,7 +256,7 @@ class Assistant:
         filters its questions leave for a follow-up: any process can answer it."""
         session = ChatSession(turns=list(history))
         for turn in history:
-            session.filters = session.carried(self.retriever.plan(turn.question).filters)
+            session.follow(session.carried(self.retriever.plan(turn.question).filters))
         return session
 
     def stream(

@@ -18,6 +18,7 @@ from string import ascii_uppercase
 import pytest
 
 from assistant.chat import ChatSession
+from assistant.engines.base import Turn
 from assistant.findings import MAX_NAMES, Finding, lead
 from assistant.overlap import shared_side
 from assistant.result import Result
@@ -484,6 +485,22 @@ def test_a_follow_up_without_a_film_asks_which(films: Assistant) -> None:
     assert follow.kind == "answer"
     assert {c.film for c in follow.citations} == {"Ronin (1998)"}
     assert follow.lead.startswith("3 of 9 reviews of Ronin (1998) are negative")
+
+
+def test_a_follow_up_about_both_films_takes_the_last_two(films: Assistant) -> None:
+    """Was: "Which critics liked both?" after Fargo then Ronin answered about Ronin alone."""
+    session = ChatSession()
+    films.ask("What did critics think of Fargo?", session=session)
+    films.ask("And Ronin?", session=session)
+    both = films.ask("Which critics liked both?", session=session)
+    assert both.lead == "No critic in the index reviewed both Fargo (1996) and Ronin (1998)."
+    compared = films.ask("Compare them", session=session)
+    assert "Of 20 reviews of Fargo (1996)" in compared.lead
+    assert "Of 9 reviews of Ronin (1998)" in compared.lead
+    # the same from a client's history (the widget keeps no session on the server)
+    history = [Turn(t.question, t.answer) for t in session.turns[:2]]
+    again = films.ask("Compare them", session=films.session_from(history))
+    assert again.lead == compared.lead
 
 
 def test_a_capitalized_first_word_is_read_as_a_name(films: Assistant) -> None:
