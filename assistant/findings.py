@@ -29,7 +29,8 @@ class Finding:
     stance: str | None  # the stance asked, if any
     count: bool  # "how many", "what percentage": lead with the number
     shown: Mapping[str, int]  # quotes shown per stance ("positive", "negative", "unknown")
-    names: Sequence[str] = ()  # who wrote the reviews of the stance asked
+    names: Sequence[str] = ()  # who wrote the reviews of the stance asked (or of all)
+    names_are: str = ""  # "outlets" when `names` are outlets ("which outlets reviewed X?")
 
 
 def describe_scope(filters: Filters) -> str | None:
@@ -102,6 +103,10 @@ def lead(finding: Finding) -> str:
     else:
         verb = "is" if facts.of(first) == 1 else "are"
         text = f"Of {facts.reviews} {scope}, {_split(facts, first, verb)}."
+    if finding.names:  # "which critics reviewed X?"
+        label = "Outlet" if finding.names_are == "outlets" else "Critic"
+        plural = "s" if len(finding.names) > 1 else ""
+        text += f" {label}{plural}: {join(finding.names)}."
     return text + _shown_overview(finding.shown)
 
 

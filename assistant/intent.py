@@ -48,6 +48,10 @@ _MINORITY = re.compile(
     r"(?:bucked|bucking|bucks|went|going|goes|go) against(?: the \w+)?|bucked the \w+)\b",
     re.IGNORECASE,
 )
+_WHO = re.compile(
+    r"^\W*(?:who\b|which (?:critics?|reviewers?|outlets?|publications?|writers?)\b)",
+    re.IGNORECASE,
+)
 _WHETHER = re.compile(r"^\W*(?:and |so |but )?(?:did|do|does|was|were|is|are)\b", re.IGNORECASE)
 _COUNT = re.compile(
     r"\bhow many\b|\bpercent(age)?\b|%|\bproportion\b|\bshare of\b|\bfraction\b|"
@@ -70,7 +74,8 @@ STOPWORDS = frozenset(
     our ours out over own same she should so some such than that the their theirs them then
     there these they this those through to too under until up very was we were what when where
     which while who whom why will with would you your yours critic critics critical review
-    reviews reviewer reviewers film films movie movies say says said saying think thinks thought
+    reviews reviewer reviewers reviewed reviewing film films movie movies say says said saying
+    think thinks thought
     write wrote written feel felt opinion opinions view views tell talk talked mention mentioned
     whats what's anyone any people do does did make made get got much many really
     didn doesn don isn wasn weren aren hasn haven
@@ -104,6 +109,7 @@ class Intent:
     full_names: tuple[str, ...] = ()  # names of several words among `proper`: "Steve Buscemi"
     top_critics: bool = False  # "which top critics disliked X?": the top-critic filter
     minority: bool = False  # "who disagreed with the consensus?": the smaller side, either
+    who: str | None = None  # "which critics / outlets reviewed X?": "critics" | "outlets"
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
@@ -187,6 +193,7 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         full_names=_full_names(originals, named_at),
         top_critics=bool(top),
         minority=against is not None,
+        who=_who(question),
     )
 
 
@@ -213,6 +220,17 @@ def _without_words(question: str, claimed: set[int], count: int) -> str:
         start, end = found[i].span()
         text[start:end] = " " * (end - start)
     return "".join(text)
+
+
+def _who(question: str) -> str | None:
+    """ "outlets" for "which outlets / publications ...?", "critics" for "who ...?" or
+    "which critics / reviewers ...?", else None."""
+    asked = _WHO.search(question)
+    if asked is None:
+        return None
+    return (
+        "outlets" if re.search(r"outlet|publication", asked.group(), re.IGNORECASE) else "critics"
+    )
 
 
 def _word_indices(question: str, span: tuple[int, int], count: int) -> set[int]:

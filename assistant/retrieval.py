@@ -44,8 +44,10 @@ class Plan:
 
     @property
     def kind(self) -> str:
-        """critic | stance | aspect | overview: how retrieval treats the question."""
-        if self.filters.critics:
+        """critic | stance | aspect | overview: how retrieval treats the question. A critic
+        asked about a thing or a name ("what did Ebert say about the Coens?") is an aspect
+        within the critic's reviews."""
+        if self.filters.critics and not self.intent.terms:
             return "critic"
         if self.filters.sentiment and not self.intent.terms:
             return "stance"

@@ -517,8 +517,14 @@ class Assistant:
             return ""
         stance = plan.filters.sentiment
         names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []
+        who = plan.intent.who if not stance and with_names and plan.kind == "overview" else None
+        if who:  # "which critics (outlets) reviewed X?"
+            catalog, scope_only = self.index.catalog, scope_filters(plan.filters)
+            names = (
+                catalog.outlets_of(scope_only) if who == "outlets" else catalog.writers(scope_only)
+            )
         shown = reviews_by_stance(sources)
-        return lead(Finding(scope, facts, stance, plan.intent.count, shown, names))
+        return lead(Finding(scope, facts, stance, plan.intent.count, shown, names, who or ""))
 
     def _refused(
         self,

@@ -92,6 +92,17 @@ class CatalogReads:
         )
         return list(dict.fromkeys(str(r[0]) for r in rows))
 
+    def outlets_of(self, filters: Filters) -> list[str]:
+        """The outlets of the reviews `filters` allow, each once, in the order their reviews
+        were dated, undated last."""
+        where, params = sql_where(filters)
+        rows = self._db.execute(
+            f"SELECT r.publication FROM reviews r WHERE {where} AND r.publication != '' "
+            "ORDER BY r.date = '', r.date, r.publication",
+            params,
+        )
+        return list(dict.fromkeys(str(r[0]) for r in rows))
+
     def scope_chunks(self, filters: Filters, most: int) -> dict[int, str] | None:
         """The chunks (rowid -> id) of the reviews a film, critic or outlet filter allows (the
         filters the catalog's indexes serve); None without one, or when over `most` pass."""

@@ -295,6 +295,18 @@ def test_who_disliked_asked_in_other_words_names_the_negative_side(
     assert {c.sentiment for c in result.citations} == {"negative"}
 
 
+def test_which_critics_or_outlets_reviewed_a_film_names_them(films: Assistant) -> None:
+    """Was: "Which critics reviewed Fargo?" counted the reviews saying "reviewed"."""
+    critics = films.ask("Which critics reviewed Ronin?")
+    named = ", ".join(f"Ronin Critic {c}" for c in "ABCDEFGH") + " and Ronin Critic I"
+    assert critics.lead.startswith(
+        f"Of 9 reviews of Ronin (1998), 6 are positive (67%) and 3 negative. Critics: {named}."
+    ), critics.lead
+    outlets = films.ask("Which outlets reviewed Ronin?")
+    assert "Outlets: Outlet " in outlets.lead and "Critics:" not in outlets.lead, outlets.lead
+    assert "Critics:" not in films.ask("What did critics think of Ronin?").lead  # none asked
+
+
 def test_a_critic_question_says_what_the_critic_wrote(films: Assistant) -> None:
     """Was: "What critics say about Fargo (1996):" over the critic's one review."""
     one = films.ask("What did Fargo Critic A think of Fargo?")
