@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from assistant.dates import dates_asked
 from assistant.entities import Entities, NameIndex
 from assistant.intent import Intent, analyse
 from assistant.relevance import ThingMatcher, untitled
@@ -107,6 +108,7 @@ class Retriever:
         whether_thing = intent.whether and bool(intent.terms) and not intent.count
         applies = not resolved.critics and not whether_thing
         sentiment = explicit.sentiment or (intent.stance if applies else None)
+        dated = dates_asked(question, resolved.films)
         filters = replace(
             explicit,
             films=resolved.films,
@@ -114,6 +116,8 @@ class Retriever:
             outlets=resolved.outlets,
             sentiment=sentiment,
             top_critics=explicit.top_critics or intent.top_critics,
+            since=explicit.since or (None if explicit.until else dated.since),
+            until=explicit.until or (None if explicit.since else dated.until),
         )
         if intent.minority and not explicit.sentiment:
             filters = replace(filters, sentiment=self._minority(filters))

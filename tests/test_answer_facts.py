@@ -556,6 +556,19 @@ def test_a_first_word_written_both_ways_is_a_name_where_often_enough(tmp_path: P
     assert word.lead.startswith('5 of the 8 reviews of Glow (2020) say "animation"'), word.lead
 
 
+def test_a_year_in_the_question_limits_the_reviews_to_it(films: Assistant) -> None:
+    """Was: "What did critics say about Fargo in 2001?" counted all 20 reviews, whatever year."""
+    dates = Counter(r["date"][:4] for r in rows() if r["film"] == "Fargo (1996)")
+    dated = films.ask("What did critics say about Fargo in 2001?")
+    assert dated.lead.startswith(
+        f"Of {dates['2001']} reviews of Fargo (1996) dated 2001-01-01 to 2001-12-31"
+    ), dated.lead
+    assert dated.filters["since"] == "2001-01-01"
+    none = films.ask("What did critics say about Fargo before 2000?")
+    assert none.lead == "The index holds no reviews of Fargo (1996) dated 1999-12-31 or earlier."
+    assert none.citations == []
+
+
 def test_applied_filters_travel_with_the_result(films: Assistant) -> None:
     result = films.ask("Who disliked Fargo?")
     assert result.filters == {"film": "Fargo (1996)", "sentiment": "negative"}

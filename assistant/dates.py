@@ -1,0 +1,49 @@
+"""The dates a question limits its reviews to, in its own words: "in 2012", "before 2000",
+"after 1998", "since 2010", "between 1995 and 1999". A year is one from 1900 to 2099 after one
+of those words; a film's own year ("Toy Story in 1995" when the index holds Toy Story (1995))
+names the film, not a date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from index.names import split_year
+
+_YEAR = r"((?:19|20)\d\d)"
+_BETWEEN = re.compile(rf"\bbetween\s+{_YEAR}\s+and\s+{_YEAR}\b", re.IGNORECASE)
+_SINGLE = re.compile(
+    rf"\b(in|during|before|until|till|prior to|after|since|from)\s+{_YEAR}\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """An inclusive range of review dates (YYYY-MM-DD), either end open."""
+
+    since: str | None = None
+    until: str | None = None
+
+
+def dates_asked(question: str, films: Collection[str] = ()) -> DateRange:
+    """The review dates `question` asks about; an open range when it names none. `films` are
+    the films it names: a year one of them carries is the film's, no date."""
+    own = {split_year(film)[1] for film in films}
+    between = _BETWEEN.search(question)
+    if between:
+        first, last = sorted((int(between.group(1)), int(between.group(2))))
+        return DateRange(f"{first}-01-01", f"{last}-12-31")
+    for found in _SINGLE.finditer(question):
+        word, year = found.group(1).casefold(), int(found.group(2))
+        if str(year) in own:
+            continue
+        if word in ("in", "during"):
+            return DateRange(f"{year}-01-01", f"{year}-12-31")
+        if word in ("before", "until", "till", "prior to"):
+            return DateRange(until=f"{year - 1}-12-31")
+        if word == "after":
+            return DateRange(since=f"{year + 1}-01-01")
+        return DateRange(since=f"{year}-01-01")  # since, from
+    return DateRange()

@@ -1,0 +1,31 @@
+"""The review dates a question asks about in its own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.dates import DateRange, dates_asked
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("What did critics say about Titanic in 2012?", DateRange("2012-01-01", "2012-12-31")),
+        ("Reviews of Titanic before 2000", DateRange(until="1999-12-31")),
+        ("Who liked Titanic after 1998?", DateRange(since="1999-01-01")),
+        ("What have critics said since 2010?", DateRange(since="2010-01-01")),
+        ("Titanic between 2012 and 1997", DateRange("1997-01-01", "2012-12-31")),
+        ("What did critics think of Titanic?", DateRange()),
+        ("Is 2001 a Space Odyssey any good?", DateRange()),  # no word before: a title's
+        ("Who disliked it in 15 minutes?", DateRange()),  # no year
+    ],
+)
+def test_dates_are_read_from_the_question(question: str, asked: DateRange) -> None:
+    assert dates_asked(question) == asked
+
+
+def test_a_films_own_year_names_the_film_not_a_date() -> None:
+    assert dates_asked("What about Toy Story in 1995?", ["Toy Story (1995)"]) == DateRange()
+    assert dates_asked("What about Toy Story in 2010?", ["Toy Story (1995)"]) == DateRange(
+        "2010-01-01", "2010-12-31"
+    )
