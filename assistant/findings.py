@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from assistant.scope import ScopeFacts
 from index.filters import Filters
 from index.names import name_key
+from index.records import Review
 
 MAX_NAMES = 12
 _WORD = {"positive": "positive", "negative": "negative"}
@@ -145,6 +146,25 @@ def _unrated(facts: ScopeFacts) -> str:
     if not facts.unrated:
         return ""
     return f" {facts.unrated} carry no label." if facts.unrated > 1 else " 1 carries no label."
+
+
+def dated_lead(
+    facts: ScopeFacts, scope: str, quoted: Sequence[Review], order: str, stance: str | None
+) -> str:
+    """For "the latest (first) reviews of X": which of the scope's reviews are quoted, by
+    date: "The 8 most recent of the 20 reviews of Titanic, dated 2012-04-03 to 2012-04-06."."""
+    if not quoted:
+        return f"The index holds no {scope}{f' that are {_WORD[stance]}' if stance else ''}."
+    which = "most recent" if order == "newest" else "earliest"
+    of = f"{_WORD[stance]} " if stance in _WORD else ""
+    total = facts.of(stance) if stance in _WORD else facts.reviews
+    dates = sorted(r.date for r in quoted if r.date)
+    head = f"The {which}" if len(quoted) == 1 else f"The {len(quoted)} {which}"
+    text = f"{head} of the {total} {of}{scope}"
+    if not dates:
+        return text + ", none of them dated."
+    span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
+    return f"{text}, dated {span}."
 
 
 def unlabelled_lead(finding: Finding, stance: str) -> str:

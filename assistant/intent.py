@@ -48,6 +48,10 @@ _MINORITY = re.compile(
     r"(?:bucked|bucking|bucks|went|going|goes|go) against(?: the \w+)?|bucked the \w+)\b",
     re.IGNORECASE,
 )
+_NEWEST = re.compile(
+    r"\b(most recent|latest|newest|recent|last)\s+(?:\w+\s+)?reviews?\b", re.IGNORECASE
+)
+_OLDEST = re.compile(r"\b(first|earliest|oldest)\s+(?:\w+\s+)?reviews?\b", re.IGNORECASE)
 _WHO = re.compile(
     r"^\W*(?:who\b|which (?:critics?|reviewers?|outlets?|publications?|writers?)\b)",
     re.IGNORECASE,
@@ -86,7 +90,7 @@ STOPWORDS = frozenset(
     worth seeing watching hit flop summary summarize summarise recommend recommended
     mostly largely mainly predominantly react reacted reaction reactions respond responded
     response responses give gave given gives giving me quote quotes quoted name names
-    list""".split()
+    list show shows tell""".split()
 )
 
 
@@ -110,6 +114,8 @@ class Intent:
     top_critics: bool = False  # "which top critics disliked X?": the top-critic filter
     minority: bool = False  # "who disagreed with the consensus?": the smaller side, either
     who: str | None = None  # "which critics / outlets reviewed X?": "critics" | "outlets"
+    order: str | None = None  # "the latest reviews of X": "newest" | "oldest" (by date)
+    one: bool = False  # "the latest review" (one), not "the latest reviews"
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
@@ -127,6 +133,9 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     # "top critics" asks for a kind of critic, not about "the top"
     top = {i for i, word in enumerate(words[:-1]) if word == "top" and words[i + 1] in _CRITICS}
     claimed |= top
+    dated = _NEWEST.search(question) or _OLDEST.search(question)
+    if dated:  # "the latest reviews": an order, no thing
+        claimed |= _word_indices(question, dated.span(1), len(words))
     against = _MINORITY.search(question)
     if against:  # its words ask who, not about what
         claimed |= _word_indices(question, against.span(), len(words))
@@ -194,6 +203,8 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         top_critics=bool(top),
         minority=against is not None,
         who=_who(question),
+        order=None if dated is None else ("newest" if dated.re is _NEWEST else "oldest"),
+        one=dated is not None and not dated.group().casefold().endswith("reviews"),
     )
 
 

@@ -18,6 +18,7 @@ from assistant.engines.extractive import grouped, reviews_by_stance
 from assistant.film_refs import Refusal, check_scope
 from assistant.findings import (
     Finding,
+    dated_lead,
     describe_scope,
     join,
     lead,
@@ -297,7 +298,15 @@ class Assistant:
             plan = replace(plan, filters=replace(plan.filters, critics=tuple(shared.agreed)))
         scope, facts = self._scope(plan)
         compared = self._compared(plan) if shared is None or shared.agreed else []
-        if compared:
+        dated = (
+            plan.intent.order
+            if facts is not None and not compared and not plan.intent.terms
+            else None
+        )
+        if dated:  # "the latest reviews of X": by date, not by relevance
+            most = 1 if plan.intent.one else plan.k
+            hits = self._dated_hits(replace(plan, k=most), oldest=dated == "oldest")
+        elif compared:
             hits = [hit for part, counts in compared for hit in self._hits(part, counts)]
         elif facts is not None:
             hits = self._hits(plan, facts)
@@ -349,6 +358,8 @@ class Assistant:
             lead = self._finding(plan, facts, scope, sources)
         if ranking is not None:
             lead = ranking.lead()
+        if dated and facts is not None and scope is not None:
+            lead = dated_lead(facts, scope, [s.review for s in sources], dated, asked)
         if shared is not None:
             lead = shared.lead()
             if not shared.agreed:
@@ -422,6 +433,14 @@ class Assistant:
         if request.lead and engine is not self.extractive:
             yield request.lead + "\n\n"
         yield from engine.stream(request)
+
+    def _dated_hits(self, plan: Plan, oldest: bool) -> list[Hit]:
+        """The first passage of each of the `plan.k` newest (or oldest) reviews in scope."""
+        catalog = self.index.catalog
+        ids = catalog.review_ids_where(replace(plan.filters, exclude_reviews=()), plan.k, oldest)
+        firsts = [chunks[0] for chunks in map(catalog.chunk_ids_of(ids).get, ids) if chunks]
+        found = catalog.chunks(firsts)
+        return [Hit(found[c], 1.0, False) for c in firsts if c in found]
 
     def _ranking(self, question: str, plan: Plan) -> Ranking | None:
         """For "which film did critics like best / least?" over the films in scope (the

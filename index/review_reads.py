@@ -19,6 +19,7 @@ __all__ = ["ReviewReads"]
 
 MAX_IDS = 900  # ids bound in one statement (SQLite allows 999 parameters by default)
 _NEWEST_FIRST = "ORDER BY r.date = '', r.date DESC, r.id"  # undated last
+_OLDEST_FIRST = "ORDER BY r.date = '', r.date, r.id"
 
 
 class ReviewReads:
@@ -48,11 +49,13 @@ class ReviewReads:
         ).fetchall()
         return [review_from_row(row) for row in rows]
 
-    def review_ids_where(self, filters: Filters, limit: int) -> list[str]:
-        """The ids of at most `limit` of the reviews `filters` allow, newest first."""
+    def review_ids_where(self, filters: Filters, limit: int, oldest: bool = False) -> list[str]:
+        """The ids of at most `limit` of the reviews `filters` allow, newest first (oldest
+        first with `oldest`; undated last either way)."""
         where, params = sql_where(filters)
+        order = _OLDEST_FIRST if oldest else _NEWEST_FIRST
         rows = self._db.execute(
-            f"SELECT r.id FROM reviews r WHERE {where} {_NEWEST_FIRST} LIMIT ?",
+            f"SELECT r.id FROM reviews r WHERE {where} {order} LIMIT ?",
             [*params, limit],
         )
         return [str(row[0]) for row in rows]

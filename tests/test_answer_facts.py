@@ -569,6 +569,24 @@ def test_a_year_in_the_question_limits_the_reviews_to_it(films: Assistant) -> No
     assert none.citations == []
 
 
+def test_the_latest_or_first_reviews_are_picked_by_date(films: Assistant) -> None:
+    """Was: "What is the most recent review of Fargo?" counted reviews saying "recent"."""
+    fargo = [r for r in rows() if r["film"] == "Fargo (1996)"]
+    newest = max(r["date"] for r in fargo)
+    latest = films.ask("What is the most recent review of Fargo?")
+    assert latest.lead == f"The most recent of the 20 reviews of Fargo (1996), dated {newest}."
+    assert [c.date for c in latest.citations] == [newest]
+    rotten = sorted(r["date"] for r in fargo if r["fresh"] == "rotten")
+    negative = films.ask("Show the latest negative reviews of Fargo")
+    assert negative.lead == (
+        f"The 3 most recent of the 3 negative reviews of Fargo (1996), dated {rotten[0]} to "
+        f"{rotten[-1]}."
+    )
+    first = films.ask("What was the first review of Fargo?")
+    assert [c.date for c in first.citations] == [min(r["date"] for r in fargo)]
+    assert films.retriever.plan("What about the first act of Fargo?").intent.order is None
+
+
 def test_applied_filters_travel_with_the_result(films: Assistant) -> None:
     result = films.ask("Who disliked Fargo?")
     assert result.filters == {"film": "Fargo (1996)", "sentiment": "negative"}
