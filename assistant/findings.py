@@ -31,7 +31,7 @@ class Finding:
     count: bool  # "how many", "what percentage": lead with the number
     shown: Mapping[str, int]  # quotes shown per stance ("positive", "negative", "unknown")
     names: Sequence[str] = ()  # who wrote the reviews of the stance asked (or of all)
-    names_are: str = ""  # "outlets" when `names` are outlets ("which outlets reviewed X?")
+    names_are: str = ""  # "outlets", "films" when `names` are ("which outlets reviewed X?")
 
 
 def describe_scope(filters: Filters) -> str | None:
@@ -131,7 +131,9 @@ def _stance_lead(finding: Finding, stance: str) -> str:
             f"{facts.of(other)} {_WORD[other]}."
         )
     text += _unrated(facts)
-    if finding.names:
+    if finding.names and finding.names_are == "films":
+        text += f" {'Film' if len(finding.names) == 1 else 'Films'}: {join(finding.names)}."
+    elif finding.names:
         who = "Critic" if len(finding.names) == 1 else "Critics"
         text += f" {who} who {_VERB[stance]} it: {join(finding.names)}."
     shown = finding.shown.get(stance, 0)
@@ -146,6 +148,28 @@ def _unrated(facts: ScopeFacts) -> str:
     if not facts.unrated:
         return ""
     return f" {facts.unrated} carry no label." if facts.unrated > 1 else " 1 carries no label."
+
+
+def critics_lead(parts: Sequence[tuple[str, ScopeFacts]], of: str) -> str:
+    """Each critic's reviews `of` a scope ("of Fargo"), with whether they agree when each
+    wrote one labelled review: "Roger Ebert's review of Fargo is positive; Gene Siskel's is
+    negative. They disagree."."""
+    said: list[str] = []
+    labels: list[str] = []
+    of = f" {of}" if of else ""
+    for critic, facts in parts:
+        if facts.reviews == 0:
+            said.append(f"{critic} has no review{of} in the index")
+        elif facts.reviews == 1:
+            label = next((k for k in ("positive", "negative") if facts.of(k)), "")
+            said.append(f"{critic}'s review{of} is {_WORD[label] if label else 'unlabelled'}")
+            labels.append(label)
+        else:
+            said.append(f"{critic}'s {facts.reviews} reviews{of}: {_labels(facts)}")
+    text = "; ".join(said) + "."
+    if len(labels) == len(parts) > 1 and all(labels):
+        text += " They agree." if len(set(labels)) == 1 else " They disagree."
+    return text[:1].upper() + text[1:]
 
 
 def dated_lead(

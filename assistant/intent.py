@@ -52,6 +52,7 @@ _NEWEST = re.compile(
     r"\b(most recent|latest|newest|recent|last)\s+(?:\w+\s+)?reviews?\b", re.IGNORECASE
 )
 _OLDEST = re.compile(r"\b(first|earliest|oldest)\s+(?:\w+\s+)?reviews?\b", re.IGNORECASE)
+_WHICH_FILMS = re.compile(r"^\W*(?:which|what) (?:films|movies)\b", re.IGNORECASE)
 _WHO = re.compile(
     r"^\W*(?:who\b|which (?:critics?|reviewers?|outlets?|publications?|writers?)\b)",
     re.IGNORECASE,
@@ -90,7 +91,7 @@ STOPWORDS = frozenset(
     worth seeing watching hit flop summary summarize summarise recommend recommended
     mostly largely mainly predominantly react reacted reaction reactions respond responded
     response responses give gave given gives giving me quote quotes quoted name names
-    list show shows tell""".split()
+    list show shows tell agree agreed agrees""".split()
 )
 
 
@@ -116,6 +117,7 @@ class Intent:
     who: str | None = None  # "which critics / outlets reviewed X?": "critics" | "outlets"
     order: str | None = None  # "the latest reviews of X": "newest" | "oldest" (by date)
     one: bool = False  # "the latest review" (one), not "the latest reviews"
+    films_asked: bool = False  # "which films did Ebert dislike?": the answer names films
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
@@ -205,6 +207,7 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         who=_who(question),
         order=None if dated is None else ("newest" if dated.re is _NEWEST else "oldest"),
         one=dated is not None and not dated.group().casefold().endswith("reviews"),
+        films_asked=bool(_WHICH_FILMS.search(question)),
     )
 
 

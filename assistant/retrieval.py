@@ -106,7 +106,8 @@ class Retriever:
         # (the lead counts them); "who liked the humor" and "did critics like X?" keep theirs.
         intent = self._opening_read(intent, Filters(films=resolved.films))
         whether_thing = intent.whether and bool(intent.terms) and not intent.count
-        applies = not resolved.critics and not whether_thing
+        # a critic's stance applies when the films are asked ("which films did Ebert dislike?")
+        applies = (not resolved.critics or intent.films_asked) and not whether_thing
         sentiment = explicit.sentiment or (intent.stance if applies else None)
         dated = dates_asked(question, resolved.films)
         filters = replace(

@@ -18,6 +18,7 @@ from assistant.engines.extractive import grouped, reviews_by_stance
 from assistant.film_refs import Refusal, check_scope
 from assistant.findings import (
     Finding,
+    critics_lead,
     dated_lead,
     describe_scope,
     join,
@@ -535,7 +536,28 @@ class Assistant:
         if plan.kind not in ("stance", "overview", "critic") and not plan.intent.count:
             return ""
         stance = plan.filters.sentiment
+        if plan.kind == "critic" and len(plan.filters.critics) > 1 and not stance:
+            of = describe_scope(replace(plan.filters, critics=())) or "reviews"
+            return critics_lead(  # "did Ebert and Siskel agree on Fargo?": each apart
+                [
+                    (critic, scope_facts(self.index, replace(plan.filters, critics=(critic,))))
+                    for critic in plan.filters.critics
+                ],
+                of.removeprefix("reviews").strip(),
+            )
         names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []
+        if stance and with_names and plan.filters.critics and plan.intent.films_asked:
+            return lead(  # "which films did Ebert dislike?": the films, not the critic
+                Finding(
+                    scope,
+                    facts,
+                    stance,
+                    plan.intent.count,
+                    reviews_by_stance(sources),
+                    list(self.index.catalog.film_counts(plan.filters)),
+                    "films",
+                )
+            )
         who = plan.intent.who if not stance and with_names and plan.kind == "overview" else None
         if who:  # "which critics (outlets) reviewed X?"
             catalog, scope_only = self.index.catalog, scope_filters(plan.filters)

@@ -587,6 +587,34 @@ def test_the_latest_or_first_reviews_are_picked_by_date(films: Assistant) -> Non
     assert films.retriever.plan("What about the first act of Fargo?").intent.order is None
 
 
+def test_two_critics_on_one_film_are_each_said_and_compared(tmp_path: Path) -> None:
+    """Was: "The index holds one review of Fargo by Roger Ebert and Gene Siskel" when only
+    Ebert had one; "which films did Ebert dislike?" ignored the stance."""
+    fargo = [("Ann Both", "fresh", "Fargo is sharp."), ("Bo Split", "rotten", "Fargo drags.")]
+    ronin = [("Ann Both", "rotten", "Ronin stalls."), ("Bo Split", "rotten", "Ronin bores.")]
+    paths = [
+        write_quotes(tmp_path / "f.csv", fargo, "Fargo (1996)"),
+        write_quotes(tmp_path / "r.csv", ronin, "Ronin (1998)"),
+    ]
+    differ, agree, disliked = answers(
+        tmp_path / "home",
+        paths,
+        "Did Ann Both and Bo Split agree on Fargo?",
+        "What did Ann Both and Bo Split think of Ronin?",
+        "Which films did Ann Both dislike?",
+    )
+    assert differ.lead == (
+        "Ann Both's review of Fargo (1996) is positive; Bo Split's review of Fargo (1996) is "
+        "negative. They disagree."
+    )
+    assert agree.lead.endswith("They agree.")
+    assert disliked.lead == (
+        "1 of 2 reviews by Ann Both is negative (50%); 1 positive. Film: Ronin (1998). "
+        "Quoted below."
+    )
+    assert [c.film for c in disliked.citations] == ["Ronin (1998)"]
+
+
 def test_applied_filters_travel_with_the_result(films: Assistant) -> None:
     result = films.ask("Who disliked Fargo?")
     assert result.filters == {"film": "Fargo (1996)", "sentiment": "negative"}
