@@ -101,6 +101,8 @@ def lead(finding: Finding) -> str:
         text = f"The index holds {facts.reviews} {scope}: {_split(facts, first)}."
     elif facts.positive + facts.negative == 0:
         text = f"The index holds {facts.reviews} {scope}, none labelled positive or negative."
+    elif facts.of(first) == facts.reviews:  # "Of 15 ..., 15 are positive (100%) and 0 negative"
+        text = f"All {facts.reviews} {scope} are {_WORD[first]}."
     else:
         verb = "is" if facts.of(first) == 1 else "are"
         text = f"Of {facts.reviews} {scope}, {_split(facts, first, verb)}."

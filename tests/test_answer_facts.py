@@ -325,6 +325,8 @@ def test_a_side_holding_every_review_is_said_so() -> None:
     assert lead(Finding("reviews of Toy Story", every, "negative", False, {}, [])) == (
         "None of the 19 reviews of Toy Story is negative; 19 positive."
     )
+    overview = lead(Finding("reviews of Toy Story", every, None, False, {"positive": 8}))
+    assert overview == "All 19 reviews of Toy Story are positive. Quoted below: 8 positive."
 
 
 @pytest.mark.parametrize(
