@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from assistant.catalog_forms import CatalogForms
 from assistant.chat import ChatSession
 from assistant.citations import renumber, verify
 from assistant.engines.base import AnswerRequest, Engine, Turn
@@ -18,22 +19,19 @@ from assistant.engines.extractive import grouped, reviews_by_stance
 from assistant.film_refs import Refusal, check_scope
 from assistant.findings import (
     Finding,
-    critics_lead,
     dated_lead,
     describe_scope,
     join,
-    lead,
     unlabelled_lead,
 )
 from assistant.health import Health, StoreHealth
-from assistant.overlap import Shared, both_asked, shared_side
 from assistant.passages import focused
 from assistant.questions import example_questions
-from assistant.rankings import RANKING_WORDS, Ranking, rank_films, ranking_asked
+from assistant.rankings import ranking_asked
 from assistant.result import Coverage, Result, Source
 from assistant.retrieval import Hit, Plan, Retriever, named
 from assistant.sampling import balanced_hits
-from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
+from assistant.scope import ScopeFacts, scope_facts, scope_filters
 from assistant.thing_answers import ThingAnswers
 from index.errors import EngineError, UnknownNameError
 from index.filters import Filters
@@ -50,7 +48,6 @@ if TYPE_CHECKING:
 WARM_UP_QUESTION = "What do critics say about the acting?"
 
 EngineName = Literal["auto", "ollama", "extractive"]
-WHOLE_INDEX = "reviews in the index"  # the scope of a question that names no film, critic ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +67,7 @@ class Assistant:
         self.index = index or open_index(settings, readonly=True)
         self.retriever = Retriever(self.index)
         self.things = ThingAnswers(self.retriever)
+        self.forms = CatalogForms(self.index, self.retriever, self.things)
         self._counts: tuple[int, Counts] | None = None
         self._holdings: tuple[int, Holdings] | None = None
         self._check: tuple[int, CheckReport] | None = None
@@ -285,19 +283,8 @@ class Assistant:
                 session.record(question, result.answer, session.filters)
             yield Event("result", result=result)
             return
-        ranking = self._ranking(question, plan)
-        if ranking is not None and ranking.first:  # the quotes: the first film's, that side
-            plan = replace(
-                plan,
-                filters=replace(plan.filters, films=(ranking.first,), sentiment=ranking.stance),
-                intent=replace(
-                    plan.intent, terms=(), proper=(), full_names=(), opening=None, count=False
-                ),
-            )
-        shared = self._shared(plan)
-        if shared is not None:  # the quotes: those critics' reviews of the films
-            plan = replace(plan, filters=replace(plan.filters, critics=tuple(shared.agreed)))
-        scope, facts = self._scope(plan)
+        plan, ranking, shared = self.forms.reframed(question, plan)
+        scope, facts = self.forms.scope(plan)
         compared = self._compared(plan) if shared is None or shared.agreed else []
         dated = (
             plan.intent.order
@@ -306,7 +293,7 @@ class Assistant:
         )
         if dated:  # "the latest reviews of X": by date, not by relevance
             most = 1 if plan.intent.one else plan.k
-            hits = self._dated_hits(replace(plan, k=most), oldest=dated == "oldest")
+            hits = self.forms.dated_hits(replace(plan, k=most), oldest=dated == "oldest")
         elif compared:
             hits = [hit for part, counts in compared for hit in self._hits(part, counts)]
         elif facts is not None:
@@ -351,12 +338,14 @@ class Assistant:
                 if part_thing is not None:
                     parts.append(self.things.lead(part, counts, part_scope, part_thing, of_part))
                 else:
-                    parts.append(self._finding(part, counts, part_scope, of_part, with_names=False))
+                    parts.append(
+                        self.forms.finding(part, counts, part_scope, of_part, with_names=False)
+                    )
             lead = " ".join(parts)
         elif thing is not None and scope is not None and facts is not None:
             lead = self.things.lead(plan, facts, scope, thing, sources)
         else:
-            lead = self._finding(plan, facts, scope, sources)
+            lead = self.forms.finding(plan, facts, scope, sources)
         if ranking is not None:
             lead = ranking.lead()
         if dated and facts is not None and scope is not None:
@@ -435,61 +424,6 @@ class Assistant:
             yield request.lead + "\n\n"
         yield from engine.stream(request)
 
-    def _dated_hits(self, plan: Plan, oldest: bool) -> list[Hit]:
-        """The first passage of each of the `plan.k` newest (or oldest) reviews in scope."""
-        catalog = self.index.catalog
-        ids = catalog.review_ids_where(replace(plan.filters, exclude_reviews=()), plan.k, oldest)
-        firsts = [chunks[0] for chunks in map(catalog.chunk_ids_of(ids).get, ids) if chunks]
-        found = catalog.chunks(firsts)
-        return [Hit(found[c], 1.0, False) for c in firsts if c in found]
-
-    def _ranking(self, question: str, plan: Plan) -> Ranking | None:
-        """For "which film did critics like best / least?" over the films in scope (the
-        index's, or the reviews a filter leaves: top critics, dates), the films ranked from the
-        catalog; those whose reviews write a name the question gives ("Which Pixar film ...")
-        when it gives one. None for other questions, and for a question about a thing ("which
-        film has the best music?": no count says that)."""
-        stance = ranking_asked(question)
-        filters = plan.filters
-        if stance is None or filters.films or filters.critics or filters.outlets:
-            return None
-        names = named(plan.intent)
-        name_words = {name_key(word) for name in names for word in name.split()}
-        if set(plan.intent.terms) - name_words - RANKING_WORDS:
-            return None
-        counts = self.index.catalog.film_counts(scope_filters(filters))
-        if names:
-            naming = self.retriever.films_naming(plan.intent)
-            counts = {film: split for film, split in counts.items() if film in naming}
-        return rank_films(counts, stance, join(names))
-
-    def _shared(self, plan: Plan) -> Shared | None:
-        """For "which critics liked both X and Y?": the critics who reviewed every film named
-        and those of them on the side asked for each; None for other questions."""
-        films, stance = plan.filters.films, plan.filters.sentiment
-        if len(films) < 2 or stance is None or not both_asked(plan.question):
-            return None
-        critics = set(self.retriever.names.critics)  # a review with no critic has no "who"
-        writers, sided = [], []
-        for film in films:
-            scope = replace(scope_filters(plan.filters), films=(film,))
-            writers.append([w for w in self.index.catalog.writers(scope) if w in critics])
-            sided.append(self.index.catalog.writers(replace(scope, sentiment=stance)))
-        return shared_side(films, stance, writers, sided)
-
-    def _scope(self, plan: Plan) -> tuple[str | None, ScopeFacts | None]:
-        """The reviews an answer's counts are of, in words, and their counts: the film(s),
-        critic(s), outlet(s) asked about; for a question about a thing or a name and nothing
-        else ("how many reviews mention Kubrick?"), the whole index; else none."""
-        scope = describe_scope(plan.filters)
-        if scope is not None:
-            return scope, scope_facts(self.index, plan.filters)
-        if plan.kind != "aspect" or scope_filters(plan.filters) != Filters():
-            return None, None
-        if self.things.asked(plan) is None:
-            return None, None
-        return WHOLE_INDEX, scope_facts(self.index, plan.filters)
-
     def _implicit_film(self, plan: Plan) -> Plan:
         """In an index of one film, every question ("who disliked it?", "what about
         Phoenix?") is about that film."""
@@ -519,53 +453,6 @@ class Assistant:
             part = replace(plan, filters=replace(plan.filters, films=(film,)), k=share)
             parts.append((part, scope_facts(self.index, part.filters)))
         return parts
-
-    def _finding(
-        self,
-        plan: Plan,
-        facts: ScopeFacts | None,
-        scope: str | None,
-        sources: list[Source],
-        with_names: bool = True,
-    ) -> str:
-        """The lead with the scope's counts, for questions about reception (who liked it, how
-        many, an overview) and about what a critic wrote; "" for the others (the engine writes
-        their lead)."""
-        if facts is None or scope is None:
-            return ""
-        if plan.kind not in ("stance", "overview", "critic") and not plan.intent.count:
-            return ""
-        stance = plan.filters.sentiment
-        if plan.kind == "critic" and len(plan.filters.critics) > 1 and not stance:
-            of = describe_scope(replace(plan.filters, critics=())) or "reviews"
-            return critics_lead(  # "did Ebert and Siskel agree on Fargo?": each apart
-                [
-                    (critic, scope_facts(self.index, replace(plan.filters, critics=(critic,))))
-                    for critic in plan.filters.critics
-                ],
-                of.removeprefix("reviews").strip(),
-            )
-        names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []
-        if stance and with_names and plan.filters.critics and plan.intent.films_asked:
-            return lead(  # "which films did Ebert dislike?": the films, not the critic
-                Finding(
-                    scope,
-                    facts,
-                    stance,
-                    plan.intent.count,
-                    reviews_by_stance(sources),
-                    list(self.index.catalog.film_counts(plan.filters)),
-                    "films",
-                )
-            )
-        who = plan.intent.who if not stance and with_names and plan.kind == "overview" else None
-        if who:  # "which critics (outlets) reviewed X?"
-            catalog, scope_only = self.index.catalog, scope_filters(plan.filters)
-            names = (
-                catalog.outlets_of(scope_only) if who == "outlets" else catalog.writers(scope_only)
-            )
-        shown = reviews_by_stance(sources)
-        return lead(Finding(scope, facts, stance, plan.intent.count, shown, names, who or ""))
 
     def _refused(
         self,

@@ -1,0 +1,152 @@
+"""Question forms answered from the catalog's counts, not by retrieval: which film critics
+liked best or least (`assistant.rankings`), which critics took one side on several films
+(`assistant.overlap`), the latest or first reviews, the whole index as the scope of a question
+naming no film, and the lead that counts a scope (with who, or which films, its reviews are
+by). `Assistant.stream` asks here before and after retrieving."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from assistant.engines.extractive import reviews_by_stance
+from assistant.findings import Finding, critics_lead, describe_scope, join, lead
+from assistant.overlap import Shared, both_asked, shared_side
+from assistant.rankings import RANKING_WORDS, Ranking, rank_films, ranking_asked
+from assistant.result import Source
+from assistant.retrieval import Hit, Plan, Retriever, named
+from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
+from assistant.thing_answers import ThingAnswers
+from index.filters import Filters
+from index.names import name_key
+from index.store import Index
+
+WHOLE_INDEX = "reviews in the index"  # the scope of a question that names no film, critic ...
+
+
+class CatalogForms:
+    """The catalog's answers to one index's questions (see the module docstring)."""
+
+    def __init__(self, index: Index, retriever: Retriever, things: ThingAnswers) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.things = things
+
+    def reframed(self, question: str, plan: Plan) -> tuple[Plan, Ranking | None, Shared | None]:
+        """The plan retrieval runs for a ranking ("which film did critics like least?": the
+        first film's reviews of that side) or for critics on one side of several films ("which
+        critics liked both X and Y?": those critics' reviews); `plan` as it is otherwise."""
+        ranking = self.ranking(question, plan)
+        if ranking is not None and ranking.first:
+            plan = replace(
+                plan,
+                filters=replace(plan.filters, films=(ranking.first,), sentiment=ranking.stance),
+                intent=replace(
+                    plan.intent, terms=(), proper=(), full_names=(), opening=None, count=False
+                ),
+            )
+        shared = self.shared(plan)
+        if shared is not None:
+            plan = replace(plan, filters=replace(plan.filters, critics=tuple(shared.agreed)))
+        return plan, ranking, shared
+
+    def dated_hits(self, plan: Plan, oldest: bool) -> list[Hit]:
+        """The first passage of each of the `plan.k` newest (or oldest) reviews in scope."""
+        catalog = self.index.catalog
+        ids = catalog.review_ids_where(replace(plan.filters, exclude_reviews=()), plan.k, oldest)
+        firsts = [chunks[0] for chunks in map(catalog.chunk_ids_of(ids).get, ids) if chunks]
+        found = catalog.chunks(firsts)
+        return [Hit(found[c], 1.0, False) for c in firsts if c in found]
+
+    def ranking(self, question: str, plan: Plan) -> Ranking | None:
+        """For "which film did critics like best / least?" over the films in scope (the
+        index's, or the reviews a filter leaves: top critics, dates), the films ranked from the
+        catalog; those whose reviews write a name the question gives ("Which Pixar film ...")
+        when it gives one. None for other questions, and for a question about a thing ("which
+        film has the best music?": no count says that)."""
+        stance = ranking_asked(question)
+        filters = plan.filters
+        if stance is None or filters.films or filters.critics or filters.outlets:
+            return None
+        names = named(plan.intent)
+        name_words = {name_key(word) for name in names for word in name.split()}
+        if set(plan.intent.terms) - name_words - RANKING_WORDS:
+            return None
+        counts = self.index.catalog.film_counts(scope_filters(filters))
+        if names:
+            naming = self.retriever.films_naming(plan.intent)
+            counts = {film: split for film, split in counts.items() if film in naming}
+        return rank_films(counts, stance, join(names))
+
+    def shared(self, plan: Plan) -> Shared | None:
+        """For "which critics liked both X and Y?": the critics who reviewed every film named
+        and those of them on the side asked for each; None for other questions."""
+        films, stance = plan.filters.films, plan.filters.sentiment
+        if len(films) < 2 or stance is None or not both_asked(plan.question):
+            return None
+        critics = set(self.retriever.names.critics)  # a review with no critic has no "who"
+        writers, sided = [], []
+        for film in films:
+            scope = replace(scope_filters(plan.filters), films=(film,))
+            writers.append([w for w in self.index.catalog.writers(scope) if w in critics])
+            sided.append(self.index.catalog.writers(replace(scope, sentiment=stance)))
+        return shared_side(films, stance, writers, sided)
+
+    def scope(self, plan: Plan) -> tuple[str | None, ScopeFacts | None]:
+        """The reviews an answer's counts are of, in words, and their counts: the film(s),
+        critic(s), outlet(s) asked about; for a question about a thing or a name and nothing
+        else ("how many reviews mention Kubrick?"), the whole index; else none."""
+        scope = describe_scope(plan.filters)
+        if scope is not None:
+            return scope, scope_facts(self.index, plan.filters)
+        if plan.kind != "aspect" or scope_filters(plan.filters) != Filters():
+            return None, None
+        if self.things.asked(plan) is None:
+            return None, None
+        return WHOLE_INDEX, scope_facts(self.index, plan.filters)
+
+    def finding(
+        self,
+        plan: Plan,
+        facts: ScopeFacts | None,
+        scope: str | None,
+        sources: list[Source],
+        with_names: bool = True,
+    ) -> str:
+        """The lead with the scope's counts, for questions about reception (who liked it, how
+        many, an overview) and about what a critic wrote; "" for the others (the engine writes
+        their lead)."""
+        if facts is None or scope is None:
+            return ""
+        if plan.kind not in ("stance", "overview", "critic") and not plan.intent.count:
+            return ""
+        stance = plan.filters.sentiment
+        if plan.kind == "critic" and len(plan.filters.critics) > 1 and not stance:
+            of = describe_scope(replace(plan.filters, critics=())) or "reviews"
+            return critics_lead(  # "did Ebert and Siskel agree on Fargo?": each apart
+                [
+                    (critic, scope_facts(self.index, replace(plan.filters, critics=(critic,))))
+                    for critic in plan.filters.critics
+                ],
+                of.removeprefix("reviews").strip(),
+            )
+        names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []
+        if stance and with_names and plan.filters.critics and plan.intent.films_asked:
+            return lead(  # "which films did Ebert dislike?": the films, not the critic
+                Finding(
+                    scope,
+                    facts,
+                    stance,
+                    plan.intent.count,
+                    reviews_by_stance(sources),
+                    list(self.index.catalog.film_counts(plan.filters)),
+                    "films",
+                )
+            )
+        who = plan.intent.who if not stance and with_names and plan.kind == "overview" else None
+        if who:  # "which critics (outlets) reviewed X?"
+            catalog, scope_only = self.index.catalog, scope_filters(plan.filters)
+            names = (
+                catalog.outlets_of(scope_only) if who == "outlets" else catalog.writers(scope_only)
+            )
+        shown = reviews_by_stance(sources)
+        return lead(Finding(scope, facts, stance, plan.intent.count, shown, names, who or ""))
