@@ -91,11 +91,13 @@ STOPWORDS = frozenset(
     worth seeing watching hit flop summary summarize summarise recommend recommended
     mostly largely mainly predominantly react reacted reaction reactions respond responded
     response responses give gave given gives giving me quote quotes quoted name names
-    list show shows tell agree agreed agrees""".split()
+    list tell agree agreed agrees""".split()
 )
 
 
 _CRITICS = frozenset({"critic", "critics", "reviewer", "reviewers"})
+# A request's first word ("Show the latest reviews"): no thing, though "the show" may be one
+_IMPERATIVES = frozenset("show list give find name quote describe explain compare".split())
 _NOUN_TOO = frozenset({"love", "hate"})  # stance verbs that are nouns after a determiner
 _DETERMINERS = frozenset("the a an its their this that his her".split())
 
@@ -185,7 +187,7 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
             if word not in terms:
                 terms.append(word)
             continue
-        if not is_name and word in STOPWORDS:
+        if not is_name and (word in STOPWORDS or (i == 0 and word in _IMPERATIVES)):
             continue
         if word not in terms:
             terms.append(word)

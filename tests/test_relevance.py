@@ -469,6 +469,9 @@ def test_a_thing_named_only_by_the_other_side_is_counted_and_not_quoted(home: Pa
         ("Who were the dissenters on Titanic?", [(5, 6)], None, ()),
         ("Who gave Titanic a good review?", [(2, 3)], "positive", ()),
         ("What about the bad guy in Up?", [(6, 7)], None, ("bad", "guy")),  # no verdict
+        # a request's first word is no thing; the same word later may be (SubjQA "the show")
+        ("Show the latest reviews of Up", [(5, 6)], None, ()),
+        ("How is the show in Up?", [(5, 6)], None, ("show",)),
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
