@@ -203,7 +203,10 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         count=bool(_COUNT.search(question)),
         opening=opening,
         whether=bool(_WHETHER.search(question)),
-        full_names=_full_names(originals, named_at),
+        # a capitalized first word joins a name after it ("Star Wars?", "Frances McDormand ...")
+        full_names=_full_names(
+            originals, [0, *named_at] if opening and 1 in named_at else named_at
+        ),
         top_critics=bool(top),
         minority=against is not None,
         who=_who(question),

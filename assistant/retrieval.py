@@ -313,7 +313,7 @@ def named(intent: Intent) -> list[str]:
     ("Frances McDormand"), its other names, and its first word when that may be one."""
     in_full = {word for name in intent.full_names for word in name.split()}
     names = [*intent.full_names, *(p for p in intent.proper if p not in in_full)]
-    if intent.opening and intent.opening not in names:
+    if intent.opening and intent.opening not in names and intent.opening not in in_full:
         names.append(intent.opening)
     return names
 

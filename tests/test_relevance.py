@@ -572,9 +572,12 @@ def test_a_full_name_is_matched_whole_or_by_its_last_word(tmp_path: Path) -> Non
     try:
         result = assistant.ask("What did critics say about Steve Buscemi?")
         martin_asked = assistant.ask("What did critics say about Steve Martin?")
+        opening = assistant.ask("Steve Buscemi?")  # the first word joins the name after it
     finally:
         assistant.close()
     assert {c.critic for c in result.citations} == {"Ann Quill", "Bo Ink"}, result.answer
+    assert {c.critic for c in opening.citations} == {"Ann Quill", "Bo Ink"}, opening.answer
+    assert "name Steve Buscemi:" in opening.lead, opening.lead
     assert result.coverage.line().endswith("reviews of Escape from L.A. (1996).")
     from assistant.result import Coverage  # a title ending in a stop gets no second one
 
