@@ -10,13 +10,15 @@ from dataclasses import replace
 
 from assistant.engines.extractive import reviews_by_stance
 from assistant.findings import Finding, critics_lead, describe_scope, join, lead
+from assistant.intent import STOPWORDS
 from assistant.overlap import Shared, both_asked, shared_side
-from assistant.rankings import RANKING_WORDS, Ranking, rank_films, ranking_asked
+from assistant.rankings import RANKING_WORDS, Ranking, qualifier, rank_films, ranking_asked
 from assistant.result import Source
 from assistant.retrieval import Hit, Plan, Retriever, named
 from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
 from assistant.thing_answers import ThingAnswers
 from index.filters import Filters
+from index.fts import phrase_query
 from index.names import name_key
 from index.store import Index
 
@@ -69,13 +71,22 @@ class CatalogForms:
             return None
         names = named(plan.intent)
         name_words = {name_key(word) for name in names for word in name.split()}
-        if set(plan.intent.terms) - name_words - RANKING_WORDS:
-            return None
+        qualified = qualifier(question, STOPWORDS)
+        said = set(name_key(qualified).split())
+        if set(plan.intent.terms) - name_words - said - RANKING_WORDS:
+            return None  # "which film has the best music?": no count ranks that
         counts = self.index.catalog.film_counts(scope_filters(filters))
-        if names:
+        if said - name_words:  # "which animated film ...": the films whose reviews say it
+            match = phrase_query(qualified)
+            rows = self.index.catalog.matching_passage_labels(match, Filters())
+            saying = {film for _, _, film, _ in rows}
+            counts = {film: split for film, split in counts.items() if film in saying}
+            return rank_films(counts, stance, f'whose reviews say "{qualified}"')
+        if names:  # "which Pixar film ...": the films whose reviews write the name
             naming = self.retriever.films_naming(plan.intent)
             counts = {film: split for film, split in counts.items() if film in naming}
-        return rank_films(counts, stance, join(names))
+            return rank_films(counts, stance, f"whose reviews name {join(names)}")
+        return rank_films(counts, stance)
 
     def shared(self, plan: Plan) -> Shared | None:
         """For "which critics liked both X and Y?": the critics who reviewed every film named

@@ -12,7 +12,7 @@ Pixar film ...", "which Tom Hanks film ...") ranks the films whose reviews name 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from assistant.intent import Stance
@@ -39,6 +39,24 @@ _WORST = re.compile(
     r"(?:disliked|hated|dislike|hate|panned) (?:\w+ )?(?:the )?most)\b",
     re.IGNORECASE,
 )
+
+
+_QUALIFIED = re.compile(
+    r"\b(?:which|what)\s+((?:[\w'’-]+\s+){1,4}?)(?:films?|movies?|pictures?)\b", re.IGNORECASE
+)
+
+
+def qualifier(question: str, frame: Collection[str]) -> str:
+    """The words a ranking question puts before "film" ("Which Coen brothers film ...",
+    "which animated movie ..."), without the question's frame (`frame`: its stop words and
+    this module's RANKING_WORDS); "" when none is left."""
+    found = _QUALIFIED.search(question)
+    if found is None:
+        return ""
+    words = found.group(1).split()
+    return " ".join(
+        w for w in words if w.casefold() not in frame and w.casefold() not in RANKING_WORDS
+    )
 
 
 def ranking_asked(question: str) -> Stance | None:
@@ -78,7 +96,7 @@ class Ranking:
     stance: Stance
     held: int  # films with labelled reviews (before the review minimum)
     least_reviews: int  # the minimum a ranked film has
-    naming: str = ""  # the name the films' reviews write ("Pixar"), when the question gives one
+    among: str = ""  # which films: "whose reviews name Pixar", 'whose reviews say "animated"'
 
     @property
     def first(self) -> str | None:
@@ -91,14 +109,12 @@ class Ranking:
         head, rest = self.films[0], self.films[1:SHOWN]
         share = f"{round(100 * head.share)}% of its {head.reviews} reviews are positive"
         if self.held == 1:
-            where = f"whose reviews name {self.naming}" if self.naming else "in the index"
+            where = self.among or "in the index"
             return f"{head.film} is the one film {where}: {share}."
         which = "best" if self.stance == "positive" else "least"
         ranked = len(self.films)
         among = (
-            f"the {ranked} films whose reviews name {self.naming}"
-            if self.naming
-            else f"the {ranked} films in the index"
+            f"the {ranked} films {self.among}" if self.among else f"the {ranked} films in the index"
         )
         if self.least_reviews > 1 and ranked < self.held:
             among += f" with at least {self.least_reviews} reviews ({self.held} have labels)"
@@ -118,7 +134,7 @@ class Ranking:
 
 
 def rank_films(
-    counts: Mapping[str, tuple[int, int, int]], stance: Stance, naming: str = ""
+    counts: Mapping[str, tuple[int, int, int]], stance: Stance, among: str = ""
 ) -> Ranking:
     """The films of `counts` (film -> reviews, positive, negative) with labelled reviews, ranked
     by their share of positive reviews (`stance` "negative": the least share first), more
@@ -130,4 +146,4 @@ def rank_films(
     kept = [r for r in labelled if r.reviews >= least]
     sign = -1 if stance == "positive" else 1
     kept.sort(key=lambda r: (sign * r.share, -r.reviews, r.film))
-    return Ranking(kept, stance, len(labelled), least, naming)
+    return Ranking(kept, stance, len(labelled), least, among)

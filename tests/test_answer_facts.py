@@ -239,6 +239,10 @@ def test_which_film_critics_liked_best_is_the_catalogs_ranking(films: Assistant)
     assert "critics liked 8MM (1999) least: 10% of its 20 reviews are positive." in worst.lead
     assert {c.film for c in worst.citations} == {"8MM (1999)"}
     assert {c.sentiment for c in worst.citations} == {"negative"}
+    said = films.ask("Which triumph film did critics like best?")  # films whose reviews say it
+    assert said.lead.startswith('Of the 3 films whose reviews say "triumph" with at least 10'), (
+        said.lead
+    )
     named = films.ask("Which Sadness film did critics like best?")  # films naming Sadness
     assert named.lead.startswith(f"{INSIDE_OUT} is the one film whose reviews name Sadness")
     thing = films.ask("Which film has the best jokes?")  # a thing: no count ranks it

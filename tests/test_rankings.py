@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.rankings import rank_films, ranking_asked
+from assistant.intent import STOPWORDS
+from assistant.rankings import qualifier, rank_films, ranking_asked
 
 COUNTS = {  # film: (reviews, positive, negative)
     "Fargo (1996)": (20, 17, 3),
@@ -55,10 +56,19 @@ def test_ties_are_said_and_small_indexes_rank_every_film() -> None:
         "Of the 3 films in the index, 2 share the highest share of positive reviews, 100%: "
         "B (2002) (6 reviews); A (2001) (4 reviews)."
     )
-    one = rank_films({"Her (2013)": (4, 3, 1)}, "negative", naming="Phoenix")
+    one = rank_films({"Her (2013)": (4, 3, 1)}, "negative", among="whose reviews name Phoenix")
     assert (
         one.lead()
         == "Her (2013) is the one film whose reviews name Phoenix: 75% of its 4 reviews are "
         "positive."
     )
     assert rank_films({"Her (2013)": (4, 0, 0)}, "positive").first is None
+
+
+def test_the_words_before_film_qualify_the_films_ranked() -> None:
+    assert qualifier("Which Coen brothers film did critics like best?", STOPWORDS) == (
+        "Coen brothers"
+    )
+    assert qualifier("Which animated movie was the worst reviewed?", STOPWORDS) == "animated"
+    assert qualifier("What was the most acclaimed movie?", STOPWORDS) == ""  # the frame only
+    assert qualifier("Which of the films did critics like least?", STOPWORDS) == ""
