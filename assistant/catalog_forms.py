@@ -52,9 +52,11 @@ class CatalogForms:
         return plan, ranking, shared
 
     def dated_hits(self, plan: Plan, oldest: bool) -> list[Hit]:
-        """The first passage of each of the `plan.k` newest (or oldest) reviews in scope."""
+        """The first passage of each of the `plan.k` newest (or oldest) dated reviews in
+        scope."""
         catalog = self.index.catalog
-        ids = catalog.review_ids_where(replace(plan.filters, exclude_reviews=()), plan.k, oldest)
+        dated = replace(plan.filters, exclude_reviews=(), since=plan.filters.since or "0000-01-01")
+        ids = catalog.review_ids_where(dated, plan.k, oldest)  # an undated review is neither
         firsts = [chunks[0] for chunks in map(catalog.chunk_ids_of(ids).get, ids) if chunks]
         found = catalog.chunks(firsts)
         return [Hit(found[c], 1.0, False) for c in firsts if c in found]

@@ -179,18 +179,17 @@ def dated_lead(
 ) -> str:
     """For "the latest (first) reviews of X": which of the scope's reviews are quoted, by
     date: "The 8 most recent of the 20 reviews of Titanic, dated 2012-04-03 to 2012-04-06."."""
-    if not quoted:
-        return f"The index holds no {scope}{f' that are {_WORD[stance]}' if stance else ''}."
     which = "most recent" if order == "newest" else "earliest"
     of = f"{_WORD[stance]} " if stance in _WORD else ""
     total = facts.of(stance) if stance in _WORD else facts.reviews
     dates = sorted(r.date for r in quoted if r.date)
+    if not dates:  # only dated reviews are quoted
+        if not total:
+            return f"The index holds no {of}{scope}."
+        return f"None of the {total} {of}{scope} carries a date, so none is the {which}."
     head = f"The {which}" if len(quoted) == 1 else f"The {len(quoted)} {which}"
-    text = f"{head} of the {total} {of}{scope}"
-    if not dates:
-        return text + ", none of them dated."
     span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
-    return f"{text}, dated {span}."
+    return f"{head} of the {total} {of}{scope}, dated {span}."
 
 
 def unlabelled_lead(finding: Finding, stance: str) -> str:

@@ -593,6 +593,18 @@ def test_the_latest_or_first_reviews_are_picked_by_date(films: Assistant) -> Non
     assert films.retriever.plan("What about the first act of Fargo?").intent.order is None
 
 
+def test_reviews_without_dates_have_no_latest(tmp_path: Path) -> None:
+    """Was: "The most recent of the 26 reviews of Her (2013), none of them dated." over a quote."""
+    rows = [("Ann Quill", "fresh", "Tender."), ("Bo Ink", "rotten", "Cold.")]
+    path = write_quotes(tmp_path / "her.csv", rows, "Her (2013)")
+    (latest,) = answers(tmp_path / "home", [path], "What is the latest review of Her?")
+    assert (
+        latest.lead
+        == "None of the 2 reviews of Her (2013) carries a date, so none is the most recent."
+    )
+    assert latest.citations == []
+
+
 def test_two_critics_on_one_film_are_each_said_and_compared(tmp_path: Path) -> None:
     """Was: "The index holds one review of Fargo by Roger Ebert and Gene Siskel" when only
     Ebert had one; "which films did Ebert dislike?" ignored the stance."""
