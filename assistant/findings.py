@@ -110,6 +110,9 @@ def lead(finding: Finding) -> str:
         label = "Outlet" if finding.names_are == "outlets" else "Critic"
         plural = "s" if len(finding.names) > 1 else ""
         text += f" {label}{plural}: {join(finding.names)}."
+    elif finding.names_are in ("critics", "outlets"):  # asked, and none is named
+        what = "outlet" if finding.names_are == "outlets" else "critic"
+        text += f" None of them names its {what}." if facts.reviews > 1 else f" It names no {what}."
     return text + _shown_overview(finding.shown)
 
 

@@ -605,6 +605,16 @@ def test_reviews_without_dates_have_no_latest(tmp_path: Path) -> None:
     assert latest.citations == []
 
 
+def test_which_critics_reviewed_a_film_whose_reviews_name_none(tmp_path: Path) -> None:
+    path = tmp_path / "her.txt"
+    path.write_text("# film: Her (2013)\nTender.\nCold and precious.\n", encoding="utf-8")
+    (who,) = answers(tmp_path / "home", [path], "Which critics reviewed Her?")
+    assert who.lead.startswith(
+        "The index holds 2 reviews of Her (2013), none labelled positive or negative. None of "
+        "them names its critic."
+    ), who.lead
+
+
 def test_two_critics_on_one_film_are_each_said_and_compared(tmp_path: Path) -> None:
     """Was: "The index holds one review of Fargo by Roger Ebert and Gene Siskel" when only
     Ebert had one; "which films did Ebert dislike?" ignored the stance."""
