@@ -90,7 +90,9 @@ class NameIndex:
         for names in self._critics.values():
             for name in names:
                 if len(name.words) >= 2 and len(name.words[-1]) >= 4:
-                    self._critic_surnames.setdefault(name.words[-1], []).append(name)
+                    same = self._critic_surnames.setdefault(name.words[-1], [])
+                    if name not in same:  # a name with initials is kept under two keys
+                        same.append(name)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> NameIndex:
@@ -104,6 +106,9 @@ class NameIndex:
             words = tuple(_tokens(base))
             if words:
                 table.setdefault(words, []).append(Name(display, " ".join(words), words))
+            initials = _joined_initials(words)  # "A.O. Scott" asked as "AO Scott"
+            if initials != words and not strip_year:
+                table.setdefault(initials, []).append(Name(display, " ".join(words), words))
         return table
 
     @cached_property
@@ -127,11 +132,11 @@ class NameIndex:
 
     @cached_property
     def critics(self) -> list[str]:
-        return sorted(n.display for names in self._critics.values() for n in names)
+        return sorted({n.display for names in self._critics.values() for n in names})
 
     @cached_property
     def outlets(self) -> list[str]:
-        return sorted(n.display for names in self._outlets.values() for n in names)
+        return sorted({n.display for names in self._outlets.values() for n in names})
 
     def film_variants(self, film: str) -> list[str]:
         """The stored films matching `film`: the one of that title and year when `film` gives
@@ -156,10 +161,10 @@ class NameIndex:
             return [n.display for n in table[words]]
         if surnames and len(words) == 1 and words[0] in self._critic_surnames:
             return [n.display for n in self._critic_surnames[words[0]]]
-        partial = [
+        partial = (
             n.display for key, names in table.items() if _contains(key, words) for n in names
-        ]
-        return partial
+        )
+        return list(dict.fromkeys(partial))  # a name with initials is kept under two keys
 
     def find(self, question: str) -> Entities:
         """The films, critics and outlets `question` names (longest, non-overlapping matches)."""
@@ -302,6 +307,19 @@ def _follows(words: list[str], end: int, start: int) -> bool:
     if end < len(words) and words[end].isdigit() and len(words[end]) == 4:
         end += 1
     return start == end or (start == end + 1 and words[end] in _LISTING)
+
+
+def _joined_initials(words: tuple[str, ...]) -> tuple[str, ...]:
+    """`words` with each run of single letters joined: ("a", "o", "scott") -> ("ao", "scott")."""
+    joined: list[str] = []
+    in_run = False  # the last of `joined` is made of single letters
+    for word in words:
+        if len(word) == 1 and in_run:
+            joined[-1] += word
+        else:
+            joined.append(word)
+            in_run = len(word) == 1
+    return tuple(joined)
 
 
 def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:

@@ -220,6 +220,10 @@ def test_names_resolve_case_accents_years_and_partial_titles() -> None:
     assert names.find("what came up in reviews?").films == []
     assert names.find("What did Ebert think of Up?").critics == ["Roger Ebert"]
     assert names.find("What did roger ebert think?").critics == ["Roger Ebert"]
+    for written in ("AO Scott", "A. O. Scott", "a.o. scott"):  # initials joined or not
+        assert names.find(f"How did {written} rate Up?").critics == ["A. O. Scott"], written
+    assert names.critics == ["A. O. Scott", "Roger Ebert"]  # each once
+    assert names.critic_variants("Scott") == ["A. O. Scott"]
     assert names.find("what did the New York Times say?").outlets == ["The New York Times"]
     assert names.find("how much time does it take?").outlets == []
     assert names.film_variants("Toy Story 3") == ["Toy Story 3 (2010)"]
