@@ -119,6 +119,14 @@ def lead(finding: Finding) -> str:
 def _stance_lead(finding: Finding, stance: str) -> str:
     facts, scope = finding.facts, finding.scope
     n, other = facts.of(stance), _OTHER[stance]
+    if facts.reviews == 1:  # "1 of 1 reviews ... is positive (100%); 0 negative"
+        label = next((_WORD[k] for k in ("positive", "negative") if facts.of(k)), "unlabelled")
+        text = f"The index holds one {_singular(scope)}, labelled {label}."
+        if not n:
+            return text
+        if finding.names:
+            text += f" Critic who {_VERB[stance]} it: {join(finding.names)}."
+        return text + (" Quoted below." if finding.shown.get(stance) else "")
     if n == 0:
         text = f"None of the {facts.reviews} {scope} is {_WORD[stance]}"
         return text + f"; {facts.of(other)} {_WORD[other]}." + _unrated(facts)

@@ -329,6 +329,23 @@ def test_a_side_holding_every_review_is_said_so() -> None:
     assert lead(Finding("reviews of Toy Story", every, "negative", False, {}, [])) == (
         "None of the 19 reviews of Toy Story is negative; 19 positive."
     )
+    one = ScopeFacts(1, 1, 0)
+    assert lead(
+        Finding(
+            "reviews of Fargo in Time Out",
+            one,
+            "positive",
+            False,
+            {"positive": 1},
+            ["Geoff Andrew"],
+        )
+    ) == (
+        "The index holds one review of Fargo in Time Out, labelled positive. Critic who liked "
+        "it: Geoff Andrew. Quoted below."
+    )  # was "1 of 1 reviews of Fargo in Time Out is positive (100%); 0 negative."
+    assert lead(Finding("reviews of Fargo in Time Out", one, "negative", False, {}, [])) == (
+        "The index holds one review of Fargo in Time Out, labelled positive."
+    )
     overview = lead(Finding("reviews of Toy Story", every, None, False, {"positive": 8}))
     assert overview == "All 19 reviews of Toy Story are positive. Quoted below: 8 positive."
 
