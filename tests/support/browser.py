@@ -49,8 +49,18 @@ def open_page(browser: Any, url: str, viewport: dict[str, int], **options: Any) 
     return page
 
 
-def serious(page: Any, context: str | None = None) -> list[str]:
-    """axe-core's serious and critical violations on the page, one line each."""
+def serious(page: Any, context: str | None = None, settle_ms: int = 750) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each. Found ones are
+    checked again after `settle_ms`: a colour measured while a button's transition runs (the
+    chat re-rendering on a loaded machine) is no state a reader sees; a lasting one fails."""
+    found = _violations(page, context)
+    if found:
+        page.wait_for_timeout(settle_ms)
+        found = _violations(page, context)
+    return found
+
+
+def _violations(page: Any, context: str | None) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page, context=context)
