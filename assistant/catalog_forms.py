@@ -16,7 +16,7 @@ from assistant.rankings import RANKING_WORDS, Ranking, qualifier, rank_films, ra
 from assistant.result import Source
 from assistant.retrieval import Hit, Plan, Retriever, named
 from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
-from assistant.thing_answers import ThingAnswers
+from assistant.thing_answers import Asked, ThingAnswers
 from index.filters import Filters
 from index.fts import phrase_query
 from index.names import name_key
@@ -104,18 +104,20 @@ class CatalogForms:
             sided.append(self.index.catalog.writers(replace(scope, sentiment=stance)))
         return shared_side(films, stance, writers, sided)
 
-    def scope(self, plan: Plan) -> tuple[str | None, ScopeFacts | None]:
+    def scope(self, plan: Plan) -> tuple[str | None, ScopeFacts | None, Asked | None]:
         """The reviews an answer's counts are of, in words, and their counts: the film(s),
         critic(s), outlet(s) asked about; for a question about a thing or a name and nothing
-        else ("how many reviews mention Kubrick?"), the whole index; else none."""
+        else ("how many reviews mention Kubrick?"), the whole index, with the thing as counted
+        there (so that it is counted once); else none."""
         scope = describe_scope(plan.filters)
         if scope is not None:
-            return scope, scope_facts(self.index, plan.filters)
+            return scope, scope_facts(self.index, plan.filters), None
         if plan.kind != "aspect" or scope_filters(plan.filters) != Filters():
-            return None, None
-        if self.things.asked(plan) is None:
-            return None, None
-        return WHOLE_INDEX, scope_facts(self.index, plan.filters)
+            return None, None, None
+        asked = self.things.asked(plan)
+        if asked is None:
+            return None, None, None
+        return WHOLE_INDEX, scope_facts(self.index, plan.filters), asked
 
     def finding(
         self,

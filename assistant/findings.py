@@ -91,9 +91,8 @@ def lead(finding: Finding) -> str:
     if finding.stance in _WORD:
         return _stance_lead(finding, finding.stance)
     if facts.reviews == 1:  # "Of 1 reviews ..., 1 is positive (100%)" says less, worse
-        label = next(
-            (f"labelled {_WORD[k]}" for k in ("positive", "negative") if facts.of(k)), "unlabelled"
-        )
+        one = _label_of_one(facts)
+        label = f"labelled {one}" if one else "unlabelled"
         quoted = " Quoted below." if sum(finding.shown.values()) else ""
         return f"The index holds one {_singular(scope)}, {label}.{quoted}"
     first = "negative" if facts.negative > facts.positive else "positive"
@@ -120,7 +119,7 @@ def _stance_lead(finding: Finding, stance: str) -> str:
     facts, scope = finding.facts, finding.scope
     n, other = facts.of(stance), _OTHER[stance]
     if facts.reviews == 1:  # "1 of 1 reviews ... is positive (100%); 0 negative"
-        label = next((_WORD[k] for k in ("positive", "negative") if facts.of(k)), "unlabelled")
+        label = _WORD.get(_label_of_one(facts), "unlabelled")
         text = f"The index holds one {_singular(scope)}, labelled {label}."
         if not n:
             return text
@@ -174,8 +173,8 @@ def critics_lead(parts: Sequence[tuple[str, ScopeFacts]], of: str) -> str:
         if facts.reviews == 0:
             said.append(f"{critic} has no review{of} in the index")
         elif facts.reviews == 1:
-            label = next((k for k in ("positive", "negative") if facts.of(k)), "")
-            said.append(f"{critic}'s review{of} is {_WORD[label] if label else 'unlabelled'}")
+            label = _label_of_one(facts)
+            said.append(f"{critic}'s review{of} is {_WORD.get(label, 'unlabelled')}")
             labels.append(label)
         else:
             said.append(f"{critic}'s {facts.reviews} reviews{of}: {_labels(facts)}")
@@ -357,6 +356,11 @@ def _labels(facts: ScopeFacts, shares: bool = False) -> str:
     if facts.unrated:
         parts.append(f"{facts.unrated} unlabelled{share(facts.unrated)}")
     return ", ".join(parts)
+
+
+def _label_of_one(facts: ScopeFacts) -> str:
+    """The label of a scope's one review: "positive", "negative", or "" when it has none."""
+    return next((k for k in ("positive", "negative") if facts.of(k)), "")
 
 
 def _singular(scope: str) -> str:

@@ -231,8 +231,8 @@ def _without_words(question: str, claimed: set[int], count: int) -> str:
     """`question` with its claimed words (names: "The Good Dinosaur") blanked out, so that a
     stance is read from the question's own words; as is when its words do not line up with
     the `count` name-key words the spans count in."""
-    found = list(re.finditer(r"[^\W_]+", question))
-    if not claimed or len(found) != count:
+    found = _words_matched(question, count)
+    if not claimed or not found:
         return question
     text = list(question)
     for i in claimed:
@@ -255,10 +255,15 @@ def _who(question: str) -> str | None:
 def _word_indices(question: str, span: tuple[int, int], count: int) -> set[int]:
     """The indices of the question's words (as `name_key` splits it: `count` of them) inside
     the character `span`; none when its words do not line up."""
-    found = list(re.finditer(r"[^\W_]+", question))
-    if len(found) != count:
-        return set()
+    found = _words_matched(question, count)
     return {i for i, m in enumerate(found) if span[0] <= m.start() and m.end() <= span[1]}
+
+
+def _words_matched(question: str, count: int) -> list[re.Match[str]]:
+    """The question's words where they line up with the `count` words `name_key` splits it
+    into (what word indices count in); [] when they do not."""
+    found = list(re.finditer(r"[^\W_]+", question))
+    return found if len(found) == count else []
 
 
 def _stance_word(word: str) -> bool:

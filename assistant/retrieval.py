@@ -323,13 +323,12 @@ def names_written_in(text: str, intent: Intent) -> bool:
     word counts only where the text writes it so mid-sentence ("Joy and Sadness"), not where
     any sentence starts with it. A name of several words counts whole or by its last word
     ("Steve Buscemi", "Buscemi"), never by its first ("Steve" of Steve Martin)."""
-    in_full = {word for name in intent.full_names for word in name.split()}
-    wanted = [name for name in intent.proper if name not in in_full]
-    wanted += [full.split()[-1] for full in intent.full_names]  # the whole name holds it too
+    names = named(intent)
+    wanted = [name.split()[-1] for name in names if name != intent.opening]  # whole holds it
     for name in wanted:
         if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
             return True
-    if intent.opening:
+    if intent.opening in names:  # not when it opens a name of several words ("Steve ...")
         mid = rf"(?<=[\w,;:)\]’'] ){re.escape(intent.opening)}(?!\w)"
         if re.search(mid, text):
             return True

@@ -284,7 +284,7 @@ class Assistant:
             yield Event("result", result=result)
             return
         plan, ranking, shared = self.forms.reframed(question, plan)
-        scope, facts = self.forms.scope(plan)
+        scope, facts, across_index = self.forms.scope(plan)
         compared = self._compared(plan) if shared is None or shared.agreed else []
         dated = (
             plan.intent.order
@@ -311,7 +311,9 @@ class Assistant:
                 )
                 plan = replace(plan, filters=replace(plan.filters, sentiment=None))
                 hits = self.retriever.retrieve(plan)
-        thing = self.things.asked(plan) if not compared and facts is not None else None
+        thing = across_index or (
+            self.things.asked(plan) if not compared and facts is not None else None
+        )
         if thing is not None and thing[1].reviews and not any(hit.lexical for hit in hits):
             hits = []  # the reviews that name the thing are all of another stance than asked
         if thing is not None and thing[0].name and not thing[1].reviews and only_names(plan):

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from assistant.scope import ScopeFacts
 
 
+Asked = tuple[Thing, "ScopeFacts"]  # the thing as an answer names it, and its count in scope
+
+
 class ThingAnswers:
     """What an answer says of the thing a question asks about, over one retriever's index."""
 
@@ -33,7 +36,7 @@ class ThingAnswers:
         focus = meaning.focus(plan) if plan.kind == "aspect" else []
         return frozenset(meaning.words_for(focus)[0]) if focus else frozenset()
 
-    def asked(self, plan: Plan) -> tuple[Thing, ScopeFacts] | None:
+    def asked(self, plan: Plan) -> Asked | None:
         """For a question about a thing ("the music") or a name ("McDormand"): the thing as
         the answer names it and how many reviews in scope (the stance asked aside) speak of it;
         None otherwise."""
