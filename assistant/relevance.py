@@ -2,8 +2,10 @@
 "the pacing of Onward"): which reviews bear on it, in any words.
 
 The thing asked about is widened to the words of the index the embedding model finds nearest
-to it ("jokes" -> humor, funny, laughs, comedic ...; nothing is listed by hand), a passage
-that uses one of them is a candidate, and candidates rank by how near their word is to the
+to it ("jokes" -> humor, funny, laughs, comedic ...; nothing is listed by hand), then by a
+few words reviewers write in its place, learnt from public reviews ("story" -> plot,
+narrative; `assistant.review_words`), ranked after those; a passage that uses one of them
+is a candidate, and candidates rank by how near their word is to the
 thing plus how near the whole passage is. Passages that use none of the words are not cited:
 a film with 300 reviews and 6 about its message gets 6 citations, not 8.
 """
@@ -18,16 +20,27 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from assistant.intent import STOPWORDS
+from assistant.review_words import load_review_words
 from assistant.scope import ScopeFacts, scope_filters
 from index.fts import fts_query
 from index.names import name_key
-from index.vocabulary import VocabularyStore
+from index.vocabulary import Vocabulary, VocabularyStore
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from assistant.retrieval import Plan, Retriever
 
 NEIGHBOUR_FLOOR = 0.55  # cosine similarity a word needs to stand for the thing asked about
 MAX_NEIGHBOURS = 40
+# Words reviewers write where they would write the thing (`assistant.review_words`): only the
+# nearest few, only those the sentence model puts at least this near the thing, and ranked
+# after its own neighbours (their similarity scaled below NEIGHBOUR_FLOOR): they are also
+# different things of the same kind ("directing" beside "acting").
+REVIEW_NEIGHBOURS = 20
+REVIEW_AGREEMENT = 0.2
+REVIEW_WEIGHT = 0.5
 COMMON_SHARE = 0.05  # a neighbour in more of the passages than this tells little ...
 COMMON_RATIO = 10  # ... when it is also this many times as common as the asked word
 KNOWN_THINGS = 256  # things whose words are kept between questions
@@ -80,6 +93,8 @@ class ThingMatcher:
         words = vocabulary.neighbours(
             vector, NEIGHBOUR_FLOOR, MAX_NEIGHBOURS, vocabulary.used_like(focus)
         )
+        for word, near in self._written_alike(focus, vector, vocabulary).items():
+            words.setdefault(word, near)
         # a word a question never asks about ("film", "review") stands for no thing either
         words = {word: near for word, near in words.items() if word not in STOPWORDS}
         for term in focus:
@@ -90,6 +105,20 @@ class ThingMatcher:
             while len(self._known) > KNOWN_THINGS:
                 self._known.popitem(last=False)
         return found
+
+    @staticmethod
+    def _written_alike(
+        focus: list[str], vector: npt.NDArray[np.float32], vocabulary: Vocabulary
+    ) -> dict[str, float]:
+        """The index's words that reviewers write where they write the focus ("plot" for
+        "story"), weighted below the sentence model's own neighbours (see REVIEW_NEIGHBOURS)."""
+        alike = load_review_words().near(focus, REVIEW_NEIGHBOURS)
+        agreement = vocabulary.similarities(alike, vector)
+        return {
+            word: REVIEW_WEIGHT * near
+            for word, near in alike.items()
+            if agreement.get(word, -1.0) >= REVIEW_AGREEMENT
+        }
 
     def _telling(self, words: dict[str, float], focus: list[str]) -> dict[str, float]:
         """`words` without the neighbours too common in this index to tell anything: one in

@@ -18,13 +18,12 @@ Importing this module is cheap: numpy and the weights load on first use.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
+from assistant.models import read_packaged
 from index.chunking import sentence_spans
 from index.errors import ModelError
 from index.settings import PACKAGED_MINILM
@@ -119,17 +118,12 @@ def load_head() -> StanceHead:
     """The shipped stance head (read once per process)."""
     import numpy as np
 
-    source = resources.files("assistant.models").joinpath(WEIGHTS)
-    try:
-        with resources.as_file(source) as path, np.load(path, allow_pickle=False) as data:
-            weights = np.asarray(data["weights"], dtype=np.float32)
-            bias = float(data["bias"])
-            meta = json.loads(str(data["meta"]))
-    except (OSError, KeyError, ValueError) as exc:
-        raise ModelError(
-            f"cannot read the stance head assistant/models/{WEIGHTS} ({exc}): reinstall "
-            f"reviewqa or rebuild it with {RETRAIN}"
-        ) from exc
+    (weights, bias), meta = read_packaged(
+        WEIGHTS,
+        "the stance head",
+        RETRAIN,
+        lambda data: (np.asarray(data["weights"], dtype=np.float32), float(data["bias"])),
+    )
     return StanceHead(weights, bias, meta)
 
 

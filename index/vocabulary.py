@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -76,6 +77,19 @@ class Vocabulary:
             similarity = np.where(has_usage, mixed, similarity)
         best = np.argsort(-similarity, kind="stable")[:most]
         return {self.words[i]: float(similarity[i]) for i in best if similarity[i] >= floor}
+
+    def similarities(
+        self, words: Collection[str], vector: npt.NDArray[np.float32]
+    ) -> dict[str, float]:
+        """How near `vector` each of `words` the vocabulary holds is (cosine); words it does
+        not hold are left out."""
+        import numpy as np
+
+        rows = {w: self._rows[w] for w in words if w in self._rows}
+        if not rows:
+            return {}
+        near = self.vectors[list(rows.values())] @ np.asarray(vector, dtype=np.float32)
+        return {word: float(s) for word, s in zip(rows, near, strict=True)}
 
     def used_like(self, words: list[str]) -> npt.NDArray[np.float32] | None:
         """How the index uses `words` (their usage rows averaged, a unit vector); None when

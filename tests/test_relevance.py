@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from assistant.relevance import MAX_NEIGHBOURS, NEIGHBOUR_FLOOR
+from assistant.relevance import MAX_NEIGHBOURS, NEIGHBOUR_FLOOR, REVIEW_NEIGHBOURS, REVIEW_WEIGHT
+from assistant.review_words import load_review_words
 from assistant.service import Assistant
 from index.filters import Filters
 from index.ingest import ingest
 from index.settings import Settings
 from index.store import open_index
 from index.vocabulary import VocabularyStore
-from tests.support.reviews import write_quotes
+from tests.support.reviews import answers, write_quotes
 
 FILM = "Moonbeam Parade (2021)"
 HUMOUR = [  # none says "jokes"
@@ -585,3 +586,79 @@ def test_a_full_name_is_matched_whole_or_by_its_last_word(tmp_path: Path) -> Non
     assert undated.line() == "Based on 2 of 21 reviews of Escape from L.A."
     assert all("Steve Martin" in c.quote for c in martin_asked.citations)
     assert len(martin_asked.citations) == 8
+
+
+STORY = [  # none says "story": reviewers' other words for it
+    ("Kim Plot", "fresh", "The plot twists and turns with real wit."),
+    ("Lee Arc", "rotten", "A thin narrative that never finds its shape."),
+]
+STORY_OTHER = [row for row in OTHER if "plot" not in row[2]]
+
+
+def test_a_thing_is_found_by_the_words_reviewers_write_in_its_place(tmp_path: Path) -> None:
+    # the sentence model puts "plot" far from "story"; the review-word vectors do not
+    echo = [(c + " Jr.", f, t) for c, f, t in STORY + STORY_OTHER]
+    files = [
+        write(tmp_path / "a.csv", STORY + STORY_OTHER),
+        write(tmp_path / "b.csv", echo, "Echo"),
+    ]
+    (result,) = answers(tmp_path / "home", files, f"What do critics say about the story in {FILM}?")
+    cited = {c.critic for c in result.citations}
+    assert cited == {"Kim Plot", "Lee Arc"}, result.answer
+    assert result.answer.startswith(f"2 of the 7 reviews of {FILM}"), result.answer
+
+
+def test_words_written_alike_rank_after_the_sentence_models_own_neighbours(home: Path) -> None:
+    assistant = Assistant(Settings(home=home, engine="extractive"))
+    try:
+        words, _ = assistant.retriever.meaning.words_for(["jokes"])
+    finally:
+        assistant.close()
+    alike = load_review_words().near(["jokes"], REVIEW_NEIGHBOURS)
+    assert "gags" in alike and "gags" in words  # "gags" is in the fixture's index
+    # "gags" is found by the review-word vectors alone, and weighs less than any word the
+    # sentence model finds (each at NEIGHBOUR_FLOOR or more)
+    assert words["gags"] == pytest.approx(REVIEW_WEIGHT * alike["gags"])
+    assert words["gags"] < NEIGHBOUR_FLOOR <= min(words[w] for w in ("humor", "funny"))
+    assert "moments" not in words  # in the index, but not written like "jokes"
+
+
+def test_the_shipped_review_words_know_what_reviewers_write_alike() -> None:
+    model = load_review_words()
+    assert model.meta["words"] == len(model.words) > 10_000
+    assert "IMDb" in model.meta["data"]
+    assert "plot" in model.near(["story"], REVIEW_NEIGHBOURS)
+    assert "soundtrack" in model.near(["music"], REVIEW_NEIGHBOURS)
+    assert model.near(["zzzz-not-a-word"], REVIEW_NEIGHBOURS) == {}
+    near = model.near(["story"], 5)
+    assert len(near) == 5 and "story" not in near
+    assert list(near.values()) == sorted(near.values(), reverse=True)
+
+
+def test_the_review_words_are_trained_saved_and_read_back(tmp_path: Path) -> None:
+    import numpy as np
+
+    from assistant.review_words import ReviewWords, dequantized
+    from bench.train_review_words import save, train
+
+    # "tale" and "plot" are written in the same places, "song" and "tune" in others
+    docs = [
+        "the plot was dull and slow".split(),
+        "the tale was dull and slow".split(),
+        "the plot felt long and thin".split(),
+        "the tale felt long and thin".split(),
+        "a song sung loud by the band".split(),
+        "a tune sung loud by the band".split(),
+        "a song played soft by the choir".split(),
+        "a tune played soft by the choir".split(),
+    ] * 3
+    words, vectors = train(docs, min_count=2, window=2, dims=4)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    save(tmp_path / "w.npz", words, vectors, {"words": len(words)})
+    with np.load(tmp_path / "w.npz", allow_pickle=False) as data:
+        assert data["vectors"].dtype == np.int8
+        model = ReviewWords(
+            [str(w) for w in data["words"]], dequantized(data["vectors"], data["scale"])
+        )
+    assert next(iter(model.near(["plot"], 3))) == "tale"
+    assert next(iter(model.near(["song"], 3))) == "tune"

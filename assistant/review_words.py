@@ -1,0 +1,104 @@
+"""Words used alike in film reviews: which words a reviewer writes where another would write
+the asked one ("plot" for "story", "moral" and "themes" for "message", "cinematography" for
+"visuals").
+
+The sentence model reads a word alone, out of any context, and places it poorly: among an
+index's words "plot" is the 1,275th nearest "story" for all-MiniLM-L6-v2. These vectors are
+learnt from how words are used in 50,000 public IMDb user reviews (positive pointwise mutual
+information of the words around each word, reduced by SVD), so two words are near when
+reviewers write them in the same places. They are trained by `python -m
+bench.train_review_words` and shipped as `assistant/models/review_words.npz` (int8 rows with
+a scale each); nothing is listed by hand.
+
+Words written in the same places are also different things of the same kind ("acting" and
+"directing"), so `ThingMatcher` takes only a few of them, only those the sentence model does
+not find far from the thing, and ranks them after the sentence model's own neighbours.
+
+Importing this module is cheap: numpy and the vectors load on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assistant.models import read_packaged
+from index.errors import ModelError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["FILE", "RETRAIN", "ReviewWords", "load_review_words", "review_tokens"]
+
+FILE = "review_words.npz"
+RETRAIN = "python -m bench.train_review_words"
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def review_tokens(text: str) -> list[str]:
+    """The words of `text` as the vectors know them: casefolded, accents dropped, letters
+    with an inner apostrophe kept ("don't")."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return _TOKEN.findall("".join(c for c in folded if not unicodedata.combining(c)))
+
+
+@dataclass(frozen=True)
+class ReviewWords:
+    """Words and their unit vectors (row i is words[i]), with the training facts in `meta`."""
+
+    words: list[str]
+    vectors: npt.NDArray[np.float32]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @functools.cached_property
+    def _rows(self) -> dict[str, int]:
+        return {word: i for i, word in enumerate(self.words)}
+
+    def near(self, focus: Sequence[str], most: int) -> dict[str, float]:
+        """The `most` words written most like `focus` (their vectors averaged), with their
+        cosine similarity; the focus words themselves left out. {} when no focus word is
+        known."""
+        import numpy as np
+
+        rows = [self._rows[w] for w in focus if w in self._rows]
+        if not rows or most <= 0:
+            return {}
+        mean = self.vectors[rows].mean(axis=0)
+        mean /= max(float(np.linalg.norm(mean)), 1e-9)
+        similarity = self.vectors @ mean
+        best = np.argsort(-similarity, kind="stable")[: most + len(rows)]
+        asked = set(focus)
+        found = {self.words[i]: float(similarity[i]) for i in best if self.words[i] not in asked}
+        return dict(list(found.items())[:most])
+
+
+def dequantized(quantized: npt.NDArray[Any], scale: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    """int8 rows times their scale, each row made a unit vector again."""
+    import numpy as np
+
+    vectors = quantized.astype(np.float32) * scale.astype(np.float32).reshape(-1, 1)
+    norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    unit: npt.NDArray[np.float32] = (vectors / norms).astype(np.float32)
+    return unit
+
+
+@functools.cache
+def load_review_words() -> ReviewWords:
+    """The shipped review-word vectors (read once per process)."""
+    (words, vectors), meta = read_packaged(
+        FILE,
+        "the review-word vectors",
+        RETRAIN,
+        lambda data: ([str(w) for w in data["words"]], dequantized(data["vectors"], data["scale"])),
+    )
+    if len(words) != len(vectors):
+        raise ModelError(
+            f"assistant/models/{FILE} holds {len(words)} words but {len(vectors)} vectors: "
+            f"rebuild it with {RETRAIN}"
+        )
+    return ReviewWords(words, vectors, meta)
