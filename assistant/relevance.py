@@ -41,6 +41,7 @@ MAX_NEIGHBOURS = 40
 REVIEW_NEIGHBOURS = 20
 REVIEW_AGREEMENT = 0.2
 REVIEW_WEIGHT = 0.5
+REVIEW_USAGE_AGREEMENT = 0.2  # the same, between how the index uses each (`Vocabulary.usage`)
 COMMON_SHARE = 0.05  # a neighbour in more of the passages than this tells little ...
 COMMON_RATIO = 10  # ... when it is also this many times as common as the asked word
 KNOWN_THINGS = 256  # things whose words are kept between questions
@@ -111,13 +112,19 @@ class ThingMatcher:
         focus: list[str], vector: npt.NDArray[np.float32], vocabulary: Vocabulary
     ) -> dict[str, float]:
         """The index's words that reviewers write where they write the focus ("plot" for
-        "story"), weighted below the sentence model's own neighbours (see REVIEW_NEIGHBOURS)."""
+        "story"), weighted below the sentence model's own neighbours (see REVIEW_NEIGHBOURS):
+        those the sentence model puts near enough the thing and, where the index shows how it
+        uses both, used near enough as the thing is ("bit" is written beside "ending" in "the
+        ending was a bit abrupt", but the passages holding it are about anything)."""
         alike = load_review_words().near(focus, REVIEW_NEIGHBOURS)
         agreement = vocabulary.similarities(alike, vector)
+        asked_usage = vocabulary.used_like(focus)
+        usage = {} if asked_usage is None else vocabulary.usage_similarities(alike, asked_usage)
         return {
             word: REVIEW_WEIGHT * near
             for word, near in alike.items()
             if agreement.get(word, -1.0) >= REVIEW_AGREEMENT
+            and usage.get(word, 1.0) >= REVIEW_USAGE_AGREEMENT
         }
 
     def _telling(self, words: dict[str, float], focus: list[str]) -> dict[str, float]:

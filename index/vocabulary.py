@@ -91,6 +91,22 @@ class Vocabulary:
         near = self.vectors[list(rows.values())] @ np.asarray(vector, dtype=np.float32)
         return {word: float(s) for word, s in zip(rows, near, strict=True)}
 
+    def usage_similarities(
+        self, words: Collection[str], used_like: npt.NDArray[np.float32]
+    ) -> dict[str, float]:
+        """How near `used_like` the usage of each of `words` is (cosine); words without a
+        usage of their own are left out."""
+        import numpy as np
+
+        if self.usage is None or self._has_usage is None:
+            return {}
+        has_usage = self._has_usage
+        rows = {w: self._rows[w] for w in words if w in self._rows and has_usage[self._rows[w]]}
+        if not rows:
+            return {}
+        near = self.usage[list(rows.values())] @ np.asarray(used_like, dtype=np.float32)
+        return {word: float(s) for word, s in zip(rows, near, strict=True)}
+
     def used_like(self, words: list[str]) -> npt.NDArray[np.float32] | None:
         """How the index uses `words` (their usage rows averaged, a unit vector); None when
         no usage is known for any of them."""

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from assistant.relevance import MAX_NEIGHBOURS, NEIGHBOUR_FLOOR, REVIEW_NEIGHBOURS, REVIEW_WEIGHT
+from assistant.relevance import (
+    MAX_NEIGHBOURS,
+    NEIGHBOUR_FLOOR,
+    REVIEW_AGREEMENT,
+    REVIEW_NEIGHBOURS,
+    REVIEW_WEIGHT,
+)
 from assistant.review_words import load_review_words
 from assistant.service import Assistant
 from index.filters import Filters
@@ -662,3 +668,33 @@ def test_the_review_words_are_trained_saved_and_read_back(tmp_path: Path) -> Non
         )
     assert next(iter(model.near(["plot"], 3))) == "tale"
     assert next(iter(model.near(["song"], 3))) == "tune"
+
+
+def test_a_word_written_beside_the_thing_but_used_for_anything_is_not_taken(
+    tmp_path: Path,
+) -> None:
+    # "bit" is written beside "ending" ("the ending is a bit abrupt"), so the review-word
+    # vectors put it near; in this index the passages holding it are about other things
+    rows = [
+        ("Ana Ray", "rotten", "The ending is rushed and the conclusion arrives from nowhere."),
+        ("Bo Ray", "fresh", "A quiet conclusion that lands with real grace."),
+        ("Cy Ray", "fresh", "The final twist and the ending both surprise."),
+        ("Di Ray", "fresh", "The ending and its conclusion feel earned."),
+        ("Ed Ray", "fresh", "A bit of fun with colourful costumes."),
+        ("Flo Ray", "rotten", "The music is a bit loud in every scene."),
+        ("Gil Ray", "fresh", "The cast has a bit of charm to spare."),
+        ("Hy Ray", "rotten", "The costumes look a bit cheap in daylight."),
+    ]
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([write(tmp_path / "a.csv", rows)], settings)
+    assistant = Assistant(settings)
+    try:
+        vocabulary = assistant.retriever.meaning.vocabulary.get()
+        words, vector = assistant.retriever.meaning.words_for(["ending"])
+        result = assistant.ask(f"What do critics say about the ending of {FILM}?")
+    finally:
+        assistant.close()
+    assert "bit" in load_review_words().near(["ending"], REVIEW_NEIGHBOURS)
+    assert vocabulary.similarities(["bit"], vector)["bit"] >= REVIEW_AGREEMENT
+    assert "bit" not in words and "conclusion" in words, words
+    assert {c.critic for c in result.citations} == {"Ana Ray", "Bo Ray", "Cy Ray", "Di Ray"}
