@@ -698,3 +698,17 @@ def test_a_word_written_beside_the_thing_but_used_for_anything_is_not_taken(
     assert vocabulary.similarities(["bit"], vector)["bit"] >= REVIEW_AGREEMENT
     assert "bit" not in words and "conclusion" in words, words
     assert {c.critic for c in result.citations} == {"Ana Ray", "Bo Ray", "Cy Ray", "Di Ray"}
+
+
+def test_a_passage_using_more_of_the_things_words_ranks_first(tmp_path: Path) -> None:
+    rows = [
+        ("Al One", "fresh", "The humor never flags."),
+        ("Bea One", "fresh", "Its humor is warm."),
+        ("Cal Two", "fresh", "A warm film whose gags land and whose humor never flags."),
+        ("Dot None", "fresh", "The colours glow in every frame."),
+    ]
+    echo = [(c + " Jr.", f, t) for c, f, t in rows]
+    files = [write(tmp_path / "a.csv", rows), write(tmp_path / "b.csv", echo, "Echo")]
+    (result,) = answers(tmp_path / "home", files, f"What do critics say about the jokes in {FILM}?")
+    cited = [c.critic for c in result.citations]
+    assert cited[0] == "Cal Two" and set(cited) == {"Cal Two", "Al One", "Bea One"}, result.answer
