@@ -235,6 +235,9 @@ class Thing:
     words: tuple[str, ...]
     phrase: bool
     name: bool = False  # a name the question asks about ("McDormand"), matched as written
+    # words reviewers write in its place (`assistant.review_words`) that some passages are
+    # counted and quoted for, none of its own or near words being in them ("dialogue")
+    alike: tuple[str, ...] = ()
 
     @classmethod
     def called(cls, names: list[str]) -> Thing:
@@ -267,9 +270,17 @@ class Thing:
         if self.name:
             return f"{'name' if plural else 'names'} {self}"
         if not self.phrase:
-            return f"{'say' if plural else 'says'} {self} or {self.near}"
+            return f"{'say' if plural else 'says'} {self} or {self.near}{self._alike_note()}"
         several = "one of those words" if len(self.words) > 1 else "that word"
-        return f"{'speak' if plural else 'speaks'} of {self}, in {several} or a near one"
+        spoken = f"{'speak' if plural else 'speaks'} of {self}, in {several} or a near one"
+        return spoken + self._alike_note()
+
+    def _alike_note(self) -> str:
+        """' (or in a word reviewers write in its place: "dialogue")', or "" """
+        if not self.alike:
+            return ""
+        listed = ", ".join(f'"{word}"' for word in self.alike)
+        return f" (or in a word reviewers write in its place: {listed})"
 
     def unnamed(self) -> str:
         """'names the music or a word near it' | 'says "funny" or a word near it' | 'names

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
@@ -171,6 +171,21 @@ class ThingMatcher:
         positive = sum(1 for s in labels.values() if s == "positive")
         negative = sum(1 for s in labels.values() if s == "negative")
         return ScopeFacts(len(labels), positive, negative)
+
+    def written_alike_in(self, focus: list[str], texts: Sequence[str]) -> tuple[str, ...]:
+        """The words reviewers write in the thing's place (weighed below NEIGHBOUR_FLOOR, see
+        `_written_alike`) that `texts` hold where none of the thing's own or near words is,
+        most used first: what a count and its quotes rest on besides the thing's words."""
+        words, _ = self.words_for(focus)
+        alike = {word for word, weight in words.items() if weight < NEIGHBOUR_FLOOR}
+        own = words.keys() - alike
+        titles = self.titles_with(words)
+        used: Counter[str] = Counter()
+        for text in texts:
+            held = words_of(untitled(text, titles))
+            if held.isdisjoint(own):
+                used.update(held & alike)
+        return tuple(word for word, _ in used.most_common())
 
     def titles_with(self, words: Collection[str]) -> list[str]:
         """The index's film titles of several words (without their year) holding one of

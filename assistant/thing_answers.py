@@ -67,8 +67,8 @@ class ThingAnswers:
             return sources
         return grouped(turned, plan.filters.sentiment or plan.intent.stance)
 
-    @staticmethod
     def lead(
+        self,
         plan: Plan,
         facts: ScopeFacts,
         scope: str,
@@ -81,6 +81,10 @@ class ThingAnswers:
         named, speaking = thing
         if not speaking.reviews:
             return unnamed_thing_lead(scope, facts, named, quoted=bool(sources))
+        if not named.name:
+            focus = list(named.words)
+            alike = self.retriever.meaning.written_alike_in(focus, [s.text for s in sources])
+            named = replace(named, alike=alike)
         quoted = sum(reviews_by_stance(sources).values())
         stance = plan.filters.sentiment
         text = thing_lead(scope, facts, named, speaking, quoted, stance, plan.intent.count)

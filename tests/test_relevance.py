@@ -231,9 +231,22 @@ def test_the_lead_counts_the_reviews_that_speak_of_the_thing_as_the_catalog_does
     positive = sum(fresh == "fresh" for _, fresh in speaking)
     negative = len(speaking) - positive
     assert speaking, "the fixture's humour reviews use words near 'jokes'"
+    # a passage counted for a word reviewers write in its place alone is said so
+    own = {w for w, weight in words.items() if weight >= NEIGHBOUR_FLOOR}
+    alike = sorted(
+        {
+            w
+            for _, _, text in rows
+            for w in set(re.findall(r"[a-z]+", text.lower())) & (set(words) - own)
+            if not set(re.findall(r"[a-z]+", text.lower())) & own
+        }
+    )
+    listed = ", ".join(f'"{w}"' for w in alike)
+    note = f" (or in a word reviewers write in its place: {listed})" if alike else ""
     expected = (
         f"{len(speaking)} of the {len(rows)} reviews of {FILM} speak of the jokes, in that word "
-        f"or a near one: {positive} positive, {negative} negative."
+        f"or a near one{note}: {positive} positive, "
+        f"{negative} negative."
     )
     assert result.answer.startswith(expected), result.answer
     quoted = len({c.review_id for c in result.citations})
@@ -248,7 +261,8 @@ def test_the_lead_counts_the_reviews_that_speak_of_the_thing_as_the_catalog_does
         assistant.close()
     assert anywhere.lead.startswith(
         f"{2 * len(speaking)} of the {2 * len(rows)} reviews in the index speak of the jokes, "
-        f"in that word or a near one: {2 * positive} positive, {2 * negative} negative."
+        f"in that word or a near one{note}: "
+        f"{2 * positive} positive, {2 * negative} negative."
     ), anywhere.lead
 
 
@@ -277,6 +291,17 @@ def test_the_thing_lead_words_its_counts() -> None:
     )
     assert thing_lead(scope, whole, MUSIC, ScopeFacts(10, 7, 3), 8).startswith(
         "All 10 reviews of Coco (2017) speak of the music"
+    )
+    alike = Thing(("music",), phrase=True, alike=("score", "songs"))
+    assert thing_lead(scope, whole, alike, ScopeFacts(3, 3, 0), 3) == (
+        "3 of the 10 reviews of Coco (2017) speak of the music, in that word or a near one (or "
+        'in a word reviewers write in its place: "score", "songs"): 3 positive, 0 negative. '
+        "All are quoted below."
+    )
+    funny = Thing(("funny",), phrase=False, alike=("gags",))
+    assert thing_lead(scope, whole, funny, ScopeFacts(1, 1, 0), 1).startswith(
+        '1 of the 10 reviews of Coco (2017) says "funny" or a word near it (or in a word '
+        'reviewers write in its place: "gags"): '
     )
     assert thing_lead(scope, ScopeFacts(1, 1, 0), MUSIC, ScopeFacts(1, 1, 0), 1).startswith(
         "The one review of Coco (2017) speaks of the music"
@@ -612,6 +637,10 @@ def test_a_thing_is_found_by_the_words_reviewers_write_in_its_place(tmp_path: Pa
     cited = {c.critic for c in result.citations}
     assert cited == {"Kim Plot", "Lee Arc"}, result.answer
     assert result.answer.startswith(f"2 of the 7 reviews of {FILM}"), result.answer
+    # what the count rests on besides the thing's own words is said
+    assert "(or in a word reviewers write in its place: " in result.lead, result.lead
+    # "narrative" is one of the sentence model's own neighbours of "story": not listed
+    assert '"plot"' in result.lead and '"narrative"' not in result.lead, result.lead
 
 
 def test_words_written_alike_rank_after_the_sentence_models_own_neighbours(home: Path) -> None:
@@ -712,3 +741,5 @@ def test_a_passage_using_more_of_the_things_words_ranks_first(tmp_path: Path) ->
     (result,) = answers(tmp_path / "home", files, f"What do critics say about the jokes in {FILM}?")
     cited = [c.critic for c in result.citations]
     assert cited[0] == "Cal Two" and set(cited) == {"Cal Two", "Al One", "Bea One"}, result.answer
+    # "gags" stands beside "humor" there: the count rests on the thing's near words alone
+    assert "in its place" not in result.lead, result.lead
