@@ -102,6 +102,29 @@ _NOUN_TOO = frozenset({"love", "hate"})  # stance verbs that are nouns after a d
 _DETERMINERS = frozenset("the a an its their this that his her".split())
 
 FUNCTION_WORDS = frozenset("a an the i of in on at to and or but what who how why which".split())
+_DO = frozenset("did do does".split())
+
+
+def _predicate(words: list[str], claimed: set[int]) -> set[int]:
+    """In "did the humor land in Cars 2?", "does the villain in Up work?": the verb that says
+    what the thing did, which is not the thing. The question opens with "did", "do" or "does"
+    and a determiner; the subject runs from there to the first stop word or name. The verb is
+    the first content word after the subject, or, with none after it, the subject's last word
+    when it has two or more ("the humor land": "land"). A question opened by "was" or "is"
+    keeps its adjective ("was the story complex?" asks about a complex story)."""
+    if len(words) < 4 or words[0] not in _DO or words[1] not in _DETERMINERS:
+        return set()
+    start = end = 2
+    while end < len(words) and end not in claimed and words[end] not in STOPWORDS:
+        end += 1
+    after = [
+        i
+        for i in range(end, len(words))
+        if i not in claimed and words[i] not in STOPWORDS and not words[i].isdigit()
+    ]
+    if after:
+        return {after[0]}
+    return {end - 1} if end - start >= 2 else set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +172,8 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         for i, word in enumerate(words)
         if word in _NOUN_TOO and i > 0 and words[i - 1] in _DETERMINERS
     }
+    # read before stance words are claimed: "was the voice cast good?" ends its subject at "good"
+    predicate = _predicate(words, claimed)
     unnamed = _without_words(question, claimed | nouned, len(words))
     negated = _NEGATED.sub(lambda m: " " * len(m.group()), unnamed)
     negative = negated != unnamed or bool(_NEGATIVE.search(unnamed))
@@ -156,6 +181,7 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     for pattern in (_NEGATED, _NEGATIVE, _POSITIVE):  # "a bad review", "not a fan": no thing
         for found in pattern.finditer(unnamed):
             claimed |= _word_indices(question, found.span(), len(words))
+    claimed |= predicate
     stance: Stance | None = None
     if negative and not positive:
         stance = "negative"

@@ -504,6 +504,16 @@ def test_a_thing_named_only_by_the_other_side_is_counted_and_not_quoted(home: Pa
         # a request's first word is no thing; the same word later may be (SubjQA "the show")
         ("Show the latest reviews of Up", [(5, 6)], None, ()),
         ("How is the show in Up?", [(5, 6)], None, ("show",)),
+        # what the thing did is not the thing
+        ("Did the humor land in Cars 2?", [(5, 7)], None, ("humor",)),
+        ("Did the villain in Up work?", [(4, 5)], None, ("villain",)),
+        ("Does the ending work in Up?", [(5, 6)], None, ("ending",)),
+        ("Did the story hold up in Toy Story?", [(6, 8)], None, ("story",)),
+        ("Did the special effects impress critics?", [], None, ("special", "effects")),
+        ("Did critics like the jokes in Up?", [(6, 7)], "positive", ("jokes",)),
+        # an adjective says what is asked about the thing: kept
+        ("Was the story complex?", [], None, ("story", "complex")),
+        ("Was the voice cast good in Brave?", [(6, 7)], "positive", ("voice", "cast")),
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
