@@ -61,7 +61,7 @@ def join(names: Sequence[str], most: int = MAX_NAMES) -> str:
     """'A', 'A and B', 'A, B and C', 'A, B, ... and 7 others'."""
     items = list(names)
     if len(items) > most:
-        items = [*items[:most], f"{len(items) - most} others"]
+        items = [*items[:most], f"{len(items) - most:,} others"]
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
@@ -76,10 +76,10 @@ def _split(facts: ScopeFacts, first: str, verb: str = "") -> str:
     goes before the first stance ("17 are positive ...")."""
     second = _OTHER[first]
     are = f"{verb} " if verb else ""
-    parts = [f"{facts.of(first)} {are}{_WORD[first]} ({facts.percent(first)}%)"]
-    parts.append(f"{facts.of(second)} {_WORD[second]}")
+    parts = [f"{facts.of(first):,} {are}{_WORD[first]} ({facts.percent(first)}%)"]
+    parts.append(f"{facts.of(second):,} {_WORD[second]}")
     if facts.unrated:
-        parts.append(f"{facts.unrated} with no label")
+        parts.append(f"{facts.unrated:,} with no label")
     return join(parts)
 
 
@@ -97,14 +97,14 @@ def lead(finding: Finding) -> str:
         return f"The index holds one {_singular(scope)}, {label}.{quoted}"
     first = "negative" if facts.negative > facts.positive else "positive"
     if finding.count:
-        text = f"The index holds {facts.reviews} {scope}: {_split(facts, first)}."
+        text = f"The index holds {facts.reviews:,} {scope}: {_split(facts, first)}."
     elif facts.positive + facts.negative == 0:
-        text = f"The index holds {facts.reviews} {scope}, none labelled positive or negative."
+        text = f"The index holds {facts.reviews:,} {scope}, none labelled positive or negative."
     elif facts.of(first) == facts.reviews:  # "Of 15 ..., 15 are positive (100%) and 0 negative"
-        text = f"All {facts.reviews} {scope} are {_WORD[first]}."
+        text = f"All {facts.reviews:,} {scope} are {_WORD[first]}."
     else:
         verb = "is" if facts.of(first) == 1 else "are"
-        text = f"Of {facts.reviews} {scope}, {_split(facts, first, verb)}."
+        text = f"Of {facts.reviews:,} {scope}, {_split(facts, first, verb)}."
     if finding.names:  # "which critics reviewed X?"
         label = "Outlet" if finding.names_are == "outlets" else "Critic"
         plural = "s" if len(finding.names) > 1 else ""
@@ -127,20 +127,21 @@ def _stance_lead(finding: Finding, stance: str) -> str:
             text += f" Critic who {_VERB[stance]} it: {join(finding.names)}."
         return text + (" Quoted below." if finding.shown.get(stance) else "")
     if n == 0:
-        text = f"None of the {facts.reviews} {scope} is {_WORD[stance]}"
-        return text + f"; {facts.of(other)} {_WORD[other]}." + _unrated(facts)
+        text = f"None of the {facts.reviews:,} {scope} is {_WORD[stance]}"
+        return text + f"; {facts.of(other):,} {_WORD[other]}." + _unrated(facts)
     if finding.count and facts.reviews:
         text = (
-            f"{facts.percent(stance)}% of the {scope} are {_WORD[stance]}: {n} of "
-            f"{facts.reviews}; {facts.of(other)} {_WORD[other]}."
+            f"{facts.percent(stance)}% of the {scope} are {_WORD[stance]}: {n:,} of "
+            f"{facts.reviews:,}; {facts.of(other):,} {_WORD[other]}."
         )
     elif n == facts.reviews and n > 1:  # "19 of 19 reviews ... (100%); 0 negative"
-        text = f"All {n} {scope} are {_WORD[stance]}."
+        text = f"All {n:,} {scope} are {_WORD[stance]}."
     else:
         verb = "is" if n == 1 else "are"
         text = (
-            f"{n} of {facts.reviews} {scope} {verb} {_WORD[stance]} ({facts.percent(stance)}%); "
-            f"{facts.of(other)} {_WORD[other]}."
+            f"{n:,} of {facts.reviews:,} {scope} {verb} {_WORD[stance]} "
+            f"({facts.percent(stance)}%); "
+            f"{facts.of(other):,} {_WORD[other]}."
         )
     text += _unrated(facts)
     if finding.names and finding.names_are == "films":
@@ -150,16 +151,16 @@ def _stance_lead(finding: Finding, stance: str) -> str:
         text += f" {who} who {_VERB[stance]} it: {join(finding.names)}."
     shown = finding.shown.get(stance, 0)
     if shown and shown < n:
-        text += f" Quoted below: {shown} of the {n}."
+        text += f" Quoted below: {shown:,} of the {n:,}."
     elif shown:
-        text += f" Quoted below: all {n}." if n > 1 else " Quoted below."
+        text += f" Quoted below: all {n:,}." if n > 1 else " Quoted below."
     return text
 
 
 def _unrated(facts: ScopeFacts) -> str:
     if not facts.unrated:
         return ""
-    return f" {facts.unrated} carry no label." if facts.unrated > 1 else " 1 carries no label."
+    return f" {facts.unrated:,} carry no label." if facts.unrated > 1 else " 1 carries no label."
 
 
 def critics_lead(parts: Sequence[tuple[str, ScopeFacts]], of: str) -> str:
@@ -177,7 +178,7 @@ def critics_lead(parts: Sequence[tuple[str, ScopeFacts]], of: str) -> str:
             said.append(f"{critic}'s review{of} is {_WORD.get(label, 'unlabelled')}")
             labels.append(label)
         else:
-            said.append(f"{critic}'s {facts.reviews} reviews{of}: {_labels(facts)}")
+            said.append(f"{critic}'s {facts.reviews:,} reviews{of}: {_labels(facts)}")
     text = "; ".join(said) + "."
     if len(labels) == len(parts) > 1 and all(labels):
         text += " They agree." if len(set(labels)) == 1 else " They disagree."
@@ -196,29 +197,29 @@ def dated_lead(
     if not dates:  # only dated reviews are quoted
         if not total:
             return f"The index holds no {of}{scope}."
-        return f"None of the {total} {of}{scope} carries a date, so none is the {which}."
-    head = f"The {which}" if len(quoted) == 1 else f"The {len(quoted)} {which}"
+        return f"None of the {total:,} {of}{scope} carries a date, so none is the {which}."
+    head = f"The {which}" if len(quoted) == 1 else f"The {len(quoted):,} {which}"
     span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"
-    return f"{head} of the {total} {of}{scope}, dated {span}."
+    return f"{head} of the {total:,} {of}{scope}, dated {span}."
 
 
 def unlabelled_lead(finding: Finding, stance: str) -> str:
     """A stance question over reviews that carry no stance label."""
     facts, verb = finding.facts, _VERB[stance]
     text = (
-        f"None of the {facts.reviews} {finding.scope} carries a positive or negative label, "
+        f"None of the {facts.reviews:,} {finding.scope} carries a positive or negative label, "
         f"so who {verb} it cannot be told from labels."
     )
     shown = sum(finding.shown.values())
-    return text + (f" Quoted below: the {shown} most relevant." if shown else "")
+    return text + (f" Quoted below: the {shown:,} most relevant." if shown else "")
 
 
 def _shown_overview(shown: Mapping[str, int]) -> str:
     if set(shown) == {"unknown"}:
-        return f" Quoted below: {shown['unknown']} of them."
-    parts = [f"{shown[k]} {_WORD[k]}" for k in ("positive", "negative") if shown.get(k)]
+        return f" Quoted below: {shown['unknown']:,} of them."
+    parts = [f"{shown[k]:,} {_WORD[k]}" for k in ("positive", "negative") if shown.get(k)]
     if shown.get("unknown"):
-        parts.append(f"{shown['unknown']} unlabelled")
+        parts.append(f"{shown['unknown']:,} unlabelled")
     return f" Quoted below: {join(parts)}." if parts else ""
 
 
@@ -299,7 +300,7 @@ def unnamed_thing_lead(scope: str, facts: ScopeFacts, thing: Thing, quoted: bool
     if facts.reviews == 1:
         text = f"The one {_singular(scope)} never {thing.unnamed()}"
     else:
-        text = f"None of the {facts.reviews} {scope} {thing.unnamed()}"
+        text = f"None of the {facts.reviews:,} {scope} {thing.unnamed()}"
     if not quoted:
         return text + "."
     return f"{text}; the passages nearest it in meaning follow, and may be about something else."
@@ -323,20 +324,20 @@ def thing_lead(
     if n == 0:
         return ""
     if n == facts.reviews:
-        head = f"All {n} {scope}" if n > 1 else f"The one {_singular(scope)}"
+        head = f"All {n:,} {scope}" if n > 1 else f"The one {_singular(scope)}"
     else:
-        head = f"{n} of the {facts.reviews} {scope}"
+        head = f"{n:,} of the {facts.reviews:,} {scope}"
     text = f"{head} {thing.spoken_of(plural=n > 1)}: {_labels(speaking, count)}."
     if stance in _WORD:
         of_stance = speaking.of(stance)
         if shown and shown < of_stance:
-            text += f" Quoted below: {shown} of the {of_stance} {_WORD[stance]}."
+            text += f" Quoted below: {shown:,} of the {of_stance:,} {_WORD[stance]}."
         elif shown:
-            text += f" Quoted below: the {shown} {_WORD[stance]}."
+            text += f" Quoted below: the {shown:,} {_WORD[stance]}."
         elif of_stance == 0:
             text += f" None of them is {_WORD[stance]}."
     elif shown:
-        text += f" Quoted below: {shown} of them." if shown < n else " All are quoted below."
+        text += f" Quoted below: {shown:,} of them." if shown < n else " All are quoted below."
     return text
 
 
@@ -345,7 +346,7 @@ def turned_note(turned: Mapping[tuple[str, str], int], thing: Thing) -> str:
     `assistant.thing_stance`): " Read clause by clause, 3 quoted from positive reviews are
     negative on the pacing." "" when none is."""
     parts = [
-        f"{n} quoted from {label} reviews {'is' if n == 1 else 'are'} {side}"
+        f"{n:,} quoted from {label} reviews {'is' if n == 1 else 'are'} {side}"
         for (label, side), n in sorted(turned.items())
         if n
     ]
@@ -361,11 +362,11 @@ def _labels(facts: ScopeFacts, shares: bool = False) -> str:
     if facts.reviews and facts.unrated == facts.reviews:  # a corpus without labels
         return "none is labelled positive or negative" if facts.reviews > 1 else "it is unlabelled"
     parts = [
-        f"{facts.positive} positive{share(facts.positive)}",
-        f"{facts.negative} negative{share(facts.negative)}",
+        f"{facts.positive:,} positive{share(facts.positive)}",
+        f"{facts.negative:,} negative{share(facts.negative)}",
     ]
     if facts.unrated:
-        parts.append(f"{facts.unrated} unlabelled{share(facts.unrated)}")
+        parts.append(f"{facts.unrated:,} unlabelled{share(facts.unrated)}")
     return ", ".join(parts)
 
 

@@ -38,10 +38,12 @@ class Shared:
         if not self.reviewed:
             return f"No critic in the index reviewed {named}."
         if not self.agreed:
-            return f"None of the {len(self.reviewed)} critics who reviewed {named} {verb} {every}."
+            return (
+                f"None of the {len(self.reviewed):,} critics who reviewed {named} {verb} {every}."
+            )
         who = "critic" if len(self.reviewed) == 1 else "critics"
         return (
-            f"{len(self.agreed)} of the {len(self.reviewed)} {who} who reviewed {named} "
+            f"{len(self.agreed):,} of the {len(self.reviewed):,} {who} who reviewed {named} "
             f"{verb} {every}: {join(self.agreed)}."
         )
 

@@ -85,7 +85,7 @@ class Ranked:
 
     def words(self) -> str:
         """'Toy Story (1995), 100% of 91'"""
-        return f"{self.film}, {round(100 * self.share)}% of {self.reviews}"
+        return f"{self.film}, {round(100 * self.share)}% of {self.reviews:,}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,20 +107,22 @@ class Ranking:
         if not self.films:
             return "No film in the index has a review labelled positive or negative to rank by."
         head, rest = self.films[0], self.films[1:SHOWN]
-        share = f"{round(100 * head.share)}% of its {head.reviews} reviews are positive"
+        share = f"{round(100 * head.share)}% of its {head.reviews:,} reviews are positive"
         if self.held == 1:
             where = self.among or "in the index"
             return f"{head.film} is the one film {where}: {share}."
         which = "best" if self.stance == "positive" else "least"
         ranked = len(self.films)
         among = (
-            f"the {ranked} films {self.among}" if self.among else f"the {ranked} films in the index"
+            f"the {ranked:,} films {self.among}"
+            if self.among
+            else f"the {ranked:,} films in the index"
         )
         if self.least_reviews > 1 and ranked < self.held:
-            among += f" with at least {self.least_reviews} reviews ({self.held} have labels)"
+            among += f" with at least {self.least_reviews} reviews ({self.held:,} have labels)"
         tied = [r for r in self.films if r.share == head.share]
         if len(tied) > 1:  # no one film is liked best: say how many share it, most reviewed first
-            listed = "; ".join(f"{r.film} ({r.reviews} reviews)" for r in tied[:SHOWN])
+            listed = "; ".join(f"{r.film} ({r.reviews:,} reviews)" for r in tied[:SHOWN])
             more = f"; and {len(tied) - SHOWN} more" if len(tied) > SHOWN else ""
             extreme = "highest" if self.stance == "positive" else "lowest"
             return (

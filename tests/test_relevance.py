@@ -753,3 +753,18 @@ def test_a_passage_using_more_of_the_things_words_ranks_first(tmp_path: Path) ->
     assert cited[0] == "Cal Two" and set(cited) == {"Cal Two", "Al One", "Bea One"}, result.answer
     # "gags" stands beside "humor" there: the count rests on the thing's near words alone
     assert "in its place" not in result.lead, result.lead
+
+
+def test_counts_of_a_thousand_or_more_are_written_with_separators() -> None:
+    from assistant.findings import Thing, thing_lead
+    from assistant.scope import ScopeFacts
+
+    lead = thing_lead(
+        "reviews in the index",
+        ScopeFacts(15563, 12000, 3563),
+        Thing(("music",), phrase=True),
+        ScopeFacts(1234, 1000, 234),
+        8,
+    )
+    assert lead.startswith("1,234 of the 15,563 reviews in the index speak of the music"), lead
+    assert ": 1,000 positive, 234 negative. Quoted below: 8 of them." in lead, lead
