@@ -14,7 +14,7 @@ from assistant.intent import STOPWORDS
 from assistant.overlap import Shared, both_asked, shared_side
 from assistant.rankings import RANKING_WORDS, Ranking, qualifier, rank_films, ranking_asked
 from assistant.result import Source
-from assistant.retrieval import Hit, Plan, Retriever, named
+from assistant.retrieval import Hit, Plan, Retriever, name_words, named
 from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
 from assistant.thing_answers import Asked, ThingAnswers
 from index.filters import Filters
@@ -72,13 +72,13 @@ class CatalogForms:
         if stance is None or filters.films or filters.critics or filters.outlets:
             return None
         names = named(plan.intent)
-        name_words = {name_key(word) for name in names for word in name.split()}
+        of_names = set(name_words(plan.intent))
         qualified = qualifier(question, STOPWORDS)
         said = set(name_key(qualified).split())
-        if set(plan.intent.terms) - name_words - said - RANKING_WORDS:
+        if set(plan.intent.terms) - of_names - said - RANKING_WORDS:
             return None  # "which film has the best music?": no count ranks that
         counts = self.index.catalog.film_counts(scope_filters(filters))
-        if said - name_words:  # "which animated film ...": the films whose reviews say it
+        if said - of_names:  # "which animated film ...": the films whose reviews say it
             match = phrase_query(qualified)
             rows = self.index.catalog.matching_passage_labels(match, Filters())
             saying = {film for _, _, film, _ in rows}

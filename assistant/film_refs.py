@@ -24,7 +24,6 @@ _CUES = frozenset(
     see saw watch watched reviewed reviews rate rated rank ranked praised praise panned
     criticised criticized mention mentioned mentions in""".split()
 )
-# Lower-case words allowed inside a title ("Beauty and the Beast", "Lord of the Rings").
 # A question comparing films, and the words before the film it compares with
 _COMPARES = re.compile(
     r"\b(?:compare[sd]?|comparing|comparison|versus|vs|prefer(?:red)?|better than|worse than|"
@@ -32,6 +31,7 @@ _COMPARES = re.compile(
     re.IGNORECASE,
 )
 _COMPARED_CUES = frozenset("and or vs versus than with to".split())
+# Lower-case words allowed inside a title ("Beauty and the Beast", "Lord of the Rings").
 _CONNECTORS = frozenset("of the and a an in to on at for with vs".split())
 _TOKEN = re.compile(r"[\w'’]+")
 _PRONOUN = re.compile(

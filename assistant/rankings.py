@@ -113,11 +113,7 @@ class Ranking:
             return f"{head.film} is the one film {where}: {share}."
         which = "best" if self.stance == "positive" else "least"
         ranked = len(self.films)
-        among = (
-            f"the {ranked:,} films {self.among}"
-            if self.among
-            else f"the {ranked:,} films in the index"
-        )
+        among = f"the {ranked:,} films {self.among or 'in the index'}"
         if self.least_reviews > 1 and ranked < self.held:
             among += f" with at least {self.least_reviews} reviews ({self.held:,} have labels)"
         tied = [r for r in self.films if r.share == head.share]

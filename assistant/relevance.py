@@ -164,13 +164,11 @@ class ThingMatcher:
         if not titles:
             return ScopeFacts(*catalog.matching_stance_counts(match, filters))
         # "story" in "Toy Story 3" is a name, not the story: read the passages themselves
-        labels: dict[str, str] = {}
-        for review_id, sentiment, _, text in catalog.matching_passage_labels(match, filters):
-            if review_id not in labels and words_of(untitled(text, titles)) & words.keys():
-                labels[review_id] = sentiment
-        positive = sum(1 for s in labels.values() if s == "positive")
-        negative = sum(1 for s in labels.values() if s == "negative")
-        return ScopeFacts(len(labels), positive, negative)
+        return ScopeFacts.of_labels(
+            (review_id, sentiment)
+            for review_id, sentiment, _, text in catalog.matching_passage_labels(match, filters)
+            if words_of(untitled(text, titles)) & words.keys()
+        )
 
     def written_alike_in(self, focus: list[str], texts: Sequence[str]) -> tuple[str, ...]:
         """The words reviewers write in the thing's place (weighed below NEIGHBOUR_FLOOR, see

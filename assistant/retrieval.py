@@ -281,12 +281,8 @@ class Retriever:
         are positive and negative; None when it asks about no name."""
         if plan.kind != "aspect" or not named(plan.intent):
             return None
-        labels: dict[str, str] = {}
-        for review_id, sentiment, _ in self._naming(plan.intent, scope_filters(plan.filters)):
-            labels.setdefault(review_id, sentiment)
-        positive = sum(1 for s in labels.values() if s == "positive")
-        negative = sum(1 for s in labels.values() if s == "negative")
-        return ScopeFacts(len(labels), positive, negative)
+        naming = self._naming(plan.intent, scope_filters(plan.filters))
+        return ScopeFacts.of_labels((review_id, sentiment) for review_id, sentiment, _ in naming)
 
     def films_naming(self, intent: Intent) -> set[str]:
         """The films with a review that writes a name the question asks about."""
@@ -295,7 +291,7 @@ class Retriever:
     def _naming(self, intent: Intent, filters: Filters) -> Iterator[tuple[str, str, str]]:
         """(review id, sentiment, film) of each passage within `filters` writing a name of
         `intent` as the question writes it (see `names_written_in`)."""
-        words = [name_key(word) for name in named(intent) for word in name.split()]
+        words = name_words(intent)
         match = fts_query(words, exact=set(words))
         for review_id, sentiment, film, text in self.index.catalog.matching_passage_labels(
             match, filters
@@ -316,6 +312,11 @@ def named(intent: Intent) -> list[str]:
     if intent.opening and intent.opening not in names and intent.opening not in in_full:
         names.append(intent.opening)
     return names
+
+
+def name_words(intent: Intent) -> list[str]:
+    """The words of the names a question asks about (see `named`), as name keys."""
+    return [name_key(word) for name in named(intent) for word in name.split()]
 
 
 def names_written_in(text: str, intent: Intent) -> bool:

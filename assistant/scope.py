@@ -5,6 +5,7 @@ from what retrieval happened to return."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from index.filters import Filters
@@ -29,6 +30,15 @@ class ScopeFacts:
     def percent(self, stance: str) -> int:
         """The stance's share of all reviews in scope, rounded to a whole percent."""
         return round(100 * self.of(stance) / self.reviews) if self.reviews else 0
+
+    @classmethod
+    def of_labels(cls, labels: Iterable[tuple[str, str]]) -> ScopeFacts:
+        """The counts of the reviews in (review id, sentiment) pairs, each review once."""
+        by_review: dict[str, str] = {}
+        for review_id, sentiment in labels:
+            by_review.setdefault(review_id, sentiment)
+        sentiments = list(by_review.values())
+        return cls(len(sentiments), sentiments.count("positive"), sentiments.count("negative"))
 
 
 def scope_filters(filters: Filters) -> Filters:

@@ -29,14 +29,13 @@ from assistant.passages import focused
 from assistant.questions import example_questions
 from assistant.rankings import ranking_asked
 from assistant.result import Coverage, Result, Source
-from assistant.retrieval import Hit, Plan, Retriever, named
+from assistant.retrieval import Hit, Plan, Retriever, name_words
 from assistant.sampling import balanced_hits
 from assistant.scope import ScopeFacts, scope_facts, scope_filters
 from assistant.thing_answers import ThingAnswers
 from index.errors import EngineError, UnknownNameError
 from index.filters import Filters
 from index.lock import holder
-from index.names import name_key
 from index.settings import Settings
 from index.stats import Counts, Holdings, count_entries, holdings
 from index.store import Index, open_index
@@ -331,7 +330,16 @@ class Assistant:
         )
         if plan.kind == "aspect":
             sources = self.things.read(plan, sources)
-        if compared:
+        # the finding that leads the answer: the first form that applies
+        if shared is not None:
+            lead = shared.lead()
+            if not shared.agreed:
+                sources = []
+        elif dated and facts is not None and scope is not None:
+            lead = dated_lead(facts, scope, [s.review for s in sources], dated, asked)
+        elif ranking is not None:
+            lead = ranking.lead()
+        elif compared:
             parts = []
             for part, counts in compared:
                 part_scope = describe_scope(part.filters) or ""
@@ -348,14 +356,6 @@ class Assistant:
             lead = self.things.lead(plan, facts, scope, thing, sources)
         else:
             lead = self.forms.finding(plan, facts, scope, sources)
-        if ranking is not None:
-            lead = ranking.lead()
-        if dated and facts is not None and scope is not None:
-            lead = dated_lead(facts, scope, [s.review for s in sources], dated, asked)
-        if shared is not None:
-            lead = shared.lead()
-            if not shared.agreed:
-                sources = []
         if notice and facts is not None and scope is not None and asked:
             shown = reviews_by_stance(sources)
             lead = unlabelled_lead(Finding(scope, facts, asked, False, shown), asked)
@@ -490,8 +490,7 @@ class Assistant:
 def only_names(plan: Plan) -> bool:
     """Does the question ask about its names and nothing else ("what about Tom Hanks in
     Fargo?", not "who wrote the scene between Jeff and Barbra?")?"""
-    names = {name_key(word) for name in named(plan.intent) for word in name.split()}
-    return set(plan.intent.terms) <= names
+    return set(plan.intent.terms) <= set(name_words(plan.intent))
 
 
 def reading_order(hits: Sequence[Hit], stance: str | None) -> list[Source]:

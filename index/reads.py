@@ -84,21 +84,22 @@ class CatalogReads:
     def writers(self, filters: Filters) -> list[str]:
         """Who wrote the reviews `filters` allow: each critic once (the outlet when a review
         names no critic), in the order their reviews were dated, undated last."""
-        where, params = sql_where(filters)
-        rows = self._db.execute(
-            "SELECT CASE WHEN r.critic != '' THEN r.critic ELSE r.publication END AS who "
-            f"FROM reviews r WHERE {where} AND who != '' ORDER BY r.date = '', r.date, who",
-            params,
+        return self._each_once(
+            "CASE WHEN r.critic != '' THEN r.critic ELSE r.publication END", filters
         )
-        return list(dict.fromkeys(str(r[0]) for r in rows))
 
     def outlets_of(self, filters: Filters) -> list[str]:
         """The outlets of the reviews `filters` allow, each once, in the order their reviews
         were dated, undated last."""
+        return self._each_once("r.publication", filters)
+
+    def _each_once(self, column: str, filters: Filters) -> list[str]:
+        """The non-empty values of `column` (an SQL expression over reviews r) for the
+        reviews `filters` allow, each once, by the date of their reviews, undated last."""
         where, params = sql_where(filters)
         rows = self._db.execute(
-            f"SELECT r.publication FROM reviews r WHERE {where} AND r.publication != '' "
-            "ORDER BY r.date = '', r.date, r.publication",
+            f"SELECT {column} AS who FROM reviews r WHERE {where} AND who != '' "
+            "ORDER BY r.date = '', r.date, who",
             params,
         )
         return list(dict.fromkeys(str(r[0]) for r in rows))

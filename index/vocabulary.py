@@ -83,29 +83,18 @@ class Vocabulary:
     ) -> dict[str, float]:
         """How near `vector` each of `words` the vocabulary holds is (cosine); words it does
         not hold are left out."""
-        import numpy as np
-
-        rows = {w: self._rows[w] for w in words if w in self._rows}
-        if not rows:
-            return {}
-        near = self.vectors[list(rows.values())] @ np.asarray(vector, dtype=np.float32)
-        return {word: float(s) for word, s in zip(rows, near, strict=True)}
+        return _cosines(self.vectors, self._rows, words, vector)
 
     def usage_similarities(
         self, words: Collection[str], used_like: npt.NDArray[np.float32]
     ) -> dict[str, float]:
         """How near `used_like` the usage of each of `words` is (cosine); words without a
         usage of their own are left out."""
-        import numpy as np
-
         if self.usage is None or self._has_usage is None:
             return {}
-        has_usage = self._has_usage
-        rows = {w: self._rows[w] for w in words if w in self._rows and has_usage[self._rows[w]]}
-        if not rows:
-            return {}
-        near = self.usage[list(rows.values())] @ np.asarray(used_like, dtype=np.float32)
-        return {word: float(s) for word, s in zip(rows, near, strict=True)}
+        has_usage, rows = self._has_usage, self._rows
+        used = [w for w in words if w in rows and has_usage[rows[w]]]
+        return _cosines(self.usage, rows, used, used_like)
 
     def used_like(self, words: list[str]) -> npt.NDArray[np.float32] | None:
         """How the index uses `words` (their usage rows averaged, a unit vector); None when
@@ -123,6 +112,23 @@ class Vocabulary:
             np.float32
         )
         return unit
+
+
+def _cosines(
+    matrix: npt.NDArray[np.float32],
+    rows: dict[str, int],
+    words: Collection[str],
+    vector: npt.NDArray[np.float32],
+) -> dict[str, float]:
+    """word -> its row of `matrix` (found in `rows`) times `vector`, for the `words` `rows`
+    holds."""
+    import numpy as np
+
+    found = {w: rows[w] for w in words if w in rows}
+    if not found:
+        return {}
+    near = matrix[list(found.values())] @ np.asarray(vector, dtype=np.float32)
+    return {word: float(s) for word, s in zip(found, near, strict=True)}
 
 
 def usage_vectors(
