@@ -167,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", default="", help="words whose neighbours to print, a,b+c")
     args = parser.parse_args(argv)
     if not args.imdb.exists():
-        sys.exit(f"{args.imdb} is absent: training needs the shared review data beside the repo")
+        sys.exit(
+            f"{args.imdb} is absent: put the shared review data beside the repo "
+            "(../shared/data/imdb-50k/reviews.csv.gz) or pass --imdb PATH"
+        )
     from bench.train_stance import pixar_titles, rt_cs109
 
     started = time.perf_counter()
