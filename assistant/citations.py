@@ -3,7 +3,8 @@
 A marker cites source n. The quoted spans in the same sentence before a marker (or, failing
 those, the one right after it) are what it attributes to that source; each is looked up in
 the review's full text with white space and curly quotes normalized, and located exactly.
-A marker with no quote beside it cites its whole passage.
+A marker with no quote beside it cites its whole passage; in the product's own finding
+that opens an answer, only when the answer quotes nothing of that source elsewhere.
 """
 
 from __future__ import annotations
@@ -137,15 +138,23 @@ def _find_words(norm: str, piece: str, origin: int) -> int:
     return -1
 
 
-def verify(answer: str, sources: Sequence[Source]) -> Verified:
-    """Remove markers to missing sources and turn the rest into (verified or not) citations."""
+def verify(answer: str, sources: Sequence[Source], finding: str = "") -> Verified:
+    """Remove markers to missing sources and turn the rest into (verified or not) citations.
+
+    `finding` is the product's own first paragraph when the answer opens with it (the
+    catalog's finding, `AnswerRequest.lead`): the words it quotes are the thing asked about
+    ('says "funny" or a word near it: 3 positive [1][2][3]'), not a review's, so its markers
+    cite their passages and no quote."""
     by_n = {source.n: source for source in sources}
     problems: list[str] = []
     text = _drop_unknown_markers(answer, by_n, problems)
     quotes = _find_quotes(text)
     clusters = _find_clusters(text, quotes)
-    attributed = _attribute(text, quotes, clusters)
+    stated = len(finding) if finding and text.startswith(finding) else 0
+    attributed = _attribute(text, quotes, clusters, [q for q in quotes if q.start >= stated])
     found: dict[tuple[int, tuple[int, int]], Citation] = {}
+    in_finding: set[int] = set()  # sources the finding cites, cited by their passage unless
+    # the answer quotes them too (the finding's "3 positive [1][2][3]" above the quotes)
     normalized: dict[str, tuple[str, list[int]]] = {}
 
     def add(citation: Citation) -> None:
@@ -153,7 +162,7 @@ def verify(answer: str, sources: Sequence[Source]) -> Verified:
         if key not in found or (found[key].verified and not citation.verified):
             found[key] = citation  # a doubtful quote outranks a plain passage citation
 
-    for (_, _, marked), cited_quotes in zip(clusters, attributed, strict=True):
+    for (start, _, marked), cited_quotes in zip(clusters, attributed, strict=True):
         numbers = [n for n in marked if n in by_n]  # unknown ones inside quotes stay as written
         cited: set[int] = set()
         for quote in cited_quotes:
@@ -175,8 +184,15 @@ def verify(answer: str, sources: Sequence[Source]) -> Verified:
                     add(_citation(src, quote.text.strip(), (src.start, src.end), False))
             cited.update(hits)
         for n in numbers:
-            if n not in cited:
-                add(_citation(by_n[n], by_n[n].text, (by_n[n].start, by_n[n].end), True))
+            if n in cited:
+                continue
+            if start < stated:
+                in_finding.add(n)
+            else:
+                add(_passage_citation(by_n[n]))
+    cited_elsewhere = {n for n, _ in found}
+    for n in sorted(in_finding - cited_elsewhere):
+        add(_passage_citation(by_n[n]))
     citations = [found[key] for key in sorted(found)]
     return Verified(answer=text, citations=citations, problems=problems)
 
@@ -213,6 +229,11 @@ def renumber(verified: Verified) -> Verified:
 
 def _citation(source: Source, quote: str, span: tuple[int, int], verified: bool) -> Citation:
     return Citation.of(source.n, source.review, quote, span, verified, source.side)
+
+
+def _passage_citation(source: Source) -> Citation:
+    """A citation of the whole passage (a marker with no quote beside it)."""
+    return _citation(source, source.text, (source.start, source.end), True)
 
 
 def _note(problems: list[str], problem: str) -> None:
@@ -340,9 +361,13 @@ def _abbreviation_before(text: str, dot: int) -> bool:
 
 
 def _attribute(
-    text: str, quotes: list[_Quote], clusters: list[tuple[int, int, list[int]]]
+    text: str,
+    quotes: list[_Quote],
+    clusters: list[tuple[int, int, list[int]]],
+    claimable: list[_Quote],
 ) -> list[list[_Quote]]:
-    """For each cluster, the quotes it cites: those before it in its sentence, else the next."""
+    """For each cluster, the quotes it cites (of `claimable`, the quotes of a review): those
+    before it in its sentence, else the next."""
     starts = _sentence_starts(text, quotes)
     result: list[list[_Quote]] = []
     claimed: set[_Quote] = set()
@@ -350,7 +375,7 @@ def _attribute(
     for start, end, _ in clusters:
         sentence = starts[bisect_left(starts, start + 1) - 1]
         low = max(sentence, previous_end)
-        before = [q for q in quotes if q.start >= low and q.end <= start]
+        before = [q for q in claimable if q.start >= low and q.end <= start]
         claimed.update(before)
         result.append(before)
         previous_end = end
@@ -358,7 +383,7 @@ def _attribute(
         if result[k]:
             continue
         gap = _AFTER_MARKER.match(text, end)
-        following = [q for q in quotes if gap is not None and q.start == gap.end()]
+        following = [q for q in claimable if gap is not None and q.start == gap.end()]
         if following and following[0] not in claimed:
             result[k] = following
             claimed.add(following[0])

@@ -19,6 +19,8 @@ MAX_NAMES = 12
 _WORD = {"positive": "positive", "negative": "negative"}
 _VERB = {"positive": "liked", "negative": "disliked"}
 _OTHER = {"positive": "negative", "negative": "positive"}
+# the markers of the quotes an answer shows per group ("positive", "negative", "unknown")
+Refs = Mapping[str, Sequence[int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,12 +316,14 @@ def thing_lead(
     shown: int,
     stance: str | None = None,
     count: bool = False,
+    refs: Refs | None = None,
 ) -> str:
     """For a question about a thing some reviews in scope name: how many of the scope's
     reviews speak of it (a passage uses its word or a word near it; counted by the catalog)
-    and how those reviews are labelled, then how many are quoted (of the `stance` asked, if
-    one was), with each side's share of them when `count` ("what percentage ..."). "" when
-    none does."""
+    and how those reviews are labelled, each label followed by the markers of the quotes shown
+    under it (`refs`, see `_labels`), then how many are quoted (of the `stance` asked, if one
+    was), with each side's share of them when `count` ("what percentage ..."). "" when none
+    does."""
     n = speaking.reviews
     if n == 0:
         return ""
@@ -327,7 +331,7 @@ def thing_lead(
         head = f"All {n:,} {scope}" if n > 1 else f"The one {_singular(scope)}"
     else:
         head = f"{n:,} of the {facts.reviews:,} {scope}"
-    text = f"{head} {thing.spoken_of(plural=n > 1)}: {_labels(speaking, count)}."
+    text = f"{head} {thing.spoken_of(plural=n > 1)}: {_labels(speaking, count, refs)}."
     if stance in _WORD:
         of_stance = speaking.of(stance)
         if shown and shown < of_stance:
@@ -341,12 +345,19 @@ def thing_lead(
     return text
 
 
-def turned_note(turned: Mapping[tuple[str, str], int], thing: Thing) -> str:
+def turned_note(
+    turned: Mapping[tuple[str, str], int],
+    thing: Thing,
+    refs: Mapping[tuple[str, str], Sequence[int]] | None = None,
+) -> str:
     """What the quotes grouped against their review's label say of the thing (see
     `assistant.thing_stance`): " Read clause by clause, 3 quoted from positive reviews are
-    negative on the pacing." "" when none is."""
+    negative on the pacing [6][7][8]." (the markers: `refs` per (label, side)). "" when none
+    is."""
+    refs = refs or {}
     parts = [
         f"{n:,} quoted from {label} reviews {'is' if n == 1 else 'are'} {side}"
+        f"{markers(refs.get((label, side), ()))}"
         for (label, side), n in sorted(turned.items())
         if n
     ]
@@ -355,19 +366,37 @@ def turned_note(turned: Mapping[tuple[str, str], int], thing: Thing) -> str:
     return f" Read clause by clause, {join(parts)} on {thing}."
 
 
-def _labels(facts: ScopeFacts, shares: bool = False) -> str:
+def markers(numbers: Sequence[int]) -> str:
+    """' [1][2][4]': the citation markers of `numbers`, or "" for none."""
+    return " " + "".join(f"[{n}]" for n in numbers) if numbers else ""
+
+
+def _labels(facts: ScopeFacts, shares: bool = False, refs: Refs | None = None) -> str:
+    """ "10 positive, 18 negative" (with each one's share of the reviews when `shares`); with
+    `refs`, each label is followed by the markers of the quotes shown under it ("positive",
+    "negative" or "unknown" for the unlabelled), the labels quoted in the order their quotes
+    come."""
+    refs = refs or {}
+
     def share(n: int) -> str:
         return f" ({round(100 * n / facts.reviews)}%)" if shares and facts.reviews else ""
 
     if facts.reviews and facts.unrated == facts.reviews:  # a corpus without labels
-        return "none is labelled positive or negative" if facts.reviews > 1 else "it is unlabelled"
+        said = "none is labelled positive or negative" if facts.reviews > 1 else "it is unlabelled"
+        return said + markers(sorted({n for shown in refs.values() for n in shown}))
     parts = [
-        f"{facts.positive:,} positive{share(facts.positive)}",
-        f"{facts.negative:,} negative{share(facts.negative)}",
+        ("positive", f"{facts.positive:,} positive{share(facts.positive)}"),
+        ("negative", f"{facts.negative:,} negative{share(facts.negative)}"),
     ]
     if facts.unrated:
-        parts.append(f"{facts.unrated:,} unlabelled{share(facts.unrated)}")
-    return ", ".join(parts)
+        parts.append(("unknown", f"{facts.unrated:,} unlabelled{share(facts.unrated)}"))
+    # the labels with quotes in the order their quotes come (so markers read 1, 2, 3); the
+    # others where they are ("0 positive, 2 negative [1][2]")
+    cited = [i for i, (key, _) in enumerate(parts) if refs.get(key)]
+    in_order = sorted((parts[i] for i in cited), key=lambda part: min(refs[part[0]]))
+    for i, part in zip(cited, in_order, strict=True):
+        parts[i] = part
+    return ", ".join(text + markers(refs.get(key, ())) for key, text in parts)
 
 
 def _label_of_one(facts: ScopeFacts) -> str:

@@ -346,7 +346,9 @@ class Assistant:
                 of_part = [s for s in sources if s.review.film in part.filters.films]
                 part_thing = self.things.asked(part)
                 if part_thing is not None:
-                    parts.append(self.things.lead(part, counts, part_scope, part_thing, of_part))
+                    parts.append(
+                        self.things.lead(part, counts, part_scope, part_thing, of_part, cite=False)
+                    )
                 else:
                     parts.append(
                         self.forms.finding(part, counts, part_scope, of_part, with_names=False)
@@ -396,7 +398,7 @@ class Assistant:
                 pieces.append(piece)
                 yield Event("token", text=piece)
         generated = time.perf_counter()
-        checked = renumber(verify("".join(pieces), sources))
+        checked = renumber(verify("".join(pieces), sources, request.lead))
         used = len({c.review_id for c in checked.citations})
         coverage = replace(coverage, used=used)
         result = Result(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assistant.engines.extractive import grouped, label_of, reviews_by_stance
+from assistant.engines.extractive import grouped, label_of, reviews_by_stance, stance_of
 from assistant.findings import Thing, thing_lead, turned_note, unnamed_thing_lead
 from assistant.retrieval import named
 from assistant.thing_stance import sides_on_thing
@@ -74,10 +74,13 @@ class ThingAnswers:
         scope: str,
         thing: tuple[Thing, ScopeFacts],
         sources: Sequence[Source],
+        cite: bool = True,
     ) -> str:
         """The finding for a question about a thing in one scope (see `findings.thing_lead`):
-        how many of its reviews speak of it, or that none names it, and which quotes read
-        otherwise than their review's label."""
+        how many of its reviews speak of it, each label followed by the markers of the quotes
+        shown under it (unless not `cite`: one film's finding of several, whose quotes are
+        grouped across the films), or that none names it, and which quotes read otherwise
+        than their review's label."""
         named, speaking = thing
         if not speaking.reviews:
             return unnamed_thing_lead(scope, facts, named, quoted=bool(sources))
@@ -87,11 +90,19 @@ class ThingAnswers:
             named = replace(named, alike=alike)
         quoted = sum(reviews_by_stance(sources).values())
         stance = plan.filters.sentiment
-        text = thing_lead(scope, facts, named, speaking, quoted, stance, plan.intent.count)
+        shown: dict[str, list[int]] = {}  # the markers of the quotes under each heading
+        turned_refs: dict[tuple[str, str], list[int]] = {}
+        for source in sources if cite else ():
+            shown.setdefault(stance_of(source), []).append(source.n)
+            if source.side:
+                turned_refs.setdefault((label_of(source), source.side), []).append(source.n)
+        text = thing_lead(
+            scope, facts, named, speaking, quoted, stance, plan.intent.count, refs=shown
+        )
         turned: Counter[tuple[str, str]] = Counter()
         counted: set[str] = set()  # a review quoted twice counts once
         for source in sources:
             if source.side and source.review.id not in counted:
                 counted.add(source.review.id)
                 turned[(label_of(source), source.side)] += 1
-        return text + turned_note(turned, named)
+        return text + turned_note(turned, named, turned_refs)

@@ -392,7 +392,9 @@ def test_injected_review_is_quoted_as_text_by_the_extractive_engine(films: Assis
     result = films.ask("What do critics say about the instructions in Toy Story 3?")
     assert cited(result) == ["p11"]
     assert "PWNED" in result.citations[0].quote
-    assert result.answer.count("[1]") == 1
+    finding, quotes = result.answer.split("\n\n", 1)
+    assert finding.endswith("1 positive [1], 0 negative. All are quoted below."), finding
+    assert quotes.count("[1]") == 1
 
 
 def test_llama_index_retriever_returns_passages(films: Assistant) -> None:

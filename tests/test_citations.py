@@ -268,3 +268,35 @@ def test_attribution_after_a_quote_is_not_a_quote() -> None:
     assert [(c.quote, c.verified) for c in checked.citations] == [
         ("A road movie with heart.", True)
     ]
+
+
+# the product's own finding that opens an answer
+
+
+def test_words_the_finding_quotes_are_the_thing_asked_about_not_a_review() -> None:
+    finding = '2 reviews say "finale" or a word near it: 1 positive [1], 1 negative [2].'
+    quotes = '- "Joaquin Phoenix gives a" — A. O. Scott [1]\n- "The ending drags." [2]'
+    answer = f"{finding}\n\n{quotes}"
+    result = verify(answer, SOURCES, finding)
+    assert result.problems == []
+    assert cited(result) == [
+        (1, (53, 76), "Joaquin Phoenix gives a", True),
+        (2, (49, 66), "The ending drags.", True),
+    ]
+    # read as anyone's answer, the finding's "finale" is a quote review 1 lacks
+    assert verify(answer, SOURCES).problems == ['unverified quote for [1]: "finale"']
+
+
+def test_a_source_the_finding_alone_cites_is_cited_by_its_passage() -> None:
+    finding = "2 of the 2 reviews speak of the ending: 1 positive [1], 1 negative [2]."
+    result = verify(f'{finding}\n\n- "A cold, precious bore." [2]', SOURCES, finding)
+    assert cited(result) == [
+        (1, (53, 110), SCOTT_TEXT[53:110], True),
+        (2, (0, 22), "A cold, precious bore.", True),
+    ]
+
+
+def test_a_finding_the_answer_does_not_open_with_is_read_as_the_answer() -> None:
+    answer = 'Critics called it "a tender film" [1].'
+    result = verify(answer, SOURCES, 'The ending [1] "a tender film".')
+    assert cited(result) == [(1, (21, 34), "a tender film", True)]

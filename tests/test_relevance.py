@@ -22,6 +22,7 @@ from index.ingest import ingest
 from index.settings import Settings
 from index.store import open_index
 from index.vocabulary import VocabularyStore
+from tests.support.results import unmarked
 from tests.support.reviews import answers, write_quotes
 
 FILM = "Moonbeam Parade (2021)"
@@ -243,12 +244,25 @@ def test_the_lead_counts_the_reviews_that_speak_of_the_thing_as_the_catalog_does
     )
     listed = ", ".join(f'"{w}"' for w in alike)
     note = f" (or in a word reviewers write in its place: {listed})" if alike else ""
+    # each label is followed by the markers of the quotes shown under it
+    shown: dict[str, list[int]] = {}
+    for citation in result.citations:
+        under = shown.setdefault(citation.side or citation.sentiment, [])
+        under += [] if citation.n in under else [citation.n]
+    assert shown.get("positive") and shown.get("negative"), result.answer
+
+    def markers(label: str) -> str:
+        return " " + "".join(f"[{n}]" for n in shown[label])
+
     expected = (
         f"{len(speaking)} of the {len(rows)} reviews of {FILM} speak of the jokes, in that word "
-        f"or a near one{note}: {positive} positive, "
-        f"{negative} negative."
+        f"or a near one{note}: {positive} positive{markers('positive')}, "
+        f"{negative} negative{markers('negative')}."
     )
     assert result.answer.startswith(expected), result.answer
+    # the finding's markers add no citation of their own: each source is cited by its quote
+    assert len(result.citations) == len({c.n for c in result.citations}), result.citations
+    assert not result.problems, result.problems
     quoted = len({c.review_id for c in result.citations})
     assert f"Quoted below: {quoted} of them." in result.answer or quoted == len(speaking)
     # naming no film, the question counts over the whole index: two films of the same rows
@@ -259,7 +273,7 @@ def test_the_lead_counts_the_reviews_that_speak_of_the_thing_as_the_catalog_does
         anywhere = assistant.ask("What do critics say about the jokes?")
     finally:
         assistant.close()
-    assert anywhere.lead.startswith(
+    assert re.sub(r" (\[\d+\])+", "", anywhere.lead).startswith(
         f"{2 * len(speaking)} of the {2 * len(rows)} reviews in the index speak of the jokes, "
         f"in that word or a near one{note}: "
         f"{2 * positive} positive, {2 * negative} negative."
@@ -310,6 +324,37 @@ def test_the_thing_lead_words_its_counts() -> None:
     assert thing_lead(scope, unlabelled, MUSIC, ScopeFacts(4, 0, 0), 4) == (
         "4 of the 26 reviews of Coco (2017) speak of the music, in that word or a near one: "
         "none is labelled positive or negative. All are quoted below."
+    )
+
+
+def test_each_label_of_the_thing_lead_cites_the_quotes_shown_under_it() -> None:
+    from assistant.findings import Thing, thing_lead, turned_note
+    from assistant.scope import ScopeFacts
+
+    music = Thing(("music",), phrase=True)
+    scope, whole = "reviews of Coco (2017)", ScopeFacts(10, 7, 3)
+    shown = {"positive": [1, 2, 3], "negative": [4]}
+    assert thing_lead(scope, whole, music, ScopeFacts(6, 4, 2), 4, refs=shown) == (
+        "6 of the 10 reviews of Coco (2017) speak of the music, in that word or a near one: "
+        "4 positive [1][2][3], 2 negative [4]. Quoted below: 4 of them."
+    )
+    # in the order the quotes come (the negative first when they are quoted first), and a
+    # label none of whose quotes is shown has no marker
+    first = {"negative": [1, 2], "unknown": [3]}
+    assert thing_lead(scope, whole, music, ScopeFacts(5, 1, 2), 3, refs=first).endswith(
+        ": 1 positive, 2 negative [1][2], 2 unlabelled [3]. Quoted below: 3 of them."
+    )
+    both = {"negative": [1], "positive": [2, 3]}
+    assert thing_lead(scope, whole, music, ScopeFacts(5, 3, 2), 3, refs=both).endswith(
+        ": 2 negative [1], 3 positive [2][3]. Quoted below: 3 of them."
+    )
+    unlabelled = {"unknown": [2, 1]}
+    assert "none is labelled positive or negative [1][2]." in thing_lead(
+        scope, ScopeFacts(26, 0, 0), music, ScopeFacts(4, 0, 0), 2, refs=unlabelled
+    )
+    turned = {("positive", "negative"): 2}
+    assert turned_note(turned, music, {("positive", "negative"): [3, 5]}) == (
+        " Read clause by clause, 2 quoted from positive reviews are negative [3][5] on the music."
     )
 
 
@@ -543,8 +588,12 @@ def test_a_thing_in_several_films_is_counted_and_quoted_film_by_film(tmp_path: P
     finally:
         assistant.close()
     lead = result.answer.split("\n")[0]
-    first = alone.answer.split(" negative.")[0]  # the same count, film by film
+    first = unmarked(alone.answer).split(" negative.")[0]  # the same count, film by film
     assert lead.startswith(first), result.answer
+    # the quotes are grouped by stance across the films, so the films' counts cite none of
+    # them: the numbers read 1, 2, 3 down the answer
+    order = [result.answer.index(f"[{n}]") for n in range(1, len(result.citations) + 1)]
+    assert order == sorted(order), result.answer
     assert f"of the 10 reviews of {other} speak of the jokes" in lead, lead
     assert {c.film for c in result.citations} == {FILM, other}, result.answer
 
@@ -593,7 +642,7 @@ def test_a_things_word_inside_a_title_is_no_mention_of_the_thing(tmp_path: Path)
     finally:
         assistant.close()
     assert result.lead.startswith(f"2 of the 4 reviews of {film} speak of the story"), result.lead
-    assert "1 positive, 1 negative" in result.lead
+    assert "1 positive, 1 negative" in unmarked(result.lead)
     assert {c.critic for c in result.citations} == {"Cy Nib", "Di Pen"}, result.answer
 
 

@@ -106,11 +106,13 @@ def test_an_answer_groups_a_quote_by_its_stance_on_the_thing_and_says_so(tmp_pat
     finally:
         assistant.close()
     assert result.lead.startswith(f"3 of the 4 reviews of {FILM} speak of the ending"), result.lead
-    assert "2 positive, 1 negative" in result.lead  # the catalog's labels, unchanged
-    assert result.lead.endswith(
-        "Read clause by clause, 1 quoted from positive reviews is negative on the ending."
-    )
     by_critic = {c.critic: c for c in result.citations}
+    ada, ben, cal = (by_critic[name].n for name in ("Ada Quill", "Ben Ink", "Cal Nib"))
+    # the catalog's labels, unchanged; each followed by the quotes under its heading
+    assert f"2 positive [{ben}], 1 negative [{min(ada, cal)}][{max(ada, cal)}]" in result.lead
+    assert result.lead.endswith(
+        f"Read clause by clause, 1 quoted from positive reviews is negative [{ada}] on the ending."
+    ), result.lead
     assert by_critic["Ada Quill"].sentiment == "positive"  # the citation keeps the label
     assert by_critic["Ada Quill"].to_json()["side"] == "negative"  # and says what was read
     assert by_critic["Ben Ink"].side is None

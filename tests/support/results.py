@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant.result import Citation, Coverage, Result
+
+_MARKERS = re.compile(r" (?:\[\d+\])+")
+
+
+def unmarked(text: str) -> str:
+    """`text` without its citation markers ("4 positive [1][2], 1 negative [3]" -> "4
+    positive, 1 negative"): for checks of a finding's words and counts."""
+    return _MARKERS.sub("", text)
 
 
 def make_citation(n: int = 1, **changes: object) -> Citation:
