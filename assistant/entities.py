@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from index.catalog import Catalog
-from index.names import name_key, split_year
+from index.names import alternate_titles, name_key, split_year
 
 # Words too common to be a name on their own unless written capitalized in the question.
 COMMON_WORDS = frozenset(
@@ -31,6 +31,7 @@ class Name:
     display: str
     key: str
     words: tuple[str, ...]
+    written: str = ""  # an alternate title as written ("Seven Samurai"); "": the display's
 
 
 @dataclass
@@ -82,6 +83,7 @@ class NameIndex:
                 head = tuple(_tokens(name.display.partition(":")[0]))
                 if ":" in name.display and len(head) >= 2 and head not in self._films:
                     self._series.setdefault(head, []).append(name)
+        self._add_alternate_titles()
         self._critics = self._build(critics, strip_year=False)
         self._outlets = self._build(outlets, strip_year=False)
         tables = (self._films, self._critics, self._outlets)
@@ -93,6 +95,22 @@ class NameIndex:
                     same = self._critic_surnames.setdefault(name.words[-1], [])
                     if name not in same:  # a name with initials is kept under two keys
                         same.append(name)
+
+    def _add_alternate_titles(self) -> None:
+        """ "Seven Samurai" and "Shichinin no Samurai" name "Seven Samurai (Shichinin no
+        Samurai)" (`alternate_titles`): the title before the parentheses as a stored title
+        does, one inside them when of two words or more ("La Haine (Hate)": "hate" is a word
+        first). A stored title of the same words wins."""
+        stored = set(self._films)
+        for names in list(self._films.values()):
+            for name in names:
+                for i, title in enumerate(alternate_titles(name.display)):
+                    words = tuple(_tokens(title))
+                    if not words or words in stored or (i > 0 and len(words) < 2):
+                        continue
+                    same = self._films.setdefault(words, [])
+                    if all(other.display != name.display for other in same):
+                        same.append(Name(name.display, " ".join(words), words, title))
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> NameIndex:
@@ -113,7 +131,7 @@ class NameIndex:
 
     @cached_property
     def films(self) -> list[str]:
-        return sorted(n.display for names in self._films.values() for n in names)
+        return sorted({n.display for names in self._films.values() for n in names})
 
     @cached_property
     def title_words(self) -> frozenset[str]:
@@ -125,7 +143,9 @@ class NameIndex:
         """The stored titles of several words as written (their year aside; "WALL-E" is one
         word), longest first, each with its words (name keys)."""
         titles = {
-            split_year(n.display)[0]: n.words for names in self._films.values() for n in names
+            n.written or split_year(n.display)[0]: n.words
+            for names in self._films.values()
+            for n in names
         }
         several = [(title, frozenset(words)) for title, words in titles.items() if " " in title]
         return sorted(several, key=lambda item: len(item[0]), reverse=True)

@@ -22,3 +22,21 @@ def split_year(title: str) -> tuple[str, str | None]:
     if match is None:
         return title.strip(), None
     return title[: match.start()].strip(), match.group(1)
+
+
+_ALTERNATES = re.compile(r"(?:\s*\([^()]+\))+")
+_ALTERNATE = re.compile(r"\(([^()]+)\)")
+
+
+def alternate_titles(title: str) -> list[str]:
+    """The titles a stored title gives for its film besides itself, as RT writes a foreign
+    film: "Seven Samurai (Shichinin no Samurai)" -> ["Seven Samurai", "Shichinin no Samurai"];
+    "Kagemusha (Shadow Warrior) (The Double)" -> ["Kagemusha", "Shadow Warrior", "The Double"].
+    A year in parentheses is no title ("Up (2009)" -> []), nor is a title with words after
+    its parentheses."""
+    base = split_year(title)[0]
+    opens = base.find(" (")
+    if opens <= 0 or not _ALTERNATES.fullmatch(base[opens:]):
+        return []
+    alternates = [a.strip() for a in _ALTERNATE.findall(base[opens:]) if a.strip()]
+    return [base[:opens].strip(), *alternates]

@@ -236,6 +236,35 @@ def test_a_long_title_is_found_whole() -> None:
     assert names.find(f"Who disliked {title}?").films == [title]
 
 
+def test_a_film_is_found_by_each_title_its_stored_title_gives() -> None:
+    """Was: "Who disliked Farewell My Concubine?" answered that nothing in the index is about
+    it (stored as "Ba wang bie ji (Farewell My Concubine)"), and "the visuals in The City of
+    Lost Children" quoted reviews of Children of Men and City of God."""
+    samurai = "Seven Samurai (Shichinin no Samurai)"
+    concubine = "Ba wang bie ji (Farewell My Concubine)"
+    haine = "La Haine (Hate)"
+    kagemusha = "Kagemusha (Shadow Warrior) (The Double)"
+    stored = [samurai, concubine, haine, kagemusha, "Shadow Warrior (2001)", "Her (2013)"]
+    names = NameIndex(stored, [], [])
+    for question, films in [
+        ("What do critics say about Seven Samurai?", [samurai]),
+        ("how is the music in shichinin no samurai", [samurai]),
+        (f"Who disliked {samurai}?", [samurai]),
+        ("Who disliked Farewell My Concubine?", [concubine]),
+        ("Did critics like Ba wang bie ji?", [concubine]),
+        ("Did critics hate La Haine?", [haine]),  # "Hate" alone stays a word
+        ("Why do critics hate Her?", ["Her (2013)"]),
+        ("What about Kagemusha and The Double?", [kagemusha]),
+        ("What about Shadow Warrior?", ["Shadow Warrior (2001)"]),  # a stored title wins
+    ]:
+        assert names.find(question).films == films, question
+    assert names.films == sorted(stored)  # each film once
+    assert names.film_variants("Farewell My Concubine") == [concubine]
+    assert ("Farewell My Concubine", frozenset({"farewell", "my", "concubine"})) in (
+        names.long_titles
+    )
+
+
 def test_a_sequel_the_index_lacks_is_no_stored_film() -> None:
     """Was: "How is the acting in Toy Story 5?" answered with Toy Story (1995)'s reviews."""
     names = NameIndex(["Toy Story (1995)", "Toy Story 3 (2010)", "Rocky (1976)"], [], [])
