@@ -92,16 +92,20 @@ class CatalogForms:
 
     def shared(self, plan: Plan) -> Shared | None:
         """For "which critics liked both X and Y?": the critics who reviewed every film named
-        and those of them on the side asked for each; None for other questions."""
+        and those of them on the side asked for each; for "which critics reviewed both X and
+        Y?", those who reviewed every one. None for other questions."""
         films, stance = plan.filters.films, plan.filters.sentiment
-        if len(films) < 2 or stance is None or not both_asked(plan.question):
+        if len(films) < 2 or not both_asked(plan.question):
+            return None
+        if stance is None and plan.intent.who != "critics":
             return None
         critics = set(self.retriever.names.critics)  # a review with no critic has no "who"
         writers, sided = [], []
         for film in films:
             scope = replace(scope_filters(plan.filters), films=(film,))
             writers.append([w for w in self.index.catalog.writers(scope) if w in critics])
-            sided.append(self.index.catalog.writers(replace(scope, sentiment=stance)))
+            on_side = replace(scope, sentiment=stance)
+            sided.append(self.index.catalog.writers(on_side) if stance else writers[-1])
         return shared_side(films, stance, writers, sided)
 
     def scope(self, plan: Plan) -> tuple[str | None, ScopeFacts | None, Asked | None]:

@@ -60,9 +60,10 @@ def describe_scope(filters: Filters) -> str | None:
 
 
 def join(names: Sequence[str], most: int = MAX_NAMES) -> str:
-    """'A', 'A and B', 'A, B and C', 'A, B, ... and 7 others'."""
+    """'A', 'A and B', 'A, B and C', 'A, B, ... and 7 others' (never "and 1 others": one
+    more than `most` is named)."""
     items = list(names)
-    if len(items) > most:
+    if len(items) > most + 1:
         items = [*items[:most], f"{len(items) - most:,} others"]
     if len(items) <= 1:
         return "".join(items)

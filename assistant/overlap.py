@@ -23,20 +23,24 @@ def both_asked(question: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Shared:
-    """The critics who reviewed every film asked, and those of them on `stance` for each."""
+    """The critics who reviewed every film asked, and those of them on `stance` for each (all
+    of them when no stance is asked: "which critics reviewed both X and Y?")."""
 
     films: tuple[str, ...]
-    stance: str
+    stance: str | None
     reviewed: list[str]  # reviewed every film
     agreed: list[str]  # of those, took `stance` on every film
 
     def lead(self) -> str:
         films = join(list(self.films))
-        verb = _VERB[self.stance]
         every = "both" if len(self.films) == 2 else f"all {len(self.films)}"
         named = f"both {films}" if len(self.films) == 2 else f"all {len(self.films)} of {films}"
         if not self.reviewed:
             return f"No critic in the index reviewed {named}."
+        if self.stance is None:
+            who = "critic" if len(self.reviewed) == 1 else "critics"
+            return f"{len(self.reviewed):,} {who} reviewed {named}: {join(self.reviewed)}."
+        verb = _VERB[self.stance]
         if not self.agreed:
             return (
                 f"None of the {len(self.reviewed):,} critics who reviewed {named} {verb} {every}."
@@ -50,12 +54,13 @@ class Shared:
 
 def shared_side(
     films: Sequence[str],
-    stance: str,
+    stance: str | None,
     writers: Sequence[Sequence[str]],
     sided: Sequence[Sequence[str]],
 ) -> Shared:
-    """`writers[i]`: who reviewed `films[i]`; `sided[i]`: who of them took `stance` on it. The
-    critics common to all, in the order of the first film's."""
+    """`writers[i]`: who reviewed `films[i]`; `sided[i]`: who of them took `stance` on it
+    (`writers[i]` again when no stance is asked). The critics common to all, in the order of
+    the first film's."""
     reviewed = [w for w in writers[0] if all(w in other for other in writers[1:])]
     agreed = [w for w in reviewed if all(w in side for side in sided)]
     return Shared(tuple(films), stance, reviewed, agreed)

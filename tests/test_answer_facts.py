@@ -385,11 +385,13 @@ def test_critics_on_one_side_of_both_films_are_the_catalogs(tmp_path: Path) -> N
         write_quotes(tmp_path / "f.csv", fargo, "Fargo (1996)"),
         write_quotes(tmp_path / "r.csv", ronin, "Ronin (1998)"),
     ]
-    liked, disliked = answers(
+    liked, disliked, reviewed, said = answers(
         tmp_path / "home",
         paths,
         "Which critics liked both Fargo and Ronin?",
         "Which critics disliked both Fargo and Ronin?",
+        "Which critics reviewed both Fargo and Ronin?",
+        "What did critics say about both Fargo and Ronin?",
     )
     assert liked.lead == (
         "1 of the 2 critics who reviewed both Fargo (1996) and Ronin (1998) liked both: Ann Both."
@@ -402,6 +404,24 @@ def test_critics_on_one_side_of_both_films_are_the_catalogs(tmp_path: Path) -> N
         "None of the 2 critics who reviewed both Fargo (1996) and Ronin (1998) disliked both."
     )
     assert disliked.citations == []
+    # was: each film's split, not who reviewed both
+    assert reviewed.lead == (
+        "2 critics reviewed both Fargo (1996) and Ronin (1998): Ann Both and Bo Split."
+    )
+    assert {c.critic for c in reviewed.citations} == {"Ann Both", "Bo Split"}
+    assert {c.film for c in reviewed.citations} == {"Fargo (1996)", "Ronin (1998)"}
+    assert "Cy Once" in said.answer  # asking about the films, not who: every review counts
+
+
+def test_a_list_of_names_says_how_many_it_leaves_out() -> None:
+    from assistant.findings import join
+
+    names = [f"Critic {i}" for i in range(1, 16)]
+    assert join(names[:2]) == "Critic 1 and Critic 2"
+    assert join(names[:3]) == "Critic 1, Critic 2 and Critic 3"
+    assert join(names, most=12).endswith("Critic 12 and 3 others")
+    # was "... and 1 others": the one left out takes no more room named
+    assert join(names[:13], most=12).endswith("Critic 12 and Critic 13")
 
 
 def test_critics_on_one_side_of_three_films() -> None:
