@@ -236,6 +236,13 @@ class NameIndex:
         claim(self._outlets, found.outlets)
         self._claim_surnames(words, originals, aligned, taken, found)
         found.spans = sorted(taken)
+        # the films in the order the question names them ("Fargo and Pulp Fiction"), not the
+        # order they were matched in (longest first)
+        at: dict[str, int] = {}
+        for (start, _), names in sorted(films + series, key=lambda claimed: claimed[0]):
+            for name in names:
+                at.setdefault(name.display, start)
+        found.films.sort(key=lambda film: at.get(film, len(words)))
         return found
 
     @staticmethod

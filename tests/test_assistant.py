@@ -265,6 +265,21 @@ def test_a_film_is_found_by_each_title_its_stored_title_gives() -> None:
     )
 
 
+def test_films_are_listed_in_the_order_the_question_names_them() -> None:
+    """Was: "Which critics reviewed both Fargo and Pulp Fiction?" answered about "Pulp Fiction
+    and Fargo" (the longer title matched first)."""
+    names = NameIndex(["Fargo (1996)", "Pulp Fiction (1994)", "The Big Lebowski (1998)"], [], [])
+    assert names.find("Which critics reviewed both Fargo and Pulp Fiction?").films == [
+        "Fargo (1996)",
+        "Pulp Fiction (1994)",
+    ]
+    assert names.find("Did critics prefer The Big Lebowski, Fargo or Pulp Fiction?").films == [
+        "The Big Lebowski (1998)",
+        "Fargo (1996)",
+        "Pulp Fiction (1994)",
+    ]
+
+
 def test_a_sequel_the_index_lacks_is_no_stored_film() -> None:
     """Was: "How is the acting in Toy Story 5?" answered with Toy Story (1995)'s reviews."""
     names = NameIndex(["Toy Story (1995)", "Toy Story 3 (2010)", "Rocky (1976)"], [], [])
@@ -376,8 +391,8 @@ def test_the_film_after_in_is_the_scope(films: Assistant) -> None:
         "Toy Story (1995)"
     ]
     assert names.find("How does Lightyear compare with Toy Story?").films == [
+        "Lightyear (2022)",  # both, in the order the question names them
         "Toy Story (1995)",
-        "Lightyear (2022)",
     ]
 
 
