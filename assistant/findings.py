@@ -335,12 +335,20 @@ def thing_lead(
     text = f"{head} {thing.spoken_of(plural=n > 1)}: {_labels(speaking, count, refs)}."
     if stance in _WORD:
         of_stance = speaking.of(stance)
-        if shown and shown < of_stance:
+        if of_stance == 0:
+            # the quotes, if any, are of the other side: what they say of the thing
+            other = speaking.of(_OTHER[stance])
+            text += f" None of them is {_WORD[stance]}"
+            if shown and shown < other:
+                text += f"; quoted below: {shown:,} of the {other:,} {_OTHER[stance]}."
+            elif shown:
+                text += f"; quoted below: the {shown:,} {_OTHER[stance]}."
+            else:
+                text += "."
+        elif shown and shown < of_stance:
             text += f" Quoted below: {shown:,} of the {of_stance:,} {_WORD[stance]}."
         elif shown:
             text += f" Quoted below: the {shown:,} {_WORD[stance]}."
-        elif of_stance == 0:
-            text += f" None of them is {_WORD[stance]}."
     elif shown:
         text += f" Quoted below: {shown:,} of them." if shown < n else " All are quoted below."
     return text

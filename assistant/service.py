@@ -314,7 +314,12 @@ class Assistant:
             self.things.asked(plan) if not compared and facts is not None else None
         )
         if thing is not None and thing[1].reviews and not any(hit.lexical for hit in hits):
-            hits = []  # the reviews that name the thing are all of another stance than asked
+            # the reviews that speak of the thing are all of another stance than asked ("who
+            # criticised the pacing?" where only positive reviews speak of it): quote what
+            # they say of it, under their own label (the lead says none is of the stance
+            # asked), and nothing that does not speak of it
+            unsided = replace(plan, filters=replace(plan.filters, sentiment=None))
+            hits = [hit for hit in self.retriever.retrieve(unsided) if hit.lexical]
         if thing is not None and thing[0].name and not thing[1].reviews and only_names(plan):
             hits = []  # no passage is "near in meaning" to a name none writes
         retrieved = time.perf_counter()

@@ -299,6 +299,16 @@ def test_the_thing_lead_words_its_counts() -> None:
     assert thing_lead(scope, whole, MUSIC, ScopeFacts(5, 3, 2), 1, "negative").endswith(
         "Quoted below: 1 of the 2 negative."
     )
+    # none of the side asked: the other side's quotes, said to be so
+    assert thing_lead(scope, whole, MUSIC, ScopeFacts(4, 4, 0), 3, "negative").endswith(
+        ": 4 positive, 0 negative. None of them is negative; quoted below: 3 of the 4 positive."
+    )
+    assert thing_lead(scope, whole, MUSIC, ScopeFacts(2, 0, 2), 2, "positive").endswith(
+        "None of them is positive; quoted below: the 2 negative."
+    )
+    assert thing_lead(scope, whole, MUSIC, ScopeFacts(4, 4, 0), 0, "negative").endswith(
+        "0 negative. None of them is negative."
+    )
     assert thing_lead(scope, whole, MUSIC, ScopeFacts(8, 6, 2), 8, count=True) == (
         "8 of the 10 reviews of Coco (2017) speak of the music, in that word or a near one: "
         "6 positive (75%), 2 negative (25%). All are quoted below."
@@ -506,19 +516,20 @@ def test_usage_needs_stored_vectors_and_does_without_them(home: Path, tmp_path: 
         catalog.close()
 
 
-def test_a_thing_named_only_by_the_other_side_is_counted_and_not_quoted(home: Path) -> None:
+def test_a_thing_named_only_by_the_other_side_is_quoted_under_its_label(home: Path) -> None:
     assistant = Assistant(Settings(home=home, engine="extractive"))
     try:
         result = assistant.ask(f"What did critics dislike about the pacing in {FILM}?")
     finally:
         assistant.close()
-    # only Jo Type (fresh) speaks of the pacing: no negative review to quote, and none passed
-    # off as being about it
+    # only Jo Type (fresh) speaks of the pacing: no negative review passed off as being about
+    # it; what the positive one says of it is quoted as positive (was: nothing quoted)
     assert result.answer.startswith(
         f"1 of the 10 reviews of {FILM} speaks of the pacing, in that word or a near one: "
-        "1 positive, 0 negative. None of them is negative."
+        "1 positive [1], 0 negative. None of them is negative; quoted below: the 1 positive."
     ), result.answer
-    assert result.citations == []
+    assert [(c.critic, c.sentiment) for c in result.citations] == [("Jo Type", "positive")]
+    assert "**Positive** (1)" in result.answer and "**Negative**" not in result.answer
 
 
 @pytest.mark.parametrize(
