@@ -77,8 +77,9 @@ STOPWORDS = frozenset(
     from further had has have having he her here hers herself him himself his how i if in into
     is it its itself just me more most my myself no nor not now of off on once only or other
     our ours out over own same she should so some such than that the their theirs them then
-    there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours critic critics critical review
+    there these they this those through to too under until till since up very was we were what
+    when where which while who whom why will with would you your yours critic critics critical
+    review
     reviews reviewer reviewers reviewed reviewing film films movie movies say says said saying
     think thinks thought
     write wrote written feel felt opinion opinions view views tell talk talked mention mentioned

@@ -29,3 +29,19 @@ def test_a_films_own_year_names_the_film_not_a_date() -> None:
     assert dates_asked("What about Toy Story in 2010?", ["Toy Story (1995)"]) == DateRange(
         "2010-01-01", "2010-12-31"
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Reviews of Goodfellas since 2005",
+        "What did critics say of Fargo till 2000?",
+        "What did critics say of Fargo until 2000?",
+        "What did critics say of Fargo before 2000?",
+    ],
+)
+def test_the_words_of_a_date_ask_about_no_thing(question: str) -> None:
+    """Was: "Reviews of Goodfellas since 2005" counted the reviews that say "since"."""
+    from assistant.intent import analyse
+
+    assert analyse(question).terms in ((), ("goodfellas",), ("fargo",)), question
