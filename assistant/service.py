@@ -16,7 +16,7 @@ from assistant.chat import ChatSession
 from assistant.citations import renumber, verify
 from assistant.engines.base import AnswerRequest, Engine, Turn
 from assistant.engines.extractive import grouped, reviews_by_stance
-from assistant.film_refs import Refusal, check_scope
+from assistant.film_refs import check_scope
 from assistant.findings import (
     Finding,
     dated_lead,
@@ -25,10 +25,11 @@ from assistant.findings import (
     unlabelled_lead,
 )
 from assistant.health import Health, StoreHealth
+from assistant.holdings import holdings_lead, index_asked
 from assistant.passages import focused
 from assistant.questions import example_questions
 from assistant.rankings import ranking_asked
-from assistant.result import Coverage, Result, Source
+from assistant.result import Coverage, Result, ResultKind, Source
 from assistant.retrieval import Hit, Plan, Retriever, name_words
 from assistant.sampling import balanced_hits
 from assistant.scope import ScopeFacts, scope_facts, scope_filters
@@ -273,14 +274,30 @@ class Assistant:
         if filters:
             self.check_filters(filters)
         chosen, reason = self.engine(engine)
-        plan = self._implicit_film(self.plan(question, filters, k, session, chosen))
+        planned = self.plan(question, filters, k, session, chosen)
+        plan = self._implicit_film(planned)
         refusal = check_scope(question, plan, filters, self.retriever)
+        unquoted = None
         if refusal is not None:
-            yield Event("token", text=refusal.text)
-            result = self._refused(question, refusal, plan, request_id, started)
+            unquoted = self._unquoted(
+                question,
+                refusal.text,
+                plan,
+                "no film in the index answers this question: nothing to quote",
+                refusal.kind,
+                refusal.suggestions,
+            )
+        elif index_asked(question) and describe_scope(planned.filters) is None:
+            text = holdings_lead(self.holdings(), self.index.catalog.film_counts())
+            reason = "a question about what the index holds: answered from the catalog"
+            unquoted = self._unquoted(question, text, plan, reason)
+        if unquoted is not None:
+            unquoted.id = request_id
+            unquoted.timings_ms = {"total": (time.perf_counter() - started) * 1000}
+            yield Event("token", text=unquoted.answer)
             if session is not None:
-                session.record(question, result.answer, session.filters)
-            yield Event("result", result=result)
+                session.record(question, unquoted.answer, session.filters)
+            yield Event("result", result=unquoted)
             return
         plan, ranking, shared = self.forms.reframed(question, plan)
         scope, facts, across_index = self.forms.scope(plan)
@@ -463,26 +480,28 @@ class Assistant:
             parts.append((part, scope_facts(self.index, part.filters)))
         return parts
 
-    def _refused(
+    def _unquoted(
         self,
         question: str,
-        refusal: Refusal,
+        text: str,
         plan: Plan,
-        request_id: str | None,
-        started: float,
+        reason: str,
+        kind: ResultKind = "answer",
+        suggestions: Sequence[str] = (),
     ) -> Result:
+        """An answer that quotes no review: a refusal, or what the index holds."""
         return Result(
-            id=request_id,
+            id=None,
             question=question,
-            answer=refusal.text,
+            answer=text,
             engine=self.extractive.name,
-            engine_reason="no film in the index answers this question: nothing to quote",
+            engine_reason=reason,
             citations=[],
             coverage=Coverage(used=0, film_reviews=0),
-            timings_ms={"total": (time.perf_counter() - started) * 1000},
-            lead=refusal.text,
-            kind=refusal.kind,
-            suggestions=refusal.suggestions,
+            timings_ms={},
+            lead=text,
+            kind=kind,
+            suggestions=list(suggestions),
             filters=display_filters(plan.filters),
         )
 

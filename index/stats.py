@@ -65,9 +65,9 @@ class Holdings:
         films = "film" if self.films == 1 else "films"
         critics = "critic" if self.critics == 1 else "critics"
         reviews = "review" if self.reviews == 1 else "reviews"
-        text = f"{self.reviews} {reviews} of {self.films} {films}"
+        text = f"{self.reviews:,} {reviews} of {self.films:,} {films}"
         if self.critics:
-            text += f" by {self.critics} {critics}"
+            text += f" by {self.critics:,} {critics}"
         if self.first_date:
             text += f", {self.first_date} to {self.last_date}"
         return text + "."
