@@ -81,7 +81,8 @@ STOPWORDS = frozenset(
     when where which while who whom why will with would you your yours critic critics critical
     review
     reviews reviewer reviewers reviewed reviewing film films movie movies say says said saying
-    think thinks thought ask asked index database
+    think thinks thought ask asked index database according part parts aspect aspects thing
+    things element elements
     write wrote written feel felt opinion opinions view views tell talk talked mention mentioned
     whats what's anyone any people do does did make made get got much many really
     didn doesn don isn wasn weren aren hasn haven

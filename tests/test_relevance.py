@@ -570,6 +570,11 @@ def test_a_thing_named_only_by_the_other_side_is_quoted_under_its_label(home: Pa
         # an adjective says what is asked about the thing: kept
         ("Was the story complex?", [], None, ("story", "complex")),
         ("Was the voice cast good in Brave?", [(6, 7)], "positive", ("voice", "cast")),
+        # words that frame a question name no thing (were counted as one: "part", "index")
+        ("What was the weakest part of Up according to critics?", [(6, 7)], "negative", ()),
+        ("What aspects of Up did critics like?", [(3, 4)], "positive", ()),
+        ("How many reviews of Up are in the index?", [(4, 5)], None, ()),
+        ("Can I ask about Up?", [(4, 5)], None, ()),
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
