@@ -335,6 +335,10 @@ def test_docs_widget_and_gradio_are_served(client: TestClient) -> None:
     demo = client.get("/widget/demo", params={"film": 'Her (2013)"><b>'})
     assert 'data-film="Her (2013)&quot;&gt;&lt;b&gt;"' in demo.text and "<b>" not in demo.text
     assert 'data-key="demo"' in demo.text
+    # the tag a site copies, as its text shows it: an apostrophe stays one
+    bugs = client.get("/widget/demo", params={"film": "A Bug's Life (1998)"}).text
+    assert 'data-film="A Bug\'s Life (1998)" data-key' in bugs.split("<code>")[1], bugs
+    assert 'data-film="A Bug\'s Life (1998)"' in bugs
     assert client.get("/").status_code == 200
 
 

@@ -21,10 +21,16 @@ View = Literal["chat", "report"]  # data-view: the chat, or the film's reception
 def snippet(base: str, film: str, key: str, view: View = "chat") -> str:
     """The tag a site pastes to embed the widget for `film` (`view="report"`: its reception
     report instead of the chat)."""
-    attrs = f' data-film="{escape(film)}"' if film else ""
-    attrs += f' data-key="{escape(key)}"' if key else ""
+    attrs = f' data-film="{_attribute(film)}"' if film else ""
+    attrs += f' data-key="{_attribute(key)}"' if key else ""
     attrs += ' data-view="report"' if view == "report" and film else ""
-    return f'<script src="{escape(base)}/widget.js"{attrs} async></script>'
+    return f'<script src="{_attribute(base)}/widget.js"{attrs} async></script>'
+
+
+def _attribute(value: str) -> str:
+    """`value` escaped for a double-quoted attribute: an apostrophe stays one ("A Bug's
+    Life", was "A Bug&#x27;s Life" in the tag a site copies)."""
+    return escape(value, quote=False).replace('"', "&quot;")
 
 
 def demo_page(base: str, film: str, key: str, films: list[str], view: View = "chat") -> str:
@@ -41,7 +47,7 @@ def demo_page(base: str, film: str, key: str, films: list[str], view: View = "ch
     )
     return Template(static_text("demo.html")).substitute(
         film_html=escape(film or "every film in the index"),
-        snippet_html=escape(tag),
+        snippet_html=escape(tag, quote=False),  # text: quotes need no escaping
         snippet_tag=tag,
         film_links=links or "none",
         view_link=view_link,
