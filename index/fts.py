@@ -18,9 +18,15 @@ def fts_query(terms: Sequence[str], exact: set[str] | frozenset[str] = frozenset
             continue
         variants = {word}
         if term not in exact:
-            variants.add(word[:-1] if word.endswith("s") and len(word) > 3 else word + "s")
+            variants.add(other_number(word))
         forms.extend(f'"{v}"' for v in sorted(variants))
     return " OR ".join(forms)
+
+
+def other_number(word: str) -> str:
+    """The simple singular of a plural, or plural of a singular: "jokes" -> "joke",
+    "performance" -> "performances" (no dictionary: a form no text writes finds nothing)."""
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word + "s"
 
 
 def phrase_query(text: str) -> str:

@@ -718,6 +718,25 @@ def test_a_thing_is_found_by_the_words_reviewers_write_in_its_place(tmp_path: Pa
     assert '"plot"' in result.lead and '"narrative"' not in result.lead, result.lead
 
 
+def test_a_word_written_in_the_things_place_counts_in_either_number(tmp_path: Path) -> None:
+    """Was: "the acting in Fargo" found none of its reviews, one of which praises "a brilliant
+    comic performance": "performances" is among the words reviewers write for the acting,
+    "performance" is not."""
+    alike = load_review_words().near(["acting"], REVIEW_NEIGHBOURS)
+    assert "performances" in alike and "performance" not in alike
+    rows = [
+        ("Al Stage", "fresh", "McDormand gives a brilliant and unblinking comic performance."),
+        ("Bea Drag", "rotten", "The story drags in its long middle."),
+        ("Cy Snow", "fresh", "A snowbound crime tale, darkly funny."),
+        ("Di Cast", "fresh", "The performances are uniformly strong."),
+    ]
+    echo = [(c + " Jr.", f, t) for c, f, t in rows]
+    files = [write(tmp_path / "a.csv", rows), write(tmp_path / "b.csv", echo, "Echo")]
+    (result,) = answers(tmp_path / "home", files, f"How is the acting in {FILM}?")
+    assert {c.critic for c in result.citations} == {"Al Stage", "Di Cast"}, result.answer
+    assert unmarked(result.lead).startswith(f"2 of the 4 reviews of {FILM} speak of the acting")
+
+
 def test_words_written_alike_rank_after_the_sentence_models_own_neighbours(home: Path) -> None:
     assistant = Assistant(Settings(home=home, engine="extractive"))
     try:
