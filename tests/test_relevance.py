@@ -15,6 +15,7 @@ from assistant.relevance import (
     REVIEW_NEIGHBOURS,
     REVIEW_WEIGHT,
 )
+from assistant.result import Result
 from assistant.review_words import load_review_words
 from assistant.service import Assistant
 from index.filters import Filters
@@ -44,6 +45,15 @@ OTHER = [
 
 def write(path: Path, rows: list[tuple[str, str, str]], film: str = FILM) -> Path:
     return write_quotes(path, rows, film)
+
+
+def answered_over(tmp_path: Path, rows: list[tuple[str, str, str]], question: str) -> Result:
+    """`question` answered over an index of `rows` (as FILM) and the same rows as another film,
+    so that each word is seen in two passages."""
+    echo = [(c + " Jr.", f, t) for c, f, t in rows]
+    files = [write(tmp_path / "a.csv", rows), write(tmp_path / "b.csv", echo, "Echo")]
+    (result,) = answers(tmp_path / "home", files, question)
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -703,12 +713,8 @@ STORY_OTHER = [row for row in OTHER if "plot" not in row[2]]
 
 def test_a_thing_is_found_by_the_words_reviewers_write_in_its_place(tmp_path: Path) -> None:
     # the sentence model puts "plot" far from "story"; the review-word vectors do not
-    echo = [(c + " Jr.", f, t) for c, f, t in STORY + STORY_OTHER]
-    files = [
-        write(tmp_path / "a.csv", STORY + STORY_OTHER),
-        write(tmp_path / "b.csv", echo, "Echo"),
-    ]
-    (result,) = answers(tmp_path / "home", files, f"What do critics say about the story in {FILM}?")
+    question = f"What do critics say about the story in {FILM}?"
+    result = answered_over(tmp_path, STORY + STORY_OTHER, question)
     cited = {c.critic for c in result.citations}
     assert cited == {"Kim Plot", "Lee Arc"}, result.answer
     assert result.answer.startswith(f"2 of the 7 reviews of {FILM}"), result.answer
@@ -730,9 +736,7 @@ def test_a_word_written_in_the_things_place_counts_in_either_number(tmp_path: Pa
         ("Cy Snow", "fresh", "A snowbound crime tale, darkly funny."),
         ("Di Cast", "fresh", "The performances are uniformly strong."),
     ]
-    echo = [(c + " Jr.", f, t) for c, f, t in rows]
-    files = [write(tmp_path / "a.csv", rows), write(tmp_path / "b.csv", echo, "Echo")]
-    (result,) = answers(tmp_path / "home", files, f"How is the acting in {FILM}?")
+    result = answered_over(tmp_path, rows, f"How is the acting in {FILM}?")
     assert {c.critic for c in result.citations} == {"Al Stage", "Di Cast"}, result.answer
     assert unmarked(result.lead).startswith(f"2 of the 4 reviews of {FILM} speak of the acting")
 
@@ -830,9 +834,7 @@ def test_a_passage_using_more_of_the_things_words_ranks_first(tmp_path: Path) ->
         ("Cal Two", "fresh", "A warm film whose gags land and whose humor never flags."),
         ("Dot None", "fresh", "The colours glow in every frame."),
     ]
-    echo = [(c + " Jr.", f, t) for c, f, t in rows]
-    files = [write(tmp_path / "a.csv", rows), write(tmp_path / "b.csv", echo, "Echo")]
-    (result,) = answers(tmp_path / "home", files, f"What do critics say about the jokes in {FILM}?")
+    result = answered_over(tmp_path, rows, f"What do critics say about the jokes in {FILM}?")
     cited = [c.critic for c in result.citations]
     assert cited[0] == "Cal Two" and set(cited) == {"Cal Two", "Al One", "Bea One"}, result.answer
     # "gags" stands beside "humor" there: the count rests on the thing's near words alone
