@@ -149,6 +149,12 @@ class CatalogForms:
                 of.removeprefix("reviews").strip(),
             )
         names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []
+        names_are = ""
+        if stance and with_names and plan.intent.who == "outlets":  # "which outlets panned X?"
+            names_are = "outlets"
+            names = self.index.catalog.outlets_of(
+                replace(scope_filters(plan.filters), sentiment=stance)
+            )
         if stance and with_names and plan.filters.critics and plan.intent.films_asked:
             return lead(  # "which films did Ebert dislike?": the films, not the critic
                 Finding(
@@ -168,4 +174,6 @@ class CatalogForms:
                 catalog.outlets_of(scope_only) if who == "outlets" else catalog.writers(scope_only)
             )
         shown = reviews_by_stance(sources)
-        return lead(Finding(scope, facts, stance, plan.intent.count, shown, names, who or ""))
+        return lead(
+            Finding(scope, facts, stance, plan.intent.count, shown, names, who or names_are)
+        )

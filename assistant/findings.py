@@ -118,6 +118,14 @@ def lead(finding: Finding) -> str:
     return text + _shown_overview(finding.shown)
 
 
+def _who(finding: Finding, n: int) -> str:
+    """ "Critic who" / "Critics who", or "Outlet that" / "Outlets that" when outlets are
+    asked ("which outlets panned X?")."""
+    if finding.names_are == "outlets":
+        return "Outlet that" if n == 1 else "Outlets that"
+    return "Critic who" if n == 1 else "Critics who"
+
+
 def _stance_lead(finding: Finding, stance: str) -> str:
     facts, scope = finding.facts, finding.scope
     n, other = facts.of(stance), _OTHER[stance]
@@ -127,7 +135,7 @@ def _stance_lead(finding: Finding, stance: str) -> str:
         if not n:
             return text
         if finding.names:
-            text += f" Critic who {_VERB[stance]} it: {join(finding.names)}."
+            text += f" {_who(finding, 1)} {_VERB[stance]} it: {join(finding.names)}."
         return text + (" Quoted below." if finding.shown.get(stance) else "")
     if n == 0:
         text = f"None of the {facts.reviews:,} {scope} is {_WORD[stance]}"
@@ -150,8 +158,7 @@ def _stance_lead(finding: Finding, stance: str) -> str:
     if finding.names and finding.names_are == "films":
         text += f" {'Film' if len(finding.names) == 1 else 'Films'}: {join(finding.names)}."
     elif finding.names:
-        who = "Critic" if len(finding.names) == 1 else "Critics"
-        text += f" {who} who {_VERB[stance]} it: {join(finding.names)}."
+        text += f" {_who(finding, len(finding.names))} {_VERB[stance]} it: {join(finding.names)}."
     shown = finding.shown.get(stance, 0)
     if shown and shown < n:
         text += f" Quoted below: {shown:,} of the {n:,}."

@@ -310,6 +310,10 @@ def test_which_critics_or_outlets_reviewed_a_film_names_them(films: Assistant) -
     outlets = films.ask("Which outlets reviewed Ronin?")
     assert "Outlets: Outlet " in outlets.lead and "Critics:" not in outlets.lead, outlets.lead
     assert "Critics:" not in films.ask("What did critics think of Ronin?").lead  # none asked
+    # was: "Which outlets panned Ronin?" named the critics
+    panned = films.ask("Which outlets panned Ronin?")
+    assert "Outlets that disliked it: Outlet " in panned.lead, panned.lead
+    assert "Critic" not in panned.lead and {c.sentiment for c in panned.citations} == {"negative"}
 
 
 def test_a_critic_question_says_what_the_critic_wrote(films: Assistant) -> None:
