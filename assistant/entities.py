@@ -211,10 +211,12 @@ class NameIndex:
                     names = table.get(tuple(words[start : start + length]))
                     if not names:
                         continue
-                    common = length == 1 and words[start] in COMMON_WORDS
+                    # a title that is also a word is a name where written as one; a question
+                    # of that one word ("coco?", "Her") can only mean the title
+                    common = length == 1 and words[start] in COMMON_WORDS and len(words) > 1
                     if common and not capitalized(*span):
                         continue
-                    if length == 1 and start == 0 and common:
+                    if common and start == 0:
                         continue  # "Her ..." at the start of a sentence is a pronoun
                     if titles and _sequel_number(words, span[1]):
                         # a stored sequel of that number would have matched first (longer)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.entities import Entities
 from assistant.findings import join
+from assistant.rankings import ranking_asked
 from assistant.result import ResultKind
 from assistant.retrieval import Plan, Retriever
 from index.filters import Filters
@@ -211,7 +212,7 @@ def check_scope(
         not plan.filters.films
         and not plan.intent.terms
         and len(names.films) > 1
-        and refers_by_pronoun(question)
+        and (refers_by_pronoun(question) or _narrows_nothing(question, plan))
     ):
         return Refusal(
             "needs_film",
@@ -219,6 +220,27 @@ def check_scope(
             f'"Who disliked {names.films[0]}?") or choose one in the film filter.',
         )
     return None
+
+
+def _narrows_nothing(question: str, plan: Plan) -> bool:
+    """Does a question name no film, critic, outlet, date or thing, and ask no form that
+    reads the whole index ("which film did critics like best?", "which critics reviewed the
+    most?")? "What do critics think?", "Who disliked?", "Any good?", "?": which film?"""
+    intent, filters = plan.intent, plan.filters
+    return not (
+        filters.critics
+        or filters.outlets
+        or filters.since
+        or filters.until
+        or filters.top_critics
+        or intent.proper
+        or intent.count
+        or intent.minority
+        or (intent.who and not intent.stance)  # "which critics reviewed the most?"
+        or intent.order
+        or intent.films_asked
+        or ranking_asked(question)
+    )
 
 
 def _holding(films: Sequence[str]) -> str:

@@ -547,6 +547,26 @@ def test_a_follow_up_without_a_film_asks_which(films: Assistant) -> None:
     assert follow.lead.startswith("3 of 9 reviews of Ronin (1998) are negative")
 
 
+@pytest.mark.parametrize(
+    "question", ["What do critics think?", "Who disliked?", "Any good?", "?", "Summarize"]
+)
+def test_a_question_naming_nothing_asks_which_film(films: Assistant, question: str) -> None:
+    """Was: eight quotes of any films ("From 8 reviews:")."""
+    result = films.ask(question)
+    assert result.kind == "needs_film" and result.citations == [], result.answer
+    assert result.answer.startswith("Which film do you mean?")
+
+
+def test_a_question_of_one_title_is_about_that_film(films: Assistant) -> None:
+    for question in ("fargo", "RONIN?", "Fargo"):
+        result = films.ask(question)
+        assert result.kind == "answer" and len(result.filters["film"]) > 0, question
+        assert {c.film for c in result.citations} == {result.filters["film"]}, question
+    # questions that read the whole index still do
+    best = films.ask("Which film did critics like best?")
+    assert best.kind == "answer" and "liked" in best.lead, best.lead
+
+
 def test_a_follow_up_about_both_films_takes_the_last_two(films: Assistant) -> None:
     """Was: "Which critics liked both?" after Fargo then Ronin answered about Ronin alone."""
     session = ChatSession()
