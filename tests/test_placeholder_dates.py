@@ -159,10 +159,32 @@ def test_cs109_placeholder_rows_are_found() -> None:
         "of it): taken as a placeholder and stored as unknown "
         "(REVIEWQA_PLACEHOLDER_DATES=keep keeps them)"
     ) in loaded.notes
+    # and 3 dated 1800-01-01, older than any film
+    assert (
+        "3 rows carry dates before 1888 (1800-01-01), older than any film: stored as unknown "
+        "(REVIEWQA_PLACEHOLDER_DATES=keep keeps them)"
+    ) in loaded.notes
     dates = Counter(r.date for r in loaded.reviews)
-    assert dates[""] == 6463
+    assert dates[""] == 6463 + 3
     assert dates[PLACEHOLDER] == 0
     assert dates["2003-05-20"] == 586  # a busy real date stays
     kept = load_file(path, placeholder_dates="keep")
     assert Counter(r.date for r in kept.reviews)[PLACEHOLDER] == 6463
     assert [r.id for r in kept.reviews] == [r.id for r in loaded.reviews]
+
+
+def test_a_date_older_than_any_film_is_stored_as_unknown(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Was: 3 CS109 quotes dated 1800-01-01 made the index's dates run "1800-01-01 to ..."."""
+    dates = ["1800-01-01", "1800-01-01", "1887-12-31", *spread(17, "2013-01-04", 9)]
+    path = write(tmp_path / "old.csv", review_rows(dates, films=4))
+    notes, reviews = only_file(ingest([path], settings))
+    assert reviews == 20
+    assert notes == [
+        "3 rows carry dates before 1888 (1800-01-01, 1887-12-31), older than any film: stored "
+        "as unknown (REVIEWQA_PLACEHOLDER_DATES=keep keeps them)"
+    ]
+    stored = stored_dates(settings, [f"r{i}" for i in range(20)])
+    assert [stored[f"r{i}"] for i in range(3)] == ["", "", ""]
+    assert [stored[f"r{i}"] for i in range(3, 20)] == spread(17, "2013-01-04", 9)

@@ -135,16 +135,33 @@ def placeholder_dates(dates: Iterable[str]) -> list[SharedDate]:
     return found
 
 
+# No review is older than the films: a date before the first ("Roundhay Garden Scene", 1888)
+# stands for "unknown" (3 CS109 quotes are dated 1800-01-01).
+EARLIEST_REVIEW_DATE = "1888-01-01"
+
+
 def drop_placeholder_dates(
     reviews: list[Review], mode: PlaceholderMode
 ) -> tuple[list[Review], list[str]]:
-    """One file's reviews with placeholder dates made unknown ("") unless `mode` is "keep",
-    and a note on each placeholder found. Nothing else of a review changes (its id included)."""
+    """One file's reviews with placeholder dates, and dates older than any film, made unknown
+    ("") unless `mode` is "keep", and a note on each found. Nothing else of a review changes
+    (its id included)."""
     found = placeholder_dates(r.date for r in reviews)
     notes = [shared.note(mode) for shared in found]
-    if not found or mode == "keep":
+    early = Counter(r.date for r in reviews if r.date and r.date < EARLIEST_REVIEW_DATE)
+    if early:
+        rows = sum(early.values())
+        dates = ", ".join(sorted(early)[:3]) + (", ..." if len(early) > 3 else "")
+        found_early = (
+            f"{rows} {'row carries a date' if rows == 1 else 'rows carry dates'} before "
+            f"{EARLIEST_REVIEW_DATE[:4]} ({dates}), older than any film"
+        )
+        notes.append(
+            f"{found_early}: kept (REVIEWQA_PLACEHOLDER_DATES=keep)"
+            if mode == "keep"
+            else f"{found_early}: stored as unknown (REVIEWQA_PLACEHOLDER_DATES=keep keeps them)"
+        )
+    if (not found and not early) or mode == "keep":
         return reviews, notes
-    placeholders = {shared.date for shared in found}
-    return [
-        dataclasses.replace(r, date="") if r.date in placeholders else r for r in reviews
-    ], notes
+    unknown = {shared.date for shared in found} | set(early)
+    return [dataclasses.replace(r, date="") if r.date in unknown else r for r in reviews], notes
