@@ -24,6 +24,7 @@ from assistant.findings import (
     join,
     unlabelled_lead,
 )
+from assistant.followups import opens_follow_up, thing_followed
 from assistant.health import Health, StoreHealth
 from assistant.holdings import holdings_lead, index_asked
 from assistant.passages import focused
@@ -244,12 +245,32 @@ class Assistant:
         if session and session.turns and engine is not None:
             standalone = engine.condense(session.turns, question)
         plan = self.retriever.plan(standalone, filters, k)
+        if session and session.turns and standalone == question and opens_follow_up(question):
+            before, focus = self._last_thing(session.turns, filters, k)
+            followed = thing_followed(question, plan, before, focus)
+            if followed is not None:  # "and in The Big Lebowski?" after "the acting in Fargo"
+                standalone = followed
+                plan = self.retriever.plan(standalone, filters, k)
         if session is not None:
             carried = session.carried(session.together(plan.filters, standalone))
             if ranking_asked(standalone):  # "which film ... least?" asks across the films
                 carried = replace(carried, films=plan.filters.films)
             plan = replace(plan, filters=carried)
         return plan
+
+    def _last_thing(
+        self, turns: Sequence[Turn], filters: Filters | None, k: int
+    ) -> tuple[str, list[str]]:
+        """The chat's last question about a thing and the thing's words, through the
+        follow-ups after it ("the acting in Fargo?", "and in Ronin?", "what about Heat?");
+        ("", []) when the chat moved on."""
+        for turn in reversed(turns):
+            focus = self.retriever.meaning.focus(self.retriever.plan(turn.question, filters, k))
+            if focus:
+                return turn.question, focus
+            if not opens_follow_up(turn.question):
+                break
+        return "", []
 
     def session_from(self, history: Sequence[Turn]) -> ChatSession:
         """A throwaway chat session holding a client's `history` (oldest first), with the

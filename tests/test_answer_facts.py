@@ -567,6 +567,37 @@ def test_a_question_of_one_title_is_about_that_film(films: Assistant) -> None:
     assert best.kind == "answer" and "liked" in best.lead, best.lead
 
 
+def test_a_follow_up_naming_only_a_film_asks_about_the_same_thing(tmp_path: Path) -> None:
+    """Was: "And in Ronin?" after "What about the acting in Fargo?" gave Ronin's split."""
+    fargo = [("Ann A", "fresh", "The acting is superb."), ("Bo B", "fresh", "A cold story.")]
+    ronin = [("Cy C", "rotten", "Wooden acting all round."), ("Di D", "fresh", "Fast cars.")]
+    heat = [("Ed E", "fresh", "The acting crackles."), ("Fay F", "fresh", "Long and loud.")]
+    paths = [
+        write_quotes(tmp_path / "f.csv", fargo, "Fargo (1996)"),
+        write_quotes(tmp_path / "r.csv", ronin, "Ronin (1998)"),
+        write_quotes(tmp_path / "h.csv", heat, "Heat (1995)"),
+    ]
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest(paths, settings)
+    assistant = Assistant(settings)
+    try:
+        session = ChatSession()
+        first = assistant.ask("What about the acting in Fargo?", session=session)
+        ronin_ = assistant.ask("And in Ronin?", session=session)
+        heat_ = assistant.ask("what about Heat?", session=session)  # still the acting
+        who = assistant.ask("Who disliked it?", session=session)  # a stance: the film's
+        fresh = assistant.ask("And in Ronin?")  # no chat: Ronin's split
+    finally:
+        assistant.close()
+    assert [c.critic for c in first.citations] == ["Ann A"]
+    assert unmarked(ronin_.lead).startswith("1 of the 2 reviews of Ronin (1998) speaks of the")
+    assert [c.critic for c in ronin_.citations] == ["Cy C"]
+    assert ronin_.question == "And in Ronin?"
+    assert [c.critic for c in heat_.citations] == ["Ed E"], heat_.answer
+    assert who.lead.startswith("None of the 2 reviews of Heat (1995) is negative"), who.lead
+    assert fresh.lead.startswith("Of 2 reviews of Ronin (1998)"), fresh.lead
+
+
 def test_a_follow_up_about_both_films_takes_the_last_two(films: Assistant) -> None:
     """Was: "Which critics liked both?" after Fargo then Ronin answered about Ronin alone."""
     session = ChatSession()
