@@ -148,13 +148,15 @@ class CatalogForms:
                 ],
                 of.removeprefix("reviews").strip(),
             )
-        names = stance_critics(self.index, plan.filters, stance) if stance and with_names else []
+        names: list[str] = []
         names_are = ""
         if stance and with_names and plan.intent.who == "outlets":  # "which outlets panned X?"
             names_are = "outlets"
             names = self.index.catalog.outlets_of(
                 replace(scope_filters(plan.filters), sentiment=stance)
             )
+        elif stance and with_names:
+            names = stance_critics(self.index, plan.filters, stance)
         if stance and with_names and plan.filters.critics and plan.intent.films_asked:
             return lead(  # "which films did Ebert dislike?": the films, not the critic
                 Finding(

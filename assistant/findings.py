@@ -341,21 +341,18 @@ def thing_lead(
         head = f"{n:,} of the {facts.reviews:,} {scope}"
     text = f"{head} {thing.spoken_of(plural=n > 1)}: {_labels(speaking, count, refs)}."
     if stance in _WORD:
-        of_stance = speaking.of(stance)
-        if of_stance == 0:
-            # the quotes, if any, are of the other side: what they say of the thing
-            other = speaking.of(_OTHER[stance])
-            text += f" None of them is {_WORD[stance]}"
-            if shown and shown < other:
-                text += f"; quoted below: {shown:,} of the {other:,} {_OTHER[stance]}."
-            elif shown:
-                text += f"; quoted below: the {shown:,} {_OTHER[stance]}."
-            else:
-                text += "."
-        elif shown and shown < of_stance:
-            text += f" Quoted below: {shown:,} of the {of_stance:,} {_WORD[stance]}."
+        # none of the side asked: the quotes, if any, are the other side's, on the thing
+        side = stance if speaking.of(stance) else _OTHER[stance]
+        of_side = speaking.of(side)
+        opening = " Quoted below:"
+        if side != stance:
+            opening = f" None of them is {_WORD[stance]}; quoted below:"
+        if shown and shown < of_side:
+            text += f"{opening} {shown:,} of the {of_side:,} {_WORD[side]}."
         elif shown:
-            text += f" Quoted below: the {shown:,} {_WORD[stance]}."
+            text += f"{opening} the {shown:,} {_WORD[side]}."
+        elif side != stance:
+            text += f" None of them is {_WORD[stance]}."
     elif shown:
         text += f" Quoted below: {shown:,} of them." if shown < n else " All are quoted below."
     return text

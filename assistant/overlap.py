@@ -37,15 +37,14 @@ class Shared:
         named = f"both {films}" if len(self.films) == 2 else f"all {len(self.films)} of {films}"
         if not self.reviewed:
             return f"No critic in the index reviewed {named}."
+        who = "critic" if len(self.reviewed) == 1 else "critics"
         if self.stance is None:
-            who = "critic" if len(self.reviewed) == 1 else "critics"
             return f"{len(self.reviewed):,} {who} reviewed {named}: {join(self.reviewed)}."
         verb = _VERB[self.stance]
         if not self.agreed:
             return (
                 f"None of the {len(self.reviewed):,} critics who reviewed {named} {verb} {every}."
             )
-        who = "critic" if len(self.reviewed) == 1 else "critics"
         return (
             f"{len(self.agreed):,} of the {len(self.reviewed):,} {who} who reviewed {named} "
             f"{verb} {every}: {join(self.agreed)}."

@@ -302,19 +302,24 @@ class Assistant:
         if refusal is not None:
             unquoted = self._unquoted(
                 question,
-                refusal.text,
                 plan,
-                "no film in the index answers this question: nothing to quote",
-                refusal.kind,
-                refusal.suggestions,
+                request_id,
+                started,
+                refusal.text,
+                reason="no film in the index answers this question: nothing to quote",
+                kind=refusal.kind,
+                suggestions=refusal.suggestions,
             )
         elif index_asked(question) and describe_scope(planned.filters) is None:
-            text = holdings_lead(self.holdings(), self.index.catalog.film_counts())
-            reason = "a question about what the index holds: answered from the catalog"
-            unquoted = self._unquoted(question, text, plan, reason)
+            unquoted = self._unquoted(
+                question,
+                plan,
+                request_id,
+                started,
+                holdings_lead(self.holdings(), self.index.catalog.film_counts()),
+                reason="a question about what the index holds: answered from the catalog",
+            )
         if unquoted is not None:
-            unquoted.id = request_id
-            unquoted.timings_ms = {"total": (time.perf_counter() - started) * 1000}
             yield Event("token", text=unquoted.answer)
             if session is not None:
                 session.record(question, unquoted.answer, session.filters)
@@ -504,22 +509,25 @@ class Assistant:
     def _unquoted(
         self,
         question: str,
-        text: str,
         plan: Plan,
+        request_id: str | None,
+        started: float,
+        text: str,
+        *,
         reason: str,
         kind: ResultKind = "answer",
         suggestions: Sequence[str] = (),
     ) -> Result:
         """An answer that quotes no review: a refusal, or what the index holds."""
         return Result(
-            id=None,
+            id=request_id,
             question=question,
             answer=text,
             engine=self.extractive.name,
             engine_reason=reason,
             citations=[],
             coverage=Coverage(used=0, film_reviews=0),
-            timings_ms={},
+            timings_ms={"total": (time.perf_counter() - started) * 1000},
             lead=text,
             kind=kind,
             suggestions=list(suggestions),

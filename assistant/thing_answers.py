@@ -91,18 +91,21 @@ class ThingAnswers:
         quoted = sum(reviews_by_stance(sources).values())
         stance = plan.filters.sentiment
         shown: dict[str, list[int]] = {}  # the markers of the quotes under each heading
+        turned: Counter[tuple[str, str]] = Counter()  # reviews read otherwise than labelled
         turned_refs: dict[tuple[str, str], list[int]] = {}
-        for source in sources if cite else ():
-            shown.setdefault(stance_of(source), []).append(source.n)
-            if source.side:
-                turned_refs.setdefault((label_of(source), source.side), []).append(source.n)
+        counted: set[str] = set()  # a review quoted twice counts once
+        for source in sources:
+            if cite:
+                shown.setdefault(stance_of(source), []).append(source.n)
+            if not source.side:
+                continue
+            read = (label_of(source), source.side)
+            if cite:
+                turned_refs.setdefault(read, []).append(source.n)
+            if source.review.id not in counted:
+                counted.add(source.review.id)
+                turned[read] += 1
         text = thing_lead(
             scope, facts, named, speaking, quoted, stance, plan.intent.count, refs=shown
         )
-        turned: Counter[tuple[str, str]] = Counter()
-        counted: set[str] = set()  # a review quoted twice counts once
-        for source in sources:
-            if source.side and source.review.id not in counted:
-                counted.add(source.review.id)
-                turned[(label_of(source), source.side)] += 1
         return text + turned_note(turned, named, turned_refs)

@@ -109,11 +109,15 @@ class SharedDate:
             f"rows, {near} dated within {PLACEHOLDER_NEAR_DAYS} days of it)"
         )
         if mode == "keep":
-            return f"{found}: looks like a placeholder, kept (REVIEWQA_PLACEHOLDER_DATES=keep)"
-        return (
-            f"{found}: taken as a placeholder and stored as unknown "
-            "(REVIEWQA_PLACEHOLDER_DATES=keep keeps them)"
-        )
+            return f"{found}: looks like a placeholder, {_done(mode)}"
+        return f"{found}: taken as a placeholder and {_done(mode)}"
+
+
+def _done(mode: PlaceholderMode) -> str:
+    """What ingest did with the dates a note is about, and the setting that decides it."""
+    if mode == "keep":
+        return "kept (REVIEWQA_PLACEHOLDER_DATES=keep)"
+    return "stored as unknown (REVIEWQA_PLACEHOLDER_DATES=keep keeps them)"
 
 
 def placeholder_dates(dates: Iterable[str]) -> list[SharedDate]:
@@ -152,14 +156,9 @@ def drop_placeholder_dates(
     if early:
         rows = sum(early.values())
         dates = ", ".join(sorted(early)[:3]) + (", ..." if len(early) > 3 else "")
-        found_early = (
-            f"{rows} {'row carries a date' if rows == 1 else 'rows carry dates'} before "
-            f"{EARLIEST_REVIEW_DATE[:4]} ({dates}), older than any film"
-        )
         notes.append(
-            f"{found_early}: kept (REVIEWQA_PLACEHOLDER_DATES=keep)"
-            if mode == "keep"
-            else f"{found_early}: stored as unknown (REVIEWQA_PLACEHOLDER_DATES=keep keeps them)"
+            f"{rows} {'row carries a date' if rows == 1 else 'rows carry dates'} before "
+            f"{EARLIEST_REVIEW_DATE[:4]} ({dates}), older than any film: {_done(mode)}"
         )
     if (not found and not early) or mode == "keep":
         return reviews, notes
