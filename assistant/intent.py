@@ -29,7 +29,8 @@ _NEGATED = re.compile(
 )
 _POSITIVE = re.compile(
     r"\b(lik(e|ed|es)|lov(e|ed|es)|prais\w*|positive\w*|fresh|enjoy\w*|favou?rabl\w*|"
-    r"rave\w*|admir\w*|thumbs up|champion\w*|fans?|best|good( reviews?)?|great|kindest|glowing)\b",
+    r"rave\w*|admir\w*|impress(?:ed|es|ive)?|thumbs up|champion\w*|fans?|best|"
+    r"good( reviews?)?|great|kindest|glowing)\b",
     re.IGNORECASE,
 )
 _RECEPTION = re.compile(
@@ -93,7 +94,12 @@ STOPWORDS = frozenset(
     worth seeing watching hit flop summary summarize summarise recommend recommended
     mostly largely mainly predominantly react reacted reaction reactions respond responded
     response responses give gave given gives giving me quote quotes quoted name names
-    list tell agree agreed agrees""".split()
+    list tell agree agreed agrees
+    discuss discussed discusses discussing describe described describes describing
+    fare fared fares take takes please regarding concerning
+    handle handles handled handling portray portrays portrayed portraying depict depicts
+    depicted depicting treat treats treated tackle tackles tackled common frequent
+    one two three four five six seven eight nine ten onwards onward forward later""".split()
 )
 
 

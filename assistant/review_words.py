@@ -65,16 +65,34 @@ class ReviewWords:
         known."""
         import numpy as np
 
-        rows = [self._rows[w] for w in focus if w in self._rows]
-        if not rows or most <= 0:
+        mean = self._mean(focus)
+        if mean is None or most <= 0:
             return {}
-        mean = self.vectors[rows].mean(axis=0)
-        mean /= max(float(np.linalg.norm(mean)), 1e-9)
         similarity = self.vectors @ mean
-        best = np.argsort(-similarity, kind="stable")[: most + len(rows)]
+        best = np.argsort(-similarity, kind="stable")[: most + len(focus)]
         asked = set(focus)
         found = {self.words[i]: float(similarity[i]) for i in best if self.words[i] not in asked}
         return dict(list(found.items())[:most])
+
+    def similarities(self, focus: Sequence[str], words: Sequence[str]) -> dict[str, float]:
+        """How alike `words` are written to `focus` (cosine to its vectors averaged); words not
+        known are left out, and all are when no focus word is known."""
+        mean = self._mean(focus)
+        if mean is None:
+            return {}
+        known = [w for w in words if w in self._rows]
+        similarity = self.vectors[[self._rows[w] for w in known]] @ mean
+        return {w: float(near) for w, near in zip(known, similarity, strict=True)}
+
+    def _mean(self, focus: Sequence[str]) -> npt.NDArray[np.float32] | None:
+        """The focus words' vectors averaged, a unit vector; None when none is known."""
+        import numpy as np
+
+        rows = [self._rows[w] for w in focus if w in self._rows]
+        if not rows:
+            return None
+        mean: npt.NDArray[np.float32] = self.vectors[rows].mean(axis=0)
+        return mean / max(float(np.linalg.norm(mean)), 1e-9)
 
 
 def dequantized(quantized: npt.NDArray[Any], scale: npt.NDArray[Any]) -> npt.NDArray[np.float32]:

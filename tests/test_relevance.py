@@ -3,12 +3,17 @@ words (the index's own vocabulary, embedded), and cites no review that does not.
 
 from __future__ import annotations
 
+import csv
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assistant.relevance import (
+    AGREED_EACH,
+    AGREED_MEAN,
     MAX_NEIGHBOURS,
     NEIGHBOUR_FLOOR,
     REVIEW_AGREEMENT,
@@ -23,6 +28,7 @@ from index.ingest import ingest
 from index.settings import Settings
 from index.store import open_index
 from index.vocabulary import VocabularyStore
+from tests.conftest import needs_shared
 from tests.support.results import unmarked
 from tests.support.reviews import answers, write_quotes
 
@@ -575,7 +581,15 @@ def test_a_thing_named_only_by_the_other_side_is_quoted_under_its_label(home: Pa
         ("Did the villain in Up work?", [(4, 5)], None, ("villain",)),
         ("Does the ending work in Up?", [(5, 6)], None, ("ending",)),
         ("Did the story hold up in Toy Story?", [(6, 8)], None, ("story",)),
-        ("Did the special effects impress critics?", [], None, ("special", "effects")),
+        ("Did the special effects impress critics?", [], "positive", ("special", "effects")),
+        ("Were critics impressed by the visuals of Up?", [(7, 8)], "positive", ("visuals",)),
+        ("How does Up handle its themes?", [(2, 3)], None, ("themes",)),
+        # verbs and nouns that frame the question ("fare", "take on", "discuss", "please")
+        ("How did the writing in Up fare with critics?", [(5, 6)], None, ("writing",)),
+        ("Critics' take on the plot of Up?", [(6, 7)], None, ("plot",)),
+        ("How many reviews discuss the humor in Up?", [(7, 8)], None, ("humor",)),
+        ("Quotes on the visuals of Up, please.", [(5, 6)], None, ("visuals",)),
+        ("What do reviews say regarding the score of Up?", [(8, 9)], None, ("score",)),
         ("Did critics like the jokes in Up?", [(6, 7)], "positive", ("jokes",)),
         # an adjective says what is asked about the thing: kept
         ("Was the story complex?", [], None, ("story", "complex")),
@@ -854,3 +868,80 @@ def test_counts_of_a_thousand_or_more_are_written_with_separators() -> None:
     )
     assert lead.startswith("1,234 of the 15,563 reviews in the index speak of the music"), lead
     assert ": 1,000 positive, 234 negative. Quoted below: 8 of them." in lead, lead
+
+
+# -- the words all three readings agree on, over real reviews -----------------------------
+@pytest.mark.shared
+@pytest.mark.slow
+def test_words_every_reading_puts_near_the_thing_widen_it(tmp_path: Path) -> None:
+    """Over the real Pixar quotes of six films: a word that the sentence model, the index's
+    usage and the review words all put near the thing stands for it (`_agreed`), weighed
+    below the thing's own neighbours; none is more common than the thing's own word ("pixar"
+    for the animation of Pixar films), and none is a different thing of the same kind
+    ("music" for the visuals)."""
+    source = needs_shared("data", "rt-critics-pixar")
+    with (source / "movies.csv").open(encoding="utf-8") as handle:
+        titles = {r["movieId"]: r["movieTitle"] for r in csv.DictReader(handle)}
+    wanted = {"Toy Story", "Monsters, Inc.", "WALL-E", "Up", "Inside Out", "Coco"}
+    with (source / "critic_reviews.csv").open(encoding="utf-8") as handle:
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if titles.get(r["movieId"]) in wanted and r["quote"].strip()
+        ]
+    folder = tmp_path / "pixar"
+    folder.mkdir()
+    with (folder / "critic_reviews.csv").open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    shutil.copy(source / "movies.csv", folder / "movies.csv")
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([folder], settings)
+    assistant = Assistant(settings)
+    try:
+        matcher = assistant.retriever.meaning
+        vocabulary = matcher.vocabulary.get()
+        catalog = assistant.index.catalog
+        agreed_any = False
+        for thing in ("jokes", "animation", "visuals", "music", "story"):
+            vector = assistant.index.embedder.embed_query(thing)
+            agreed = matcher._agreed([thing], vector, vocabulary)
+            words, _ = matcher.words_for([thing])
+            read = vocabulary.similarities(agreed, vector)
+            usage = vocabulary.usage_similarities(agreed, vocabulary.used_like([thing]))
+            written = load_review_words().similarities([thing], list(agreed))
+            passages = catalog.word_passages([*agreed, thing])
+            for word, weight in agreed.items():
+                three = (read[word], usage[word], written[word])
+                assert min(three) >= AGREED_EACH and sum(three) / 3 >= AGREED_MEAN, word
+                assert weight == pytest.approx(REVIEW_WEIGHT * sum(three) / 3, abs=1e-3)
+                assert weight < NEIGHBOUR_FLOOR and word in words, (thing, word)
+                assert passages[word] <= passages[thing], (thing, word)
+            agreed_any |= bool(agreed)
+        assert agreed_any
+        assert "pixar" not in matcher.words_for(["animation"])[0]
+        assert "music" not in matcher.words_for(["visuals"])[0]
+    finally:
+        assistant.close()
+
+
+def test_the_small_film_set_keeps_a_seeded_few_reviews_and_the_gold_among_them() -> None:
+    from bench.build_small_films import cut_questions, cut_reviews
+
+    rows = [
+        {"movieId": film, "reviewId": f"{film}{n}", "quote": "" if n == 0 else f"quote {n}"}
+        for film in ("a", "b")
+        for n in range(6)
+    ]
+    kept = cut_reviews(rows, 3, seed=7)
+    assert kept == cut_reviews(rows, 3, seed=7)  # seeded
+    assert sorted(r["movieId"] for r in kept) == ["a", "a", "a", "b", "b", "b"]
+    assert all(r["quote"] for r in kept)  # reviews without a quote are never kept
+    ids = {r["reviewId"] for r in kept}
+    lines = [
+        json.dumps({"id": "q1", "gold": [*sorted(ids)[:2], "a0"], "syn_gold": ["a0"]}),
+        json.dumps({"id": "q2", "gold": ["a0"], "syn_gold": []}),
+    ]
+    (question,) = cut_questions(lines, ids)  # q2 has no gold left: dropped
+    assert (question["id"], question["gold"], question["syn_gold"]) == ("q1", sorted(ids)[:2], [])
