@@ -176,6 +176,9 @@ class CatalogForms:
                 catalog.outlets_of(scope_only) if who == "outlets" else catalog.writers(scope_only)
             )
         shown = reviews_by_stance(sources)
+        one_film = len(plan.filters.films) == 1
         return lead(
-            Finding(scope, facts, stance, plan.intent.count, shown, names, who or names_are)
+            Finding(
+                scope, facts, stance, plan.intent.count, shown, names, who or names_are, one_film
+            )
         )

@@ -1,7 +1,8 @@
-"""The dates a question limits its reviews to, in its own words: "in 2012", "before 2000",
-"after 1998", "since 2010", "between 1995 and 1999". A year is one from 1900 to 2099 after one
-of those words; a film's own year ("Toy Story in 1995" when the index holds Toy Story (1995))
-names the film, not a date.
+"""The dates a question limits its reviews to, in its own words: "in 2012", "from 2012" (that
+year, as "reviews from 2012" says; "from 2012 on" is since), "before 2000", "after 1998",
+"since 2010", "between 1995 and 1999", "from 1995 to 1999". A year is one from 1900 to 2099
+after one of those words; a film's own year ("Toy Story in 1995" when the index holds Toy Story
+(1995)) names the film, not a date.
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ from dataclasses import dataclass
 from index.names import split_year
 
 _YEAR = r"((?:19|20)\d\d)"
-_BETWEEN = re.compile(rf"\bbetween\s+{_YEAR}\s+and\s+{_YEAR}\b", re.IGNORECASE)
+_BETWEEN = re.compile(
+    rf"\b(?:between\s+{_YEAR}\s+and|from\s+{_YEAR}\s*(?:to|until|till|through|-|–))\s*{_YEAR}\b",
+    re.IGNORECASE,
+)
 _SINGLE = re.compile(
-    rf"\b(in|during|before|until|till|prior to|after|since|from)\s+{_YEAR}\b", re.IGNORECASE
+    rf"\b(in|during|before|until|till|prior to|after|since|from)\s+{_YEAR}"
+    rf"(\s+(?:on|onwards?|forward|and later|or later))?\b",
+    re.IGNORECASE,
 )
 
 
@@ -33,13 +39,14 @@ def dates_asked(question: str, films: Collection[str] = ()) -> DateRange:
     own = {split_year(film)[1] for film in films}
     between = _BETWEEN.search(question)
     if between:
-        first, last = sorted((int(between.group(1)), int(between.group(2))))
+        years = [int(year) for year in between.groups() if year]
+        first, last = sorted(years)
         return DateRange(f"{first}-01-01", f"{last}-12-31")
     for found in _SINGLE.finditer(question):
         word, year = found.group(1).casefold(), int(found.group(2))
         if str(year) in own:
             continue
-        if word in ("in", "during"):
+        if word in ("in", "during") or (word == "from" and not found.group(3)):
             return DateRange(f"{year}-01-01", f"{year}-12-31")
         if word in ("before", "until", "till", "prior to"):
             return DateRange(until=f"{year - 1}-12-31")

@@ -34,14 +34,17 @@ class Finding:
     shown: Mapping[str, int]  # quotes shown per stance ("positive", "negative", "unknown")
     names: Sequence[str] = ()  # who wrote the reviews of the stance asked (or of all)
     names_are: str = ""  # "outlets", "films" when `names` are ("which outlets reviewed X?")
+    one_film: bool = True  # the reviews are of one film: "critics who liked it" (else "them")
 
 
 def describe_scope(filters: Filters) -> str | None:
-    """The reviews `filters` select, in words; None when they select no film, critic or outlet
-    (the whole index is no scope a count could describe)."""
-    if not (filters.films or filters.critics or filters.outlets):
+    """The reviews `filters` select, in words; None when they select no film, critic, outlet
+    or dates (the whole index is no scope a count could describe; the index's reviews of some
+    dates are: "what did critics say in 2010?")."""
+    named = filters.films or filters.critics or filters.outlets
+    if not (named or filters.since or filters.until):
         return None
-    text = "reviews"
+    text = "reviews" if named else "reviews in the index"
     if filters.films:
         text += " of " + join(filters.films)
     if filters.critics:
@@ -90,19 +93,21 @@ def lead(finding: Finding) -> str:
     """The finding as one paragraph."""
     facts, scope = finding.facts, finding.scope
     if facts.reviews == 0:
-        return f"The index holds no {scope}."
+        return f"The index holds no {_held(scope)}."
     if finding.stance in _WORD:
         return _stance_lead(finding, finding.stance)
     if facts.reviews == 1:  # "Of 1 reviews ..., 1 is positive (100%)" says less, worse
         one = _label_of_one(facts)
         label = f"labelled {one}" if one else "unlabelled"
         quoted = " Quoted below." if sum(finding.shown.values()) else ""
-        return f"The index holds one {_singular(scope)}, {label}.{quoted}"
+        return f"The index holds one {_singular(_held(scope))}, {label}.{quoted}"
     first = "negative" if facts.negative > facts.positive else "positive"
     if finding.count:
-        text = f"The index holds {facts.reviews:,} {scope}: {_split(facts, first)}."
+        text = f"The index holds {facts.reviews:,} {_held(scope)}: {_split(facts, first)}."
     elif facts.positive + facts.negative == 0:
-        text = f"The index holds {facts.reviews:,} {scope}, none labelled positive or negative."
+        text = (
+            f"The index holds {facts.reviews:,} {_held(scope)}, none labelled positive or negative."
+        )
     elif facts.of(first) == facts.reviews:  # "Of 15 ..., 15 are positive (100%) and 0 negative"
         text = f"All {facts.reviews:,} {scope} are {_WORD[first]}."
     else:
@@ -118,6 +123,12 @@ def lead(finding: Finding) -> str:
     return text + _shown_overview(finding.shown)
 
 
+def _held(scope: str) -> str:
+    """`scope` after "The index holds": "reviews dated 2010-01-01 to 2010-12-31", not "reviews
+    in the index dated ..."."""
+    return scope.replace("reviews in the index", "reviews", 1)
+
+
 def _who(finding: Finding, n: int) -> str:
     """ "Critic who" / "Critics who", or "Outlet that" / "Outlets that" when outlets are
     asked ("which outlets panned X?")."""
@@ -131,11 +142,12 @@ def _stance_lead(finding: Finding, stance: str) -> str:
     n, other = facts.of(stance), _OTHER[stance]
     if facts.reviews == 1:  # "1 of 1 reviews ... is positive (100%); 0 negative"
         label = _WORD.get(_label_of_one(facts), "unlabelled")
-        text = f"The index holds one {_singular(scope)}, labelled {label}."
+        text = f"The index holds one {_singular(_held(scope))}, labelled {label}."
         if not n:
             return text
         if finding.names:
-            text += f" {_who(finding, 1)} {_VERB[stance]} it: {join(finding.names)}."
+            them = "it" if finding.one_film else "them"
+            text += f" {_who(finding, 1)} {_VERB[stance]} {them}: {join(finding.names)}."
         return text + (" Quoted below." if finding.shown.get(stance) else "")
     if n == 0:
         text = f"None of the {facts.reviews:,} {scope} is {_WORD[stance]}"
@@ -158,7 +170,10 @@ def _stance_lead(finding: Finding, stance: str) -> str:
     if finding.names and finding.names_are == "films":
         text += f" {'Film' if len(finding.names) == 1 else 'Films'}: {join(finding.names)}."
     elif finding.names:
-        text += f" {_who(finding, len(finding.names))} {_VERB[stance]} it: {join(finding.names)}."
+        them = "it" if finding.one_film else "them"
+        text += (
+            f" {_who(finding, len(finding.names))} {_VERB[stance]} {them}: {join(finding.names)}."
+        )
     shown = finding.shown.get(stance, 0)
     if shown and shown < n:
         text += f" Quoted below: {shown:,} of the {n:,}."
@@ -206,7 +221,7 @@ def dated_lead(
     dates = sorted(r.date for r in quoted if r.date)
     if not dates:  # only dated reviews are quoted
         if not total:
-            return f"The index holds no {of}{scope}."
+            return f"The index holds no {of}{_held(scope)}."
         return f"None of the {total:,} {of}{scope} carries a date, so none is the {which}."
     head = f"The {which}" if len(quoted) == 1 else f"The {len(quoted):,} {which}"
     span = dates[0] if dates[0] == dates[-1] else f"{dates[0]} to {dates[-1]}"

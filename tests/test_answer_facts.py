@@ -668,6 +668,34 @@ def test_a_year_in_the_question_limits_the_reviews_to_it(films: Assistant) -> No
     assert none.citations == []
 
 
+def test_a_year_alone_is_counted_over_the_whole_index(films: Assistant) -> None:
+    """Was: "What did critics say in 2001?" quoted 8 reviews under "From 8 reviews:", with no
+    count, and "who disliked films in 2001?" said "Critics who disliked it"."""
+    data = [r for r in rows() if r["date"].startswith("2001")]
+    labels = Counter(r["fresh"] for r in data)
+    first, second = (
+        ("positive", "negative")
+        if labels["fresh"] >= labels["rotten"]
+        else ("negative", "positive")
+    )
+    said = films.ask("What did critics say in 2001?")
+    scope = "reviews in the index dated 2001-01-01 to 2001-12-31"
+    counts = {"positive": labels["fresh"], "negative": labels["rotten"]}
+    assert said.lead.startswith(f"Of {len(data)} {scope}, {counts[first]} are {first}"), said.lead
+    assert f"and {counts[second]} {second}." in said.lead, said.lead
+    assert {c.date[:4] for c in said.citations} == {"2001"}
+    disliked = films.ask("Who disliked films in 2001?")
+    assert disliked.lead.startswith(f"{labels['rotten']} of {len(data)} {scope} are negative"), (
+        disliked.lead
+    )
+    assert "Critics who disliked them: " in disliked.lead, disliked.lead
+    assert {c.sentiment for c in disliked.citations} == {"negative"}
+    counted = films.ask("How many reviews are from 2001?")  # that year, not since
+    assert counted.lead.startswith(
+        f"The index holds {len(data)} reviews dated 2001-01-01 to 2001-12-31:"
+    ), counted.lead
+
+
 def test_the_latest_or_first_reviews_are_picked_by_date(films: Assistant) -> None:
     """Was: "What is the most recent review of Fargo?" counted reviews saying "recent"."""
     fargo = [r for r in rows() if r["film"] == "Fargo (1996)"]

@@ -15,6 +15,12 @@ from assistant.dates import DateRange, dates_asked
         ("Who liked Titanic after 1998?", DateRange(since="1999-01-01")),
         ("What have critics said since 2010?", DateRange(since="2010-01-01")),
         ("Titanic between 2012 and 1997", DateRange("1997-01-01", "2012-12-31")),
+        # "reviews from 2012" are that year's; "from 2012 on" and "from ... to ..." say more
+        ("How many reviews are from 2012?", DateRange("2012-01-01", "2012-12-31")),
+        ("Reviews of Titanic from 2012 onwards", DateRange(since="2012-01-01")),
+        ("Reviews of Titanic from 2012 on", DateRange(since="2012-01-01")),
+        ("Fargo from 1996 to 1998", DateRange("1996-01-01", "1998-12-31")),
+        ("Fargo from 1996-1998", DateRange("1996-01-01", "1998-12-31")),
         ("What did critics think of Titanic?", DateRange()),
         ("Is 2001 a Space Odyssey any good?", DateRange()),  # no word before: a title's
         ("Who disliked it in 15 minutes?", DateRange()),  # no year
@@ -38,6 +44,7 @@ def test_a_films_own_year_names_the_film_not_a_date() -> None:
         "What did critics say of Fargo till 2000?",
         "What did critics say of Fargo until 2000?",
         "What did critics say of Fargo before 2000?",
+        "Reviews of Goodfellas from 2005 onwards",
     ],
 )
 def test_the_words_of_a_date_ask_about_no_thing(question: str) -> None:
