@@ -249,6 +249,7 @@ def _shown_overview(shown: Mapping[str, int]) -> str:
 
 
 _DETERMINERS = frozenset("the its their these those s".split())  # not "her": a title ("Her")
+_YES_NO = frozenset("is was are were did do does".split())
 
 
 @dataclass(frozen=True)
@@ -272,9 +273,16 @@ class Thing:
 
     @classmethod
     def asked(cls, question: str, focus: list[str]) -> Thing:
+        """The focus words as one phrase when the question writes them so after a
+        determiner, unless they end a yes/no question, where the last is what is asked of the
+        thing ("is The Godfather's pacing slow?": "pacing" or "slow", not "the pacing slow")."""
         words, n = name_key(question).split(), len(focus)
+        asks_whether = bool(words) and words[0] in _YES_NO
         phrase = any(
-            words[i : i + n] == focus and i > 0 and words[i - 1] in _DETERMINERS
+            words[i : i + n] == focus
+            and i > 0
+            and words[i - 1] in _DETERMINERS
+            and not (asks_whether and n > 1 and i + n == len(words))
             for i in range(len(words) - n + 1)
         )
         return cls(tuple(focus), phrase)

@@ -398,6 +398,11 @@ def test_a_thing_is_named_as_the_question_names_it() -> None:
     assert str(funny) == '"funny"'
     apart = Thing.asked("Was the plot of Brave too predictable?", ["plot", "predictable"])
     assert str(apart) == '"plot" or "predictable"'
+    # ending a yes/no question, the last word is what is asked of the thing, not a phrase
+    slow = Thing.asked("Is The Godfather's pacing slow?", ["pacing", "slow"])
+    assert str(slow) == '"pacing" or "slow"'  # was: "the pacing slow"
+    beats = Thing.asked("Did the emotional beats of Up land?", ["emotional", "beats"])
+    assert str(beats) == "the emotional beats"
     scope, whole = "reviews of Brave (2012)", ScopeFacts(10, 8, 2)
     assert thing_lead(scope, whole, apart, ScopeFacts(3, 2, 1), 3) == (
         '3 of the 10 reviews of Brave (2012) say "plot" or "predictable" or a word near one: '
