@@ -151,6 +151,9 @@ class Intent:
     order: str | None = None  # "the latest reviews of X": "newest" | "oldest" (by date)
     one: bool = False  # "the latest review" (one), not "the latest reviews"
     films_asked: bool = False  # "which films did Ebert dislike?": the answer names films
+    # names of several words (among `full_names`) written whole only, their last word being
+    # a word too ("Dark Knight": "a knight"), set by retrieval from the index's own texts
+    whole_names: tuple[str, ...] = ()
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:

@@ -19,7 +19,7 @@ from assistant.relevance import ThingMatcher, untitled
 from assistant.scope import ScopeFacts, scope_filters
 from index.catalog import StoredChunk
 from index.filters import Filters
-from index.fts import fts_query
+from index.fts import fts_query, other_number
 from index.names import name_key
 from index.store import Index
 from index.vocabulary import VocabularyStore
@@ -105,6 +105,7 @@ class Retriever:
         # "Did critics like the humor in X?" asks whether, about a thing: both sides answer it
         # (the lead counts them); "who liked the humor" and "did critics like X?" keep theirs.
         intent = self._opening_read(intent, Filters(films=resolved.films))
+        intent = self._whole_names_read(intent)
         whether_thing = intent.whether and bool(intent.terms) and not intent.count
         # a critic's stance applies when the films are asked ("which films did Ebert dislike?")
         applies = (not resolved.critics or intent.films_asked) and not whether_thing
@@ -149,6 +150,28 @@ class Retriever:
             return replace(intent, proper=(word, *intent.proper), opening=None)
         mid = sum(1 for text in texts if names_written_in(text, intent))
         return intent if mid and 4 * mid >= in_lower else replace(intent, opening=None)
+
+    def _whole_names_read(self, intent: Intent) -> Intent:
+        """The question's names of several words whose last word is also a word of another
+        film's title or written in lower case in the index: those count only written whole
+        ("The Dark Knight": "Knight" alone is First Knight's, or "a knight"); the others by
+        their last word too ("Buscemi" for Steve Buscemi)."""
+        whole = []
+        for name in intent.full_names:
+            last = name.split()[-1]
+            key = name_key(last)
+            titled = any(key in words for _, words in self.names.long_titles)
+            if titled or self._written_lower(last):
+                whole.append(name)
+        return replace(intent, whole_names=tuple(whole)) if whole else intent
+
+    def _written_lower(self, word: str) -> bool:
+        """Whether a passage of the index writes `word` (or its other number) in lower case."""
+        rows = self.matching_passages(fts_query([name_key(word)]), Filters(), 200, None)
+        lower = re.compile(
+            rf"(?<!\w)(?:{re.escape(word.lower())}|{re.escape(other_number(word.lower()))})(?!\w)"
+        )
+        return any(lower.search(text) for _, text in rows)
 
     @staticmethod
     def _resolve(names: Sequence[str], variants: object) -> list[str]:
@@ -264,8 +287,7 @@ class Retriever:
             if exact:
                 return exact[:n]
         if intent.full_names:  # "Joel Coen" is not "the Joel Siegel moment": a last name, or none
-            last = {name_key(full.split()[-1]) for full in intent.full_names}
-            return [cid for cid, text in rows if not last.isdisjoint(name_key(text).split())][:n]
+            return [cid for cid, text in rows if names_written_in(text, intent, any_case=True)][:n]
         return [cid for cid, _ in rows[:n]]
 
     def matching_passages(
@@ -319,15 +341,22 @@ def name_words(intent: Intent) -> list[str]:
     return [name_key(word) for name in named(intent) for word in name.split()]
 
 
-def names_written_in(text: str, intent: Intent) -> bool:
-    """Does `text` write a name of the question in its case? A question's capitalized first
-    word counts only where the text writes it so mid-sentence ("Joy and Sadness"), not where
-    any sentence starts with it. A name of several words counts whole or by its last word
-    ("Steve Buscemi", "Buscemi"), never by its first ("Steve" of Steve Martin)."""
+def names_written_in(text: str, intent: Intent, any_case: bool = False) -> bool:
+    """Does `text` write a name of the question in its case (in any case with `any_case`)? A
+    question's capitalized first word counts only where the text writes it so mid-sentence
+    ("Joy and Sadness"), not where any sentence starts with it. A name of several words
+    counts whole or by its last word ("Steve Buscemi", "Buscemi"), never by its first ("Steve"
+    of Steve Martin); whole only when its last word is a word too (`Intent.whole_names`)."""
     names = named(intent)
-    wanted = [name.split()[-1] for name in names if name != intent.opening]  # whole holds it
+    wanted = [  # the whole name holds its last word
+        name if name in intent.whole_names else name.split()[-1]
+        for name in names
+        if name != intent.opening
+    ]
+    flags = re.IGNORECASE if any_case else 0
     for name in wanted:
-        if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+        spaced = r"\s+".join(re.escape(word) for word in name.split())
+        if re.search(rf"(?<!\w){spaced}(?!\w)", text, flags):
             return True
     if intent.opening in names:  # not when it opens a name of several words ("Steve ...")
         mid = rf"(?<=[\w,;:)\]’'] ){re.escape(intent.opening)}(?!\w)"

@@ -432,6 +432,7 @@ class Assistant:
             history=tuple(session.turns) if session else (),
             lead=lead,
             focus=self.things.words(plan),
+            films=plan.filters.films,
         )
         pieces: list[str] = []
         try:

@@ -723,6 +723,33 @@ def test_a_full_name_is_matched_whole_or_by_its_last_word(tmp_path: Path) -> Non
     assert len(martin_asked.citations) == 8
 
 
+def test_a_name_whose_last_word_is_a_title_word_is_matched_whole(tmp_path: Path) -> None:
+    """Was: "What did reviewers think of the villain in The Dark Knight?" (a film the index
+    lacks) said "4 of the reviews in the index name Dark Knight" and quoted reviews of First
+    Knight, unlabelled: one review writes "The Dark Knight", the others "Knight" alone."""
+    knights = [
+        ("Ann Quill", "fresh", "First Knight marches out as an agreeably intelligent telling."),
+        ("Bo Ink", "rotten", "A Red Knight trailing billows of flame, and little else."),
+    ]
+    other = [("Cy Nib", "rotten", "Worse than any superhero film since The Dark Knight.")]
+    files = [
+        write(tmp_path / "a.csv", knights, "First Knight (1995)"),
+        write(tmp_path / "b.csv", other, "Punisher: War Zone (2008)"),
+        write(tmp_path / "c.csv", [("Di Pen", "fresh", "Buscemi steals it.")], "Fargo (1996)"),
+    ]
+    dark, buscemi = answers(
+        tmp_path / "home",
+        files,
+        "What did reviewers think of the villain in The Dark Knight?",
+        "What did critics say about Steve Buscemi?",  # "Buscemi" is no title word: alone too
+    )
+    assert unmarked(dark.lead).startswith("1 of the 4 reviews in the index names Dark Knight")
+    assert [c.critic for c in dark.citations] == ["Cy Nib"], dark.answer
+    # a quote of a film the question did not name says which film it is of
+    assert "review of Punisher: War Zone (2008) [1]" in dark.answer, dark.answer
+    assert [c.critic for c in buscemi.citations] == ["Di Pen"], buscemi.answer
+
+
 STORY = [  # none says "story": reviewers' other words for it
     ("Kim Plot", "fresh", "The plot twists and turns with real wit."),
     ("Lee Arc", "rotten", "A thin narrative that never finds its shape."),

@@ -28,6 +28,8 @@ class AnswerRequest:
     history: Sequence[Turn] = field(default_factory=tuple)
     lead: str = ""  # the finding, with the catalog's counts: the answer starts with it as is
     focus: frozenset[str] = frozenset()  # words for the thing asked about (the word, its kin)
+    # the films the question is scoped to (() when none: any film); None when not told
+    films: tuple[str, ...] | None = None
 
 
 class Engine(ABC):

@@ -136,8 +136,9 @@ def _who(review: Review) -> str:
 
 
 def _attribution(review: Review, film: bool = False) -> str:
-    """ "Critic, Outlet (date)"; with `film` (an answer quoting several films), ", review of
-    Film" after it: a quote never reads as about another film than its own."""
+    """ "Critic, Outlet (date)"; with `film` (an answer quoting several films, or a film the
+    question did not name), ", review of Film" after it: a quote never reads as about another
+    film than its own."""
     parts = [p.strip() for p in (review.critic, review.publication) if p.strip()]
     who = ", ".join(parts) or "a critic"
     who = f"{who} ({review.date})" if review.date else who
@@ -265,7 +266,10 @@ class ExtractiveEngine(Engine):
             groups[stance_of(source)].append(source)
         order = group_order(sources, stance)
         headed = any(groups[key] for key in ("positive", "negative"))
-        several = len(_films(sources)) > 1
+        # a quote's film is said when the answer quotes several, or one not asked about
+        quoted_films = tuple(_films(sources))
+        asked = quoted_films if request.films is None else request.films
+        several = len(quoted_films) > 1 or quoted_films != asked
         for key in order:
             if not groups[key]:
                 continue
