@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.engines.extractive import reviews_by_stance
-from assistant.findings import Finding, critics_lead, describe_scope, join, lead
+from assistant.findings import Finding, Thing, critics_lead, describe_scope, join, lead
 from assistant.intent import STOPWORDS
 from assistant.overlap import Shared, both_asked, shared_side
 from assistant.rankings import RANKING_WORDS, Ranking, qualifier, rank_films, ranking_asked
@@ -42,8 +42,13 @@ class CatalogForms:
             plan = replace(
                 plan,
                 filters=replace(plan.filters, films=(ranking.first,), sentiment=ranking.stance),
-                intent=replace(
-                    plan.intent, terms=(), proper=(), full_names=(), opening=None, count=False
+                intent=replace(  # the thing ranked by, if any: its quotes
+                    plan.intent,
+                    terms=ranking.focus,
+                    proper=(),
+                    full_names=(),
+                    opening=None,
+                    count=False,
                 ),
             )
         shared = self.shared(plan)
@@ -65,8 +70,8 @@ class CatalogForms:
         """For "which film did critics like best / least?" over the films in scope (the
         index's, or the reviews a filter leaves: top critics, dates), the films ranked from the
         catalog; those whose reviews write a name the question gives ("Which Pixar film ...")
-        when it gives one. None for other questions, and for a question about a thing ("which
-        film has the best music?": no count says that)."""
+        when it gives one; for a question about a thing ("which film has the best music?"), by
+        the reviews that speak of it. None for other questions."""
         stance = ranking_asked(question)
         filters = plan.filters
         if stance is None or filters.films or filters.critics or filters.outlets:
@@ -75,20 +80,24 @@ class CatalogForms:
         of_names = set(name_words(plan.intent))
         qualified = qualifier(question, STOPWORDS)
         said = set(name_key(qualified).split())
-        if set(plan.intent.terms) - of_names - said - RANKING_WORDS:
-            return None  # "which film has the best music?": no count ranks that
-        counts = self.index.catalog.film_counts(scope_filters(filters))
+        frame = of_names | said | RANKING_WORDS
+        focus = tuple(t for t in plan.intent.terms if t not in frame and t.isalpha())
+        if focus:  # "which film has the best music?": the reviews that speak of the music
+            counts = self.retriever.meaning.film_counts(list(focus), filters)
+            thing = str(Thing(focus, phrase=True))  # "the music"
+        else:
+            counts, thing = self.index.catalog.film_counts(scope_filters(filters)), ""
         if said - of_names:  # "which animated film ...": the films whose reviews say it
             match = phrase_query(qualified)
             rows = self.index.catalog.matching_passage_labels(match, Filters())
             saying = {film for _, _, film, _ in rows}
             counts = {film: split for film, split in counts.items() if film in saying}
-            return rank_films(counts, stance, f'whose reviews say "{qualified}"')
+            return rank_films(counts, stance, f'whose reviews say "{qualified}"', thing, focus)
         if names:  # "which Pixar film ...": the films whose reviews write the name
             naming = self.retriever.films_naming(plan.intent)
             counts = {film: split for film, split in counts.items() if film in naming}
-            return rank_films(counts, stance, f"whose reviews name {join(names)}")
-        return rank_films(counts, stance)
+            return rank_films(counts, stance, f"whose reviews name {join(names)}", thing, focus)
+        return rank_films(counts, stance, "", thing, focus)
 
     def shared(self, plan: Plan) -> Shared | None:
         """For "which critics liked both X and Y?": the critics who reviewed every film named

@@ -7,6 +7,9 @@ first.
 A film needs MIN_REVIEWS reviews to be ranked (one glowing review is no "best reviewed" film)
 unless no film has that many. A question that names someone or something as a name ("Which
 Pixar film ...", "which Tom Hanks film ...") ranks the films whose reviews name it, and says so.
+A question about a thing ("which film has the best music?") ranks the films by the share of
+positive reviews among those that speak of it, and says that it is that share (a review's label
+is its verdict on the film, as the counts of a thing say everywhere).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ MIN_REVIEWS = 10
 RANKING_WORDS = frozenset(
     """best worst least most highest lowest top rated reviewed favorite favourite liked loved
     disliked hated panned acclaimed praised like love dislike hate one ones picture pictures
-    had has got get received reviews overall""".split()
+    had has got get received reviews overall greatest finest strongest weakest praise
+    criticised criticized criticise criticize""".split()
 )
 SHOWN = 5  # films listed in the finding
 
@@ -30,13 +34,14 @@ _WHICH_FILM = re.compile(
     r"\b(?:which|what)\b(?:\W+\w+){0,4}?\W+(?:films?|movies?|pictures?|ones?)\b", re.IGNORECASE
 )
 _BEST = re.compile(
-    r"\b(?:best|highest|top[- ]rated|favou?rite|most (?:liked|loved|acclaimed|praised)|"
-    r"(?:liked|loved|like|love|praised) (?:\w+ )?(?:the )?most)\b",
+    r"\b(?:best|highest|greatest|finest|strongest|top[- ]rated|favou?rite|"
+    r"most (?:liked|loved|acclaimed|praised)|"
+    r"(?:liked|loved|like|love|praised?) (?:\w+ )?(?:the )?most)\b",
     re.IGNORECASE,
 )
 _WORST = re.compile(
-    r"\b(?:worst|lowest|least|most (?:disliked|hated|panned)|"
-    r"(?:disliked|hated|dislike|hate|panned) (?:\w+ )?(?:the )?most)\b",
+    r"\b(?:worst|lowest|least|weakest|most (?:disliked|hated|panned|critici[sz]ed)|"
+    r"(?:disliked|hated|dislike|hate|panned|critici[sz]ed?) (?:\w+ )?(?:the )?most)\b",
     re.IGNORECASE,
 )
 
@@ -97,6 +102,8 @@ class Ranking:
     held: int  # films with labelled reviews (before the review minimum)
     least_reviews: int  # the minimum a ranked film has
     among: str = ""  # which films: "whose reviews name Pixar", 'whose reviews say "animated"'
+    thing: str = ""  # ranked by the reviews that speak of it: "the music" (else all reviews)
+    focus: tuple[str, ...] = ()  # the words of that thing, for the quotes of the first film
 
     @property
     def first(self) -> str | None:
@@ -105,7 +112,13 @@ class Ranking:
     def lead(self) -> str:
         """The finding: which film ranks first, then the next ones, with their counts."""
         if not self.films:
+            if self.thing:
+                return (
+                    f"No review in the index labelled positive or negative speaks of {self.thing}."
+                )
             return "No film in the index has a review labelled positive or negative to rank by."
+        if self.thing:
+            return self._thing_lead()
         head, rest = self.films[0], self.films[1:SHOWN]
         share = f"{round(100 * head.share)}% of its {head.reviews:,} reviews are positive"
         if self.held == 1:
@@ -130,9 +143,44 @@ class Ranking:
             text += " Next: " + "; ".join(r.words() for r in rest) + "."
         return text
 
+    def _thing_lead(self) -> str:
+        """ "Ranked by the share of positive reviews among those that speak of the music, of
+        the 25 films in the index with at least 10 such reviews, Coco (2017) comes first: 94%
+        of its 47 are positive. Next: ..." """
+        head, rest = self.films[0], self.films[1:SHOWN]
+        ranked = len(self.films)
+        among = f"the {ranked:,} films {self.among or 'in the index'}"
+        if ranked < self.held:
+            among += f" with at least {self.least_reviews} such reviews (of {self.held:,} with one)"
+        text = f"Ranked by the share of positive reviews among those that speak of {self.thing}, "
+        if self.held == 1:
+            share = f"{round(100 * head.share)}% of its {head.reviews:,} are positive"
+            return text + f"{head.film} is the one film {self.among or 'in the index'}: {share}."
+        tied = [r for r in self.films if r.share == head.share]
+        if len(tied) > 1:
+            listed = "; ".join(f"{r.film} ({r.reviews:,} reviews)" for r in tied[:SHOWN])
+            more = f"; and {len(tied) - SHOWN} more" if len(tied) > SHOWN else ""
+            place = "first" if self.stance == "positive" else "last"
+            return (
+                text + f"{len(tied)} of {among} share {place} place, "
+                f"{round(100 * head.share)}%: {listed}{more}."
+            )
+        place = "first" if self.stance == "positive" else "last"
+        text += (
+            f"of {among}, {head.film} comes {place}: {round(100 * head.share)}% of its "
+            f"{head.reviews:,} are positive."
+        )
+        if rest:
+            text += " Next: " + "; ".join(r.words() for r in rest) + "."
+        return text
+
 
 def rank_films(
-    counts: Mapping[str, tuple[int, int, int]], stance: Stance, among: str = ""
+    counts: Mapping[str, tuple[int, int, int]],
+    stance: Stance,
+    among: str = "",
+    thing: str = "",
+    focus: tuple[str, ...] = (),
 ) -> Ranking:
     """The films of `counts` (film -> reviews, positive, negative) with labelled reviews, ranked
     by their share of positive reviews (`stance` "negative": the least share first), more
@@ -144,4 +192,4 @@ def rank_films(
     kept = [r for r in labelled if r.reviews >= least]
     sign = -1 if stance == "positive" else 1
     kept.sort(key=lambda r: (sign * r.share, -r.reviews, r.film))
-    return Ranking(kept, stance, len(labelled), least, among)
+    return Ranking(kept, stance, len(labelled), least, among, thing, focus)

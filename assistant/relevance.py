@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from assistant.retrieval import Plan, Retriever
+    from index.filters import Filters
 
 NEIGHBOUR_FLOOR = 0.55  # cosine similarity a word needs to stand for the thing asked about
 MAX_NEIGHBOURS = 40
@@ -220,6 +221,30 @@ class ThingMatcher:
             for review_id, sentiment, _, text in catalog.matching_passage_labels(match, filters)
             if words_of(untitled(text, titles)) & words.keys()
         )
+
+    def film_counts(self, focus: list[str], filters: Filters) -> dict[str, tuple[int, int, int]]:
+        """film -> (reviews, positive, negative) of the reviews within `filters` that have a
+        passage using a word for the thing `focus`, counted as `counts` counts one scope."""
+        words, _ = self.words_for(focus)
+        match = fts_query(sorted(words), exact=set(words))
+        titles = self.titles_with(words)
+        labels: dict[str, dict[str, str]] = {}  # film -> review id -> sentiment
+        for (
+            review_id,
+            sentiment,
+            film,
+            text,
+        ) in self.retriever.index.catalog.matching_passage_labels(match, scope_filters(filters)):
+            if not titles or words_of(untitled(text, titles)) & words.keys():
+                labels.setdefault(film, {})[review_id] = sentiment
+        return {
+            film: (
+                len(reviews),
+                sum(s == "positive" for s in reviews.values()),
+                sum(s == "negative" for s in reviews.values()),
+            )
+            for film, reviews in labels.items()
+        }
 
     def written_alike_in(self, focus: list[str], texts: Sequence[str]) -> tuple[str, ...]:
         """The words reviewers write in the thing's place (weighed below NEIGHBOUR_FLOOR, see

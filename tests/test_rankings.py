@@ -26,6 +26,9 @@ COUNTS = {  # film: (reviews, positive, negative)
         ("Which film did critics like least?", "negative"),
         ("Which movie was the worst reviewed?", "negative"),
         ("Which film did critics hate the most?", "negative"),
+        ("What's the weakest Pixar film according to critics?", "negative"),
+        ("Which film's animation did critics praise most?", "positive"),
+        ("Which film has the greatest score?", "positive"),
         ("Who liked Fargo best?", None),  # no "which film"
         ("Which critics liked Fargo?", None),  # who, not which film
     ],
@@ -63,6 +66,26 @@ def test_ties_are_said_and_small_indexes_rank_every_film() -> None:
         "positive."
     )
     assert rank_films({"Her (2013)": (4, 0, 0)}, "positive").first is None
+
+
+def test_films_ranked_by_a_thing_say_what_they_are_ranked_by() -> None:
+    music = {"Coco (2017)": (47, 44, 3), "Soul (2020)": (57, 55, 2), "Cars (2006)": (3, 3, 0)}
+    best = rank_films(music, "positive", thing="the music", focus=("music",))
+    assert best.lead() == (
+        "Ranked by the share of positive reviews among those that speak of the music, of the 2 "
+        "films in the index with at least 10 such reviews (of 3 with one), Soul (2020) comes "
+        "first: 96% of its 57 are positive. Next: Coco (2017), 94% of 47."
+    )
+    worst = rank_films(music, "negative", among="whose reviews name Pixar", thing="the music")
+    assert worst.lead().startswith(
+        "Ranked by the share of positive reviews among those that speak of the music, of the 2 "
+        "films whose reviews name Pixar with at least 10 such reviews (of 3 with one), Coco "
+        "(2017) comes last: 94% of its 47 are positive."
+    )
+    none = rank_films({}, "positive", thing="the music")
+    assert (
+        none.lead() == "No review in the index labelled positive or negative speaks of the music."
+    )
 
 
 def test_the_words_before_film_qualify_the_films_ranked() -> None:

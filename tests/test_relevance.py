@@ -723,6 +723,39 @@ def test_a_full_name_is_matched_whole_or_by_its_last_word(tmp_path: Path) -> Non
     assert len(martin_asked.citations) == 8
 
 
+def test_films_are_ranked_by_the_reviews_that_speak_of_a_thing(tmp_path: Path) -> None:
+    """Was: "Which film has the best music?" answered the reviews of any film that speak of
+    the music, and "Which Pixar film has the best music?" the reviews naming Pixar."""
+
+    def reviews(film: str, music: list[str], other: int) -> Path:
+        rows = [
+            (f"{film} {i}", label, f"The music {i} is {label}.") for i, label in enumerate(music)
+        ]
+        rows += [(f"{film} x{i}", "rotten", "The plot wanders off.") for i in range(other)]
+        return write(tmp_path / f"{film}.csv", rows, f"{film} (2020)")
+
+    files = [
+        reviews("Alpha", ["fresh"] * 9 + ["rotten"], 10),  # 90% of its music reviews
+        reviews("Beta", ["fresh"] * 10 + ["rotten"] * 2, 0),  # 83%, though liked more overall
+        reviews("Gamma", ["fresh"] * 3, 0),  # too few reviews of the music to rank
+    ]
+    best, worst = answers(
+        tmp_path / "home",
+        files,
+        "Which film has the best music?",
+        "Which film has the worst music?",
+    )
+    assert best.lead == (
+        "Ranked by the share of positive reviews among those that speak of the music, of the 2 "
+        "films in the index with at least 10 such reviews (of 3 with one), Alpha (2020) comes "
+        "first: 90% of its 10 are positive. Next: Beta (2020), 83% of 12."
+    ), best.lead
+    assert {c.film for c in best.citations} == {"Alpha (2020)"}, best.answer
+    assert all("music" in c.quote and c.sentiment == "positive" for c in best.citations)
+    assert "Beta (2020) comes last: 83% of its 12 are positive." in worst.lead, worst.lead
+    assert {c.sentiment for c in worst.citations} == {"negative"}, worst.answer
+
+
 def test_a_name_whose_last_word_is_a_title_word_is_matched_whole(tmp_path: Path) -> None:
     """Was: "What did reviewers think of the villain in The Dark Knight?" (a film the index
     lacks) said "4 of the reviews in the index name Dark Knight" and quoted reviews of First
