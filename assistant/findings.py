@@ -327,9 +327,9 @@ class Thing:
 def unnamed_thing_lead(scope: str, facts: ScopeFacts, thing: Thing, quoted: bool) -> str:
     """For a question about a thing that no passage in scope names, in its own word or a
     word near it: say so with the scope's count, so that passages quoted for being nearest in
-    meaning are not passed off as being about it. "" for an empty scope."""
+    meaning are not passed off as being about it; an empty scope is said to be empty."""
     if facts.reviews == 0:
-        return ""
+        return f"The index holds no {_held(scope)}."
     if facts.reviews == 1:
         text = f"The one {_singular(scope)} never {thing.unnamed()}"
     else:

@@ -423,6 +423,11 @@ def test_a_thing_is_named_as_the_question_names_it() -> None:
         "The one review of Up never names the voice cast or a word near one; the passages "
         "nearest it in meaning follow, and may be about something else."
     )
+    # was "" (the answer then read "No review in the index speaks to this question.")
+    dated = "reviews of Up dated 2011-01-01 to 2011-12-31"
+    assert unnamed_thing_lead(dated, ScopeFacts(0, 0, 0), cast, quoted=False) == (
+        f"The index holds no {dated}."
+    )
 
 
 def test_whether_critics_liked_a_thing_is_answered_with_both_sides(home: Path) -> None:
