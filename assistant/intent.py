@@ -99,7 +99,8 @@ STOPWORDS = frozenset(
     fare fared fares take takes please regarding concerning
     handle handles handled handling portray portrays portrayed portraying depict depicts
     depicted depicting treat treats treated tackle tackles tackled common frequent
-    one two three four five six seven eight nine ten onwards onward forward later""".split()
+    one two three four five six seven eight nine ten onwards onward forward later
+    first second third previous""".split()
 )
 
 
