@@ -140,13 +140,13 @@ def _who(finding: Finding, n: int) -> str:
 def _stance_lead(finding: Finding, stance: str) -> str:
     facts, scope = finding.facts, finding.scope
     n, other = facts.of(stance), _OTHER[stance]
+    them = "it" if finding.one_film else "them"  # "critics who liked it / them"
     if facts.reviews == 1:  # "1 of 1 reviews ... is positive (100%); 0 negative"
         label = _WORD.get(_label_of_one(facts), "unlabelled")
         text = f"The index holds one {_singular(_held(scope))}, labelled {label}."
         if not n:
             return text
         if finding.names:
-            them = "it" if finding.one_film else "them"
             text += f" {_who(finding, 1)} {_VERB[stance]} {them}: {join(finding.names)}."
         return text + (" Quoted below." if finding.shown.get(stance) else "")
     if n == 0:
@@ -170,7 +170,6 @@ def _stance_lead(finding: Finding, stance: str) -> str:
     if finding.names and finding.names_are == "films":
         text += f" {'Film' if len(finding.names) == 1 else 'Films'}: {join(finding.names)}."
     elif finding.names:
-        them = "it" if finding.one_film else "them"
         text += (
             f" {_who(finding, len(finding.names))} {_VERB[stance]} {them}: {join(finding.names)}."
         )

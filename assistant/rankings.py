@@ -153,6 +153,7 @@ class Ranking:
         if ranked < self.held:
             among += f" with at least {self.least_reviews} such reviews (of {self.held:,} with one)"
         text = f"Ranked by the share of positive reviews among those that speak of {self.thing}, "
+        place = "first" if self.stance == "positive" else "last"
         if self.held == 1:
             share = f"{round(100 * head.share)}% of its {head.reviews:,} are positive"
             return text + f"{head.film} is the one film {self.among or 'in the index'}: {share}."
@@ -160,12 +161,10 @@ class Ranking:
         if len(tied) > 1:
             listed = "; ".join(f"{r.film} ({r.reviews:,} reviews)" for r in tied[:SHOWN])
             more = f"; and {len(tied) - SHOWN} more" if len(tied) > SHOWN else ""
-            place = "first" if self.stance == "positive" else "last"
             return (
                 text + f"{len(tied)} of {among} share {place} place, "
                 f"{round(100 * head.share)}%: {listed}{more}."
             )
-        place = "first" if self.stance == "positive" else "last"
         text += (
             f"of {among}, {head.film} comes {place}: {round(100 * head.share)}% of its "
             f"{head.reviews:,} are positive."

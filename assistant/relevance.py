@@ -47,7 +47,7 @@ REVIEW_WEIGHT = 0.5
 REVIEW_USAGE_AGREEMENT = 0.2  # the same, between how the index uses each (`Vocabulary.usage`)
 # A word that none of those puts near enough alone, but the sentence model, the index's usage
 # and the review words all put at least AGREED_EACH near, AGREED_MEAN on average (`_agreed`):
-# on Pixar films cut to 12 reviews beside CS109, recall 0.759 -> 0.801 (BENCHMARKS.md)
+# on Pixar films cut to 12 reviews beside CS109, recall 0.759 -> 0.788 (BENCHMARKS.md)
 AGREED_EACH = 0.42
 AGREED_MEAN = 0.45
 AGREED_CANDIDATES = 400  # the sentence model's nearest words read for it
@@ -228,13 +228,11 @@ class ThingMatcher:
         words, _ = self.words_for(focus)
         match = fts_query(sorted(words), exact=set(words))
         titles = self.titles_with(words)
+        catalog = self.retriever.index.catalog
         labels: dict[str, dict[str, str]] = {}  # film -> review id -> sentiment
-        for (
-            review_id,
-            sentiment,
-            film,
-            text,
-        ) in self.retriever.index.catalog.matching_passage_labels(match, scope_filters(filters)):
+        for review_id, sentiment, film, text in catalog.matching_passage_labels(
+            match, scope_filters(filters)
+        ):
             if not titles or words_of(untitled(text, titles)) & words.keys():
                 labels.setdefault(film, {})[review_id] = sentiment
         return {
