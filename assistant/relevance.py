@@ -112,7 +112,7 @@ class ThingMatcher:
             words.setdefault(word, near)
         # a word a question never asks about ("film", "review") stands for no thing either
         words = {word: near for word, near in words.items() if word not in STOPWORDS}
-        for term in focus:
+        for term in self._own_words(focus, vector):
             words[term] = 1.0
         words = self._both_numbers(words)
         found = (self._telling(words, focus), vector)
@@ -141,6 +141,21 @@ class ThingMatcher:
             if agreement.get(word, -1.0) >= REVIEW_AGREEMENT
             and usage.get(word, 1.0) >= REVIEW_USAGE_AGREEMENT
         }
+
+    def _own_words(self, focus: list[str], vector: npt.NDArray[np.float32]) -> list[str]:
+        """The asked words that stand for the thing alone: each of one word; of several, those
+        the sentence model puts at least NEIGHBOUR_FLOOR near the whole ("effects" for "the
+        special effects", not "special": "a special film" says nothing of them), or all when
+        none is."""
+        if len(focus) < 2:
+            return focus
+        import numpy as np
+
+        embedder = self.retriever.index.embedder
+        near = [
+            float(np.dot(embedder.embed_query(term), vector)) >= NEIGHBOUR_FLOOR for term in focus
+        ]
+        return [term for term, kept in zip(focus, near, strict=True) if kept] or focus
 
     def _agreed(
         self, focus: list[str], vector: npt.NDArray[np.float32], vocabulary: Vocabulary

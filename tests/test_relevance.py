@@ -728,6 +728,26 @@ def test_a_full_name_is_matched_whole_or_by_its_last_word(tmp_path: Path) -> Non
     assert len(martin_asked.citations) == 8
 
 
+def test_a_word_that_only_qualifies_the_thing_does_not_stand_for_it(tmp_path: Path) -> None:
+    """Was: "the special effects" counted every review saying "special" ("a special film")."""
+    rows = [
+        ("Ada Quill", "fresh", "The effects are seamless and the explosions look real."),
+        ("Ben Ink", "rotten", "Cheap effects sink every action scene."),
+        ("Cal Nib", "fresh", "A special film, and a special performance at its heart."),
+        ("Dee Pen", "fresh", "Special thanks are due to the editor."),
+        ("Eve Page", "fresh", "The special effects dazzle from start to finish."),
+    ]
+    (result,) = answers(
+        tmp_path / "home",
+        [write(tmp_path / "a.csv", rows)],
+        f"What do critics say about the special effects in {FILM}?",
+    )
+    assert unmarked(result.lead).startswith(
+        f"3 of the 5 reviews of {FILM} speak of the special effects"
+    ), result.lead
+    assert {c.critic for c in result.citations} == {"Ada Quill", "Ben Ink", "Eve Page"}
+
+
 def test_films_are_ranked_by_the_reviews_that_speak_of_a_thing(tmp_path: Path) -> None:
     """Was: "Which film has the best music?" answered the reviews of any film that speak of
     the music, and "Which Pixar film has the best music?" the reviews naming Pixar."""
