@@ -9,9 +9,23 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.engines.extractive import reviews_by_stance
-from assistant.findings import Finding, Thing, critics_lead, describe_scope, join, lead
+from assistant.findings import (
+    Finding,
+    Thing,
+    critics_lead,
+    describe_scope,
+    join,
+    lead,
+    narrowed,
+)
 from assistant.intent import STOPWORDS
 from assistant.overlap import Shared, both_asked, shared_side
+from assistant.people_rankings import (
+    PeopleRanking,
+    people_ranking_asked,
+    people_ranking_words,
+    rank_people,
+)
 from assistant.rankings import RANKING_WORDS, Ranking, qualifier, rank_films, ranking_asked
 from assistant.result import Source
 from assistant.retrieval import Hit, Plan, Retriever, name_words, named
@@ -20,6 +34,7 @@ from assistant.thing_answers import Asked, ThingAnswers
 from index.filters import Filters
 from index.fts import phrase_query
 from index.names import name_key
+from index.reads import NameColumn
 from index.store import Index
 
 WHOLE_INDEX = "reviews in the index"  # the scope of a question that names no film, critic ...
@@ -33,11 +48,37 @@ class CatalogForms:
         self.retriever = retriever
         self.things = things
 
-    def reframed(self, question: str, plan: Plan) -> tuple[Plan, Ranking | None, Shared | None]:
+    def reframed(
+        self, question: str, plan: Plan
+    ) -> tuple[Plan, Ranking | PeopleRanking | None, Shared | None]:
         """The plan retrieval runs for a ranking ("which film did critics like least?": the
-        first film's reviews of that side) or for critics on one side of several films ("which
-        critics liked both X and Y?": those critics' reviews); `plan` as it is otherwise."""
+        first film's reviews of that side; "which critic is the harshest?": that critic's
+        negative reviews) or for critics on one side of several films ("which critics liked
+        both X and Y?": those critics' reviews); `plan` as it is otherwise."""
         ranking = self.ranking(question, plan)
+        people = None if ranking is not None else self.people_ranking(question, plan)
+        if people is not None and people.first:
+            first = (people.first,)
+            by_outlet = people.asked.who == "outlets"
+            plan = replace(
+                plan,
+                filters=replace(
+                    plan.filters,
+                    critics=() if by_outlet else first,
+                    outlets=first if by_outlet else (),
+                    sentiment=people.asked.stance,
+                ),
+                intent=replace(
+                    plan.intent,
+                    terms=(),
+                    proper=(),
+                    full_names=(),
+                    opening=None,
+                    count=False,
+                    who=None,
+                ),
+            )
+            return plan, people, None
         if ranking is not None and ranking.first:
             plan = replace(
                 plan,
@@ -98,6 +139,21 @@ class CatalogForms:
             counts = {film: split for film, split in counts.items() if film in naming}
             return rank_films(counts, stance, f"whose reviews name {join(names)}", thing, focus)
         return rank_films(counts, stance, "", thing, focus)
+
+    def people_ranking(self, question: str, plan: Plan) -> PeopleRanking | None:
+        """For "which critic is the harshest?", "which outlet has the most reviews?" over the
+        reviews in scope (the index's, or those dates or top critics leave): the critics or
+        outlets ranked from the catalog. None for other questions, and for one naming a film,
+        critic or outlet ("which outlet was harshest on Titanic?" is who disliked Titanic)."""
+        asked = people_ranking_asked(question)
+        filters = plan.filters
+        if asked is None or filters.films or filters.critics or filters.outlets:
+            return None
+        if set(plan.intent.terms) - people_ranking_words(question) - RANKING_WORDS:
+            return None  # "which critic is the toughest on comedies?": no count ranks that
+        column: NameColumn = "critic" if asked.who == "critics" else "publication"
+        counts = self.index.catalog.counts_by(column, scope_filters(filters))
+        return rank_people(counts, asked, narrowed(filters))
 
     def shared(self, plan: Plan) -> Shared | None:
         """For "which critics liked both X and Y?": the critics who reviewed every film named

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.entities import Entities
 from assistant.findings import join
+from assistant.people_rankings import people_ranking_asked
 from assistant.rankings import ranking_asked
 from assistant.result import ResultKind
 from assistant.retrieval import Plan, Retriever
@@ -240,6 +241,7 @@ def _narrows_nothing(question: str, plan: Plan) -> bool:
         or intent.order
         or intent.films_asked
         or ranking_asked(question)
+        or people_ranking_asked(question) is not None  # "which critic is the harshest?"
     )
 
 

@@ -51,8 +51,13 @@ def describe_scope(filters: Filters) -> str | None:
         text += " by " + join(filters.critics)
     if filters.outlets:
         text += " in " + join(filters.outlets)
-    if filters.top_critics:
-        text += " by top critics"
+    return text + narrowed(filters)
+
+
+def narrowed(filters: Filters) -> str:
+    """What narrows the reviews besides their films, critics and outlets, in words: " by top
+    critics dated 2010-01-01 to 2010-12-31", or ""."""
+    text = " by top critics" if filters.top_critics else ""
     if filters.since and filters.until:
         text += f" dated {filters.since} to {filters.until}"
     elif filters.since:

@@ -278,14 +278,22 @@ class CatalogReads:
 
     def film_counts(self, filters: Filters | None = None) -> dict[str, tuple[int, int, int]]:
         """film -> (reviews, positive, negative) of the reviews `filters` allow, by title."""
+        return self.counts_by("film", filters)
+
+    def counts_by(
+        self, column: NameColumn, filters: Filters | None = None
+    ) -> dict[str, tuple[int, int, int]]:
+        """film, critic or outlet -> (reviews, positive, negative) of the reviews `filters`
+        allow, by name; reviews without one (no critic named) are left out."""
+        assert column in ("film", "critic", "publication")  # a name of ours, never a caller's
         where, params = sql_where(filters or Filters())
         rows = self._db.execute(
-            "SELECT r.film, count(*), sum(r.sentiment = 'positive'), "
-            f"sum(r.sentiment = 'negative') FROM reviews r WHERE {where} "
-            "GROUP BY r.film ORDER BY r.film",
+            f"SELECT r.{column}, count(*), sum(r.sentiment = 'positive'), "
+            f"sum(r.sentiment = 'negative') FROM reviews r WHERE {where} AND r.{column} != '' "
+            f"GROUP BY r.{column} ORDER BY r.{column}",
             params,
         )
-        return {str(film): (int(n), int(pos), int(neg)) for film, n, pos, neg in rows}
+        return {str(name): (int(n), int(pos), int(neg)) for name, n, pos, neg in rows}
 
     # -- for benchmarks that rebuild or sample an index -----------------------------------
     def chunk_rows(self) -> Iterator[tuple[str, int, int, int, str]]:
