@@ -100,7 +100,7 @@ STOPWORDS = frozenset(
     handle handles handled handling portray portrays portrayed portraying depict depicts
     depicted depicting treat treats treated tackle tackles tackled common frequent
     one two three four five six seven eight nine ten onwards onward forward later
-    first second third previous""".split()
+    first second third previous favorite favourite favorites favourites""".split()
 )
 
 

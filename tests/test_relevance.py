@@ -600,6 +600,8 @@ def test_a_thing_named_only_by_the_other_side_is_quoted_under_its_label(home: Pa
         ("How many reviews discuss the humor in Up?", [(7, 8)], None, ("humor",)),
         ("Quotes on the visuals of Up, please.", [(5, 6)], None, ("visuals",)),
         ("What do reviews say regarding the score of Up?", [(8, 9)], None, ("score",)),
+        ("Which is the favorite scene in Up?", [(6, 7)], None, ("scene",)),
+        ("Is it better than the first one?", [], None, ()),  # no thing called "first"
         ("Did critics like the jokes in Up?", [(6, 7)], "positive", ("jokes",)),
         # an adjective says what is asked about the thing: kept
         ("Was the story complex?", [], None, ("story", "complex")),
