@@ -64,6 +64,7 @@ class CatalogForms:
                 plan,
                 filters=replace(
                     plan.filters,
+                    films=people.films,
                     critics=() if by_outlet else first,
                     outlets=first if by_outlet else (),
                     sentiment=people.asked.stance,
@@ -144,16 +145,27 @@ class CatalogForms:
         """For "which critic is the harshest?", "which outlet has the most reviews?" over the
         reviews in scope (the index's, or those dates or top critics leave): the critics or
         outlets ranked from the catalog. None for other questions, and for one naming a film,
-        critic or outlet ("which outlet was harshest on Titanic?" is who disliked Titanic)."""
+        critic or outlet ("which outlet was harshest on Titanic?" is who disliked Titanic).
+        A name ("the harshest critic of Pixar films") ranks them over the films whose reviews
+        name it, as a ranking of films does."""
         asked = people_ranking_asked(question)
         filters = plan.filters
         if asked is None or filters.films or filters.critics or filters.outlets:
             return None
-        if set(plan.intent.terms) - people_ranking_words(question) - RANKING_WORDS:
+        frame = people_ranking_words(question) | RANKING_WORDS | set(name_words(plan.intent))
+        if set(plan.intent.terms) - frame:
             return None  # "which critic is the toughest on comedies?": no count ranks that
+        scope, among = scope_filters(filters), narrowed(filters)
+        names = named(plan.intent)
+        if names:  # "which critic is the harshest on Pixar?"
+            films = self.retriever.films_naming(plan.intent)
+            if not films:
+                return None
+            scope = replace(scope, films=tuple(sorted(films)))
+            among += f" of the films whose reviews name {join(names)}"
         column: NameColumn = "critic" if asked.who == "critics" else "publication"
-        counts = self.index.catalog.counts_by(column, scope_filters(filters))
-        return rank_people(counts, asked, narrowed(filters))
+        counts = self.index.catalog.counts_by(column, scope)
+        return rank_people(counts, asked, among, scope.films)
 
     def shared(self, plan: Plan) -> Shared | None:
         """For "which critics liked both X and Y?": the critics who reviewed every film named

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.intent import Stance
-from assistant.rankings import MIN_REVIEWS, SHOWN
+from assistant.rankings import MIN_REVIEWS, SHOWN, counted
 from index.names import name_key
 
 Who = Literal["critics", "outlets"]
@@ -106,6 +106,7 @@ class PeopleRanking:
     held: int  # critics (outlets) with a review in scope (labelled ones, by share)
     least_reviews: int  # the labelled reviews a ranked one has at least (by share)
     narrowed: str = ""  # which reviews are counted: " dated 2005-01-01 to 2005-12-31"
+    films: tuple[str, ...] = ()  # the films whose reviews are counted (() for all)
 
     @property
     def first(self) -> str | None:
@@ -118,7 +119,7 @@ class PeopleRanking:
             return f"No review in the index names its {who[:-1]}."
         head, rest = self.people[0], self.people[1:SHOWN]
         by_share = self.asked.stance is not None
-        among = f"the {len(self.people):,} {who} in the index"
+        among = f"{counted(len(self.people), who)} in the index"
         if by_share and len(self.people) < self.held:
             among += (
                 f" with at least {self.least_reviews} labelled reviews{self.narrowed} "
@@ -152,7 +153,10 @@ class PeopleRanking:
 
 
 def rank_people(
-    counts: Mapping[str, tuple[int, int, int]], asked: Asked, narrowed: str = ""
+    counts: Mapping[str, tuple[int, int, int]],
+    asked: Asked,
+    narrowed: str = "",
+    films: tuple[str, ...] = (),
 ) -> PeopleRanking:
     """The critics or outlets of `counts` (name -> reviews, positive, negative) ranked as
     `asked`: by how many reviews, most first; or by their share of positive labelled reviews
@@ -160,10 +164,10 @@ def rank_people(
     people = [Person(name, n, pos, neg) for name, (n, pos, neg) in counts.items()]
     if asked.stance is None:
         people.sort(key=lambda p: (-p.reviews, p.name))
-        return PeopleRanking(people, asked, len(people), 1, narrowed)
+        return PeopleRanking(people, asked, len(people), 1, narrowed, films)
     labelled = [p for p in people if p.positive + p.negative > 0]
     least = MIN_REVIEWS if any(p.positive + p.negative >= MIN_REVIEWS for p in labelled) else 1
     kept = [p for p in labelled if p.positive + p.negative >= least]
     sign = -1 if asked.stance == "positive" else 1
     kept.sort(key=lambda p: (sign * p.share, -(p.positive + p.negative), p.name))
-    return PeopleRanking(kept, asked, len(labelled), least, narrowed)
+    return PeopleRanking(kept, asked, len(labelled), least, narrowed, films)

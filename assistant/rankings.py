@@ -75,6 +75,11 @@ def ranking_asked(question: str) -> Stance | None:
     return "positive" if _BEST.search(question) else None
 
 
+def counted(n: int, plural: str) -> str:
+    """'the 3 films', 'the one film' (after "of")."""
+    return f"the one {plural[:-1]}" if n == 1 else f"the {n:,} {plural}"
+
+
 @dataclass(frozen=True, slots=True)
 class Ranked:
     """A film and its counts."""
@@ -126,7 +131,7 @@ class Ranking:
             return f"{head.film} is the one film {where}: {share}."
         which = "best" if self.stance == "positive" else "least"
         ranked = len(self.films)
-        among = f"the {ranked:,} films {self.among or 'in the index'}"
+        among = f"{counted(ranked, 'films')} {self.among or 'in the index'}"
         if self.least_reviews > 1 and ranked < self.held:
             among += f" with at least {self.least_reviews} reviews ({self.held:,} have labels)"
         tied = [r for r in self.films if r.share == head.share]
@@ -149,7 +154,7 @@ class Ranking:
         of its 47 are positive. Next: ..." """
         head, rest = self.films[0], self.films[1:SHOWN]
         ranked = len(self.films)
-        among = f"the {ranked:,} films {self.among or 'in the index'}"
+        among = f"{counted(ranked, 'films')} {self.among or 'in the index'}"
         if ranked < self.held:
             among += f" with at least {self.least_reviews} such reviews (of {self.held:,} with one)"
         text = f"Ranked by the share of positive reviews among those that speak of {self.thing}, "

@@ -327,7 +327,9 @@ class Assistant:
             return
         plan, ranking, shared = self.forms.reframed(question, plan)
         scope, facts, across_index = self.forms.scope(plan)
-        compared = self._compared(plan) if shared is None or shared.agreed else []
+        # a ranking's quotes are of its first film, critic or outlet, not film by film
+        comparing = ranking is None and (shared is None or shared.agreed)
+        compared = self._compared(plan) if comparing else []
         dated = (
             plan.intent.order
             if facts is not None and not compared and not plan.intent.terms

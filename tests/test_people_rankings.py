@@ -29,9 +29,10 @@ def write_reviews(path: Path) -> Path:
             labels = ["fresh"] * fresh + ["rotten"] * rotten
             for i, label in enumerate(labels):
                 mood = "a delight" if label == "fresh" else "a chore"
+                studio = "Pixar's " if i % 2 == 0 else ""  # the even films' reviews name Pixar
                 writer.writerow(
                     [f"Film {i} (2001)", critic, outlet, f"2001-01-{1 + i:02d}", label,
-                     f"Film {i} is {mood}, writes {critic}."]
+                     f"{studio}Film {i} is {mood}, writes {critic}."]
                 )  # fmt: skip
     return path
 
@@ -79,13 +80,15 @@ def test_critics_rank_by_their_share_of_positive_reviews_or_their_number() -> No
 
 def test_the_harshest_critic_is_the_catalogs_and_quoted_at_their_worst(tmp_path: Path) -> None:
     """Was: "Who is the harshest critic?" asked which film was meant."""
-    harsh, kind, outlet, prolific = answers(
+    harsh, kind, outlet, prolific, named, on_pixar = answers(
         tmp_path / "home",
         [write_reviews(tmp_path / "reviews.csv")],
         "Who is the harshest critic?",
         "Which critic is the kindest?",
         "Which outlet is the harshest?",
         "Which outlet has the most reviews?",
+        "Which critic reviewed the most Pixar films?",  # the films whose reviews name Pixar
+        "Which outlet is the harshest on Pixar?",
     )
     assert harsh.lead.startswith(
         "Of the 3 critics in the index with at least 10 labelled reviews (4 have one), the "
@@ -104,3 +107,21 @@ def test_the_harshest_critic_is_the_catalogs_and_quoted_at_their_worst(tmp_path:
     ), prolific.lead
     assert prolific.lead.endswith(f"Next: {second}, {m}."), prolific.lead
     assert {c.publication for c in prolific.citations} == {most}
+    even = Counter(c for c, (_, f, r) in CRITICS.items() for i in range(f + r) if i % 2 == 0)
+    (first, n), (second, m) = sorted(even.items(), key=lambda cn: (-cn[1], cn[0]))[:2]
+    assert named.lead.startswith(
+        f"Of the {len(even)} critics in the index with reviews of the films whose reviews name "
+        f"Pixar, {first} has the most reviews: {n} "
+    ), named.lead
+    assert f"Next: {second}, {m}" in named.lead, named.lead
+    assert {c.critic for c in named.citations} == {first}
+    assert all(int(c.film.split()[1]) % 2 == 0 for c in named.citations), named.answer
+    # of the even films, only The Ledger has 10 labelled reviews: the one outlet ranked
+    assert on_pixar.lead.startswith(
+        "Of the one outlet in the index with at least 10 labelled reviews of the films whose "
+        "reviews name Pixar (2 have one), the harshest is The Ledger: 42% of 12"
+    ), on_pixar.lead
+    assert {(c.publication, c.sentiment) for c in on_pixar.citations} == {
+        ("The Ledger", "negative")
+    }
+    assert all(int(c.film.split()[1]) % 2 == 0 for c in on_pixar.citations), on_pixar.answer
