@@ -19,6 +19,7 @@ from assistant.findings import (
     narrowed,
 )
 from assistant.intent import STOPWORDS
+from assistant.over_time import OVER_TIME_WORDS, OverTime, over_time_asked
 from assistant.overlap import Shared, both_asked, shared_side
 from assistant.people_rankings import (
     PeopleRanking,
@@ -50,11 +51,21 @@ class CatalogForms:
 
     def reframed(
         self, question: str, plan: Plan
-    ) -> tuple[Plan, Ranking | PeopleRanking | None, Shared | None]:
+    ) -> tuple[Plan, Ranking | PeopleRanking | OverTime | None, Shared | None]:
         """The plan retrieval runs for a ranking ("which film did critics like least?": the
         first film's reviews of that side; "which critic is the harshest?": that critic's
         negative reviews) or for critics on one side of several films ("which critics liked
         both X and Y?": those critics' reviews); `plan` as it is otherwise."""
+        over = self.over_time(question, plan)
+        if over is not None:  # the quotes: the scope's, both sides (of the first year named)
+            unframed = replace(
+                plan.intent, terms=(), proper=(), full_names=(), opening=None, count=False
+            )
+            filters = replace(plan.filters, sentiment=None)
+            if over.asked.years is not None:
+                year = over.asked.years[0]
+                filters = replace(filters, since=f"{year}-01-01", until=f"{year}-12-31")
+            return replace(plan, filters=filters, intent=unframed), over, None
         ranking = self.ranking(question, plan)
         people = None if ranking is not None else self.people_ranking(question, plan)
         if people is not None and people.first:
@@ -140,6 +151,22 @@ class CatalogForms:
             counts = {film: split for film, split in counts.items() if film in naming}
             return rank_films(counts, stance, f"whose reviews name {join(names)}", thing, focus)
         return rank_films(counts, stance, "", thing, focus)
+
+    def over_time(self, question: str, plan: Plan) -> OverTime | None:
+        """For "how did the reception of Titanic change over time?" and "did critics like
+        Titanic more in 2012 than in 1997?": the scope's reviews counted by year (the two
+        years' counts side by side). None for other questions, and for one about a thing
+        ("has the music's reception changed?": no count by year says that)."""
+        asked = over_time_asked(question)
+        if asked is None:
+            return None
+        if set(plan.intent.terms) - OVER_TIME_WORDS - set(name_words(plan.intent)):
+            return None
+        scope_only = scope_filters(plan.filters)
+        if asked.years is not None:  # both years, whatever the question's first date
+            scope_only = replace(scope_only, since=None, until=None)
+        scope = describe_scope(scope_only) or WHOLE_INDEX
+        return OverTime(scope, self.index.catalog.year_counts(scope_only), asked)
 
     def people_ranking(self, question: str, plan: Plan) -> PeopleRanking | None:
         """For "which critic is the harshest?", "which outlet has the most reviews?" over the

@@ -280,6 +280,18 @@ class CatalogReads:
         """film -> (reviews, positive, negative) of the reviews `filters` allow, by title."""
         return self.counts_by("film", filters)
 
+    def year_counts(self, filters: Filters) -> dict[str, tuple[int, int, int]]:
+        """year ("1997") -> (reviews, positive, negative) of the reviews `filters` allow, by
+        year of review date, oldest first; undated reviews under ""."""
+        where, params = sql_where(filters)
+        rows = self._db.execute(
+            "SELECT substr(r.date, 1, 4) AS year, count(*), sum(r.sentiment = 'positive'), "
+            f"sum(r.sentiment = 'negative') FROM reviews r WHERE {where} "
+            "GROUP BY year ORDER BY year",
+            params,
+        )
+        return {str(year): (int(n), int(pos), int(neg)) for year, n, pos, neg in rows}
+
     def counts_by(
         self, column: NameColumn, filters: Filters | None = None
     ) -> dict[str, tuple[int, int, int]]:
