@@ -54,6 +54,19 @@ def over_time_asked(question: str) -> OverTimeAsked | None:
     return None
 
 
+MAX_YEARS = 15  # more years with reviews than this are counted by decade
+
+
+def _by_decade(years: Mapping[str, tuple[int, int, int]]) -> dict[str, tuple[int, int, int]]:
+    """The years' counts added up by decade ("1990s"), oldest first."""
+    decades: dict[str, tuple[int, int, int]] = {}
+    for year, (n, pos, neg) in sorted(years.items()):
+        decade = f"{year[:3]}0s"
+        total, positive, negative = decades.get(decade, (0, 0, 0))
+        decades[decade] = (total + n, positive + pos, negative + neg)
+    return decades
+
+
 def _share(positive: int, negative: int) -> str:
     labelled = positive + negative
     return f"{round(100 * positive / labelled)}% positive" if labelled else "none labelled"
@@ -79,10 +92,13 @@ class OverTime:
             return self._two_years(*self.asked.years)
         if not dated:
             return f"None of the {total:,} {self.scope} carries a date."
+        unit = "year"
+        if len(dated) > MAX_YEARS:  # decades, not forty years in a row
+            unit, dated = "decade", _by_decade(dated)
         listed = "; ".join(
-            f"{year}, {n:,} ({_share(pos, neg)})" for year, (n, pos, neg) in dated.items()
+            f"{period}, {n:,} ({_share(pos, neg)})" for period, (n, pos, neg) in dated.items()
         )
-        text = f"The {total:,} {self.scope} by year of review date: {listed}."
+        text = f"The {total:,} {self.scope} by {unit} of review date: {listed}."
         undated = self.years.get("", (0, 0, 0))[0]
         if undated:
             text += f" {undated:,} {'is' if undated == 1 else 'are'} undated."

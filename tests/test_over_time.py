@@ -63,6 +63,11 @@ def test_the_years_are_counted_and_two_compared() -> None:
         "6 of the reviews of X are dated 2012 (100% positive); 6 of the reviews of X are dated "
         "1997 (50% positive). Critics were more positive in 2012."
     )
+    many = {str(year): (2, 1, 1) for year in range(1990, 2010)}  # 20 years: by decade
+    assert OverTime("reviews in the index", many, OverTimeAsked()).lead() == (
+        "The 40 reviews in the index by decade of review date: 1990s, 20 (50% positive); "
+        "2000s, 20 (50% positive)."
+    )
     missing = OverTime("reviews of X", years, OverTimeAsked(("2012", "2005")))
     assert missing.lead().endswith("none of the reviews of X is dated 2005.")
     assert (
