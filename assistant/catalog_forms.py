@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from assistant.agreement import Agreement, agreement_asked
 from assistant.engines.extractive import reviews_by_stance
 from assistant.findings import (
     Finding,
@@ -51,7 +52,7 @@ class CatalogForms:
 
     def reframed(
         self, question: str, plan: Plan
-    ) -> tuple[Plan, Ranking | PeopleRanking | OverTime | None, Shared | None]:
+    ) -> tuple[Plan, Ranking | PeopleRanking | OverTime | Agreement | None, Shared | None]:
         """The plan retrieval runs for a ranking ("which film did critics like least?": the
         first film's reviews of that side; "which critic is the harshest?": that critic's
         negative reviews) or for critics on one side of several films ("which critics liked
@@ -66,6 +67,17 @@ class CatalogForms:
                 year = over.asked.years[0]
                 filters = replace(filters, since=f"{year}-01-01", until=f"{year}-12-31")
             return replace(plan, filters=filters, intent=unframed), over, None
+        agreement = self.agreement(question, plan)
+        if agreement is not None:  # the quotes: the critics on the side asked
+            unframed = replace(
+                plan.intent, terms=(), proper=(), full_names=(), opening=None, count=False
+            )
+            filters = replace(
+                plan.filters,
+                critics=tuple(agreement.names) or plan.filters.critics,
+                sentiment=agreement.side,
+            )
+            return replace(plan, filters=filters, intent=unframed), agreement, None
         ranking = self.ranking(question, plan)
         people = None if ranking is not None else self.people_ranking(question, plan)
         if people is not None and people.first:
@@ -151,6 +163,28 @@ class CatalogForms:
             counts = {film: split for film, split in counts.items() if film in naming}
             return rank_films(counts, stance, f"whose reviews name {join(names)}", thing, focus)
         return rank_films(counts, stance, "", thing, focus)
+
+    def agreement(self, question: str, plan: Plan) -> Agreement | None:
+        """For "which critics agreed (disagreed) with Ebert on Fargo?": the critic's label on
+        the film and the other critics on that side (the other). None for other questions,
+        and when the critic has no labelled review of the film."""
+        agree = agreement_asked(question)
+        filters = plan.filters
+        if agree is None or plan.intent.who is None:
+            return None
+        if len(filters.critics) != 1 or len(filters.films) != 1:
+            return None
+        (critic,), (film,) = filters.critics, filters.films
+        own = scope_facts(self.index, replace(scope_filters(filters), sentiment=None))
+        label = next((k for k in ("positive", "negative") if own.of(k)), "")
+        if own.reviews != 1 or not label:
+            return None
+        of_film = replace(scope_filters(filters), critics=())
+        whole = scope_facts(self.index, of_film)
+        side = label if agree else ("negative" if label == "positive" else "positive")
+        names = [c for c in stance_critics(self.index, of_film, side) if c != critic]
+        others = whole.positive + whole.negative - 1
+        return Agreement(critic, film, label, agree, others, names)
 
     def over_time(self, question: str, plan: Plan) -> OverTime | None:
         """For "how did the reception of Titanic change over time?" and "did critics like

@@ -289,7 +289,9 @@ class NameIndex:
         taken: list[tuple[int, int]],
         found: Entities,
     ) -> None:
-        """ "What did Ebert think" -> Roger Ebert: a capitalized surname in a critic phrase."""
+        """ "What did Ebert think" -> Roger Ebert: a capitalized surname in a critic phrase
+        ("agree with Ebert" too, in a question about agreeing)."""
+        agreeing = any(w.startswith(("agree", "disagree")) for w in words)
         for i, word in enumerate(words):
             names = self._critic_surnames.get(word)
             if not names or any(s <= i < e for s, e in taken):
@@ -298,21 +300,20 @@ class NameIndex:
                 continue
             before = words[i - 1] if i else ""
             after = words[i + 1] if i + 1 < len(words) else ""
-            critic_phrase = before in {"did", "does", "by", "to", "from", "critic"} or after in {
-                "think",
-                "thought",
-                "say",
-                "said",
-                "write",
-                "wrote",
-                "s",
-                "review",
-                "make",
-            }
+            critic_phrase = (
+                (agreeing and before == "with")
+                or before in _CRITIC_BEFORE
+                or after in _CRITIC_AFTER
+            )
             if critic_phrase:
                 taken.append((i, i + 1))
                 found.critics.extend(n.display for n in names if n.display not in found.critics)
 
+
+# the words beside a critic's surname alone that make it the critic: "did Ebert think",
+# "Ebert's review", "by Ebert"
+_CRITIC_BEFORE = frozenset("did does by to from critic".split())
+_CRITIC_AFTER = frozenset("think thought say said write wrote s review make".split())
 
 _ROMAN = frozenset("ii iii iv vi vii viii ix xi xii".split())  # "v", "x": also "versus"
 
