@@ -1,8 +1,11 @@
 """Question forms answered from the catalog's counts, not by retrieval: which film critics
-liked best or least (`assistant.rankings`), which critics took one side on several films
-(`assistant.overlap`), the latest or first reviews, the whole index as the scope of a question
-naming no film, and the lead that counts a scope (with who, or which films, its reviews are
-by). `Assistant.stream` asks here before and after retrieving."""
+liked best or least, overall or on a thing (`assistant.rankings`), which critic or outlet is
+the harshest, the kindest or the most prolific (`assistant.people_rankings`), who agreed with
+one critic on a film (`assistant.agreement`), a scope's reception by year
+(`assistant.over_time`), which critics took one side on several films (`assistant.overlap`),
+the latest or first reviews, the whole index as the scope of a question naming no film, and
+the lead that counts a scope (with who, or which films, its reviews are by).
+`Assistant.stream` asks here before and after retrieving."""
 
 from __future__ import annotations
 
@@ -40,6 +43,23 @@ from index.reads import NameColumn
 from index.store import Index
 
 WHOLE_INDEX = "reviews in the index"  # the scope of a question that names no film, critic ...
+# a finding the catalog counts, which leads the answer as it is (its `lead()`)
+Counted = Ranking | PeopleRanking | OverTime | Agreement
+
+
+def _quoting(plan: Plan, filters: Filters, terms: tuple[str, ...] = ()) -> Plan:
+    """`plan` retrieving the quotes of a counted finding: within `filters`, about `terms`
+    only (the question's other words framed the finding: "harshest", "over time")."""
+    intent = replace(
+        plan.intent,
+        terms=terms,
+        proper=(),
+        full_names=(),
+        opening=None,
+        count=False,
+        who=None,
+    )
+    return replace(plan, filters=filters, intent=intent)
 
 
 class CatalogForms:
@@ -50,72 +70,40 @@ class CatalogForms:
         self.retriever = retriever
         self.things = things
 
-    def reframed(
-        self, question: str, plan: Plan
-    ) -> tuple[Plan, Ranking | PeopleRanking | OverTime | Agreement | None, Shared | None]:
-        """The plan retrieval runs for a ranking ("which film did critics like least?": the
-        first film's reviews of that side; "which critic is the harshest?": that critic's
-        negative reviews) or for critics on one side of several films ("which critics liked
-        both X and Y?": those critics' reviews); `plan` as it is otherwise."""
+    def reframed(self, question: str, plan: Plan) -> tuple[Plan, Counted | None, Shared | None]:
+        """The plan retrieval runs for a form whose finding the catalog counts: a ranking
+        ("which film did critics like least?": the first film's reviews of that side; "which
+        critic is the harshest?": that critic's negative reviews), a scope over time (its
+        reviews, of the first year named), who agreed with a critic (theirs), or critics on
+        one side of several films ("which critics liked both X and Y?": those critics'
+        reviews); `plan` as it is otherwise."""
         over = self.over_time(question, plan)
-        if over is not None:  # the quotes: the scope's, both sides (of the first year named)
-            unframed = replace(
-                plan.intent, terms=(), proper=(), full_names=(), opening=None, count=False
-            )
+        if over is not None:
             filters = replace(plan.filters, sentiment=None)
             if over.asked.years is not None:
                 year = over.asked.years[0]
                 filters = replace(filters, since=f"{year}-01-01", until=f"{year}-12-31")
-            return replace(plan, filters=filters, intent=unframed), over, None
+            return _quoting(plan, filters), over, None
         agreement = self.agreement(question, plan)
-        if agreement is not None:  # the quotes: the critics on the side asked
-            unframed = replace(
-                plan.intent, terms=(), proper=(), full_names=(), opening=None, count=False
-            )
-            filters = replace(
-                plan.filters,
-                critics=tuple(agreement.names) or plan.filters.critics,
-                sentiment=agreement.side,
-            )
-            return replace(plan, filters=filters, intent=unframed), agreement, None
+        if agreement is not None:
+            critics = tuple(agreement.names) or plan.filters.critics
+            filters = replace(plan.filters, critics=critics, sentiment=agreement.side)
+            return _quoting(plan, filters), agreement, None
         ranking = self.ranking(question, plan)
         people = None if ranking is not None else self.people_ranking(question, plan)
         if people is not None and people.first:
-            first = (people.first,)
-            by_outlet = people.asked.who == "outlets"
-            plan = replace(
-                plan,
-                filters=replace(
-                    plan.filters,
-                    films=people.films,
-                    critics=() if by_outlet else first,
-                    outlets=first if by_outlet else (),
-                    sentiment=people.asked.stance,
-                ),
-                intent=replace(
-                    plan.intent,
-                    terms=(),
-                    proper=(),
-                    full_names=(),
-                    opening=None,
-                    count=False,
-                    who=None,
-                ),
+            first, by_outlet = (people.first,), people.asked.who == "outlets"
+            filters = replace(
+                plan.filters,
+                films=people.films,
+                critics=() if by_outlet else first,
+                outlets=first if by_outlet else (),
+                sentiment=people.asked.stance,
             )
-            return plan, people, None
+            return _quoting(plan, filters), people, None
         if ranking is not None and ranking.first:
-            plan = replace(
-                plan,
-                filters=replace(plan.filters, films=(ranking.first,), sentiment=ranking.stance),
-                intent=replace(  # the thing ranked by, if any: its quotes
-                    plan.intent,
-                    terms=ranking.focus,
-                    proper=(),
-                    full_names=(),
-                    opening=None,
-                    count=False,
-                ),
-            )
+            filters = replace(plan.filters, films=(ranking.first,), sentiment=ranking.stance)
+            plan = _quoting(plan, filters, ranking.focus)  # the thing ranked by, if any
         shared = self.shared(plan)
         if shared is not None:
             plan = replace(plan, filters=replace(plan.filters, critics=tuple(shared.agreed)))
