@@ -155,6 +155,8 @@ class Intent:
     # names of several words (among `full_names`) written whole only, their last word being
     # a word too ("Dark Knight": "a knight"), set by retrieval from the index's own texts
     whole_names: tuple[str, ...] = ()
+    # names in a possessive before a thing ("Pixar" in "Pixar's animation"): whose the thing is
+    owners: tuple[str, ...] = ()
 
 
 def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> Intent:
@@ -251,7 +253,27 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
         order=None if dated is None else ("newest" if dated.re is _NEWEST else "oldest"),
         one=dated is not None and not dated.group().casefold().endswith("reviews"),
         films_asked=bool(_WHICH_FILMS.search(question)),
+        owners=_owners(words, originals, named_at, terms) if aligned else (),
     )
+
+
+def _owners(
+    words: list[str], originals: list[str], named_at: list[int], terms: list[str]
+) -> tuple[str, ...]:
+    """The name words of the question's possessives before a thing ("Pixar" in "Pixar's
+    animation", "Frances" and "McDormand" in "Frances McDormand's performance")."""
+    owners: list[str] = []
+    named = set(named_at)
+    for i in named_at:
+        after = i + 2
+        if after < len(words) and words[i + 1] == "s" and words[after] in terms:
+            if after in named:
+                continue
+            start = i
+            while start - 1 in named:
+                start -= 1
+            owners.extend(originals[j] for j in range(start, i + 1))
+    return tuple(dict.fromkeys(owners))
 
 
 def _full_names(originals: list[str], named_at: list[int]) -> tuple[str, ...]:

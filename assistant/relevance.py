@@ -26,6 +26,7 @@ from assistant.intent import STOPWORDS
 from assistant.review_words import load_review_words
 from assistant.scope import ScopeFacts, scope_filters
 from index.fts import fts_query, other_number
+from index.names import name_key
 from index.vocabulary import Vocabulary, VocabularyStore
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ COMMON_RATIO = 10  # ... when it is also this many times as common as the asked 
 # the same weight: among passages using a word for the thing, it barely tells those that speak
 # of it from the others (ROC AUC 0.51 on the Pixar semantic dev set; BENCHMARKS.md)
 NEAR_WEIGHT = 0.2
+# a passage on the thing that names whose it is ("Pixar's animation") ranks above one using
+# the same words without the name
+OWNER_WEIGHT = 0.5
 KNOWN_THINGS = 256  # things whose words are kept between questions
 CANDIDATES = 2000  # passages using the words, read at most (best bm25 first)
 _WORD = re.compile(r"[a-z]+")
@@ -90,9 +94,11 @@ class ThingMatcher:
     def focus(self, plan: Plan) -> list[str]:
         """The words of the thing asked about: the question's content terms, unless it names
         someone (names keep their exact-match strength, see `Retriever._lexical`)."""
-        if plan.intent.proper or plan.intent.opening:
+        intent = plan.intent
+        if intent.opening or set(intent.proper) - set(intent.owners):
             return []
-        return [t for t in plan.intent.terms if t.isalpha()]
+        owners = {name_key(owner) for owner in intent.owners}  # "Pixar's animation": animation
+        return [t for t in intent.terms if t.isalpha() and t not in owners]
 
     def words_for(self, focus: list[str]) -> tuple[dict[str, float], object]:
         """The index's words standing for the thing (with their similarity), and its vector."""
@@ -298,6 +304,10 @@ class ThingMatcher:
             for cid, text in rows
         }
         candidates = [cid for cid, _ in rows if weight[cid] > 0]
+        owners = [re.compile(rf"(?<!\w){re.escape(o)}(?!\w)") for o in plan.intent.owners]
+        for cid, text in rows:  # "Pixar's animation": the passages naming Pixar first
+            if weight[cid] > 0 and any(owner.search(text) for owner in owners):
+                weight[cid] += OWNER_WEIGHT
         near = dict(
             self.retriever.index.vectors.rank_among(candidates, vector, len(candidates))  # type: ignore[arg-type]
         )

@@ -750,6 +750,27 @@ def test_a_word_that_only_qualifies_the_thing_does_not_stand_for_it(tmp_path: Pa
     assert {c.critic for c in result.citations} == {"Ada Quill", "Ben Ink", "Eve Page"}
 
 
+def test_a_thing_owned_by_a_name_is_the_thing_with_the_name_first(tmp_path: Path) -> None:
+    """Was: "Pixar's animation in Toy Story 3" counted and quoted the reviews naming Pixar."""
+    from assistant.intent import analyse
+
+    owned = analyse("What did critics say about Frances McDormand's performance in Up?", [(10, 11)])
+    assert owned.owners == ("Frances", "McDormand")
+    assert analyse("What do critics say about Ranger in Up?", [(7, 8)]).owners == ()
+    rows = [
+        ("Ada Quill", "fresh", "The animation glows in every frame."),
+        ("Ben Ink", "fresh", "Lumio outdoes itself: the animation is lush."),
+        ("Cal Nib", "rotten", "Lumio should stick to shorts; the plot is thin."),
+        ("Dee Pen", "fresh", "Stiff animation, though the voices charm."),
+    ]
+    result = answered_over(tmp_path, rows, f"What do critics think of Lumio's animation in {FILM}?")
+    assert unmarked(result.lead).startswith(
+        f"3 of the 4 reviews of {FILM} speak of the animation"
+    ), result.lead
+    assert result.citations[0].critic == "Ben Ink", result.answer  # names whose it is
+    assert "Cal Nib" not in {c.critic for c in result.citations}, result.answer
+
+
 def test_films_are_ranked_by_the_reviews_that_speak_of_a_thing(tmp_path: Path) -> None:
     """Was: "Which film has the best music?" answered the reviews of any film that speak of
     the music, and "Which Pixar film has the best music?" the reviews naming Pixar."""
