@@ -314,8 +314,8 @@ def widget_ask(page: Any, question: str) -> Any:
     answers = page.evaluate(f"{SHADOW}.querySelectorAll('.a .cites').length")
     page.locator("#rq-input").fill(question)
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"{SHADOW}.querySelectorAll('.a .cites').length > {answers}", timeout=30_000
+    page.wait_for_function(  # generous: a loaded CI machine answers slower
+        f"{SHADOW}.querySelectorAll('.a .cites').length > {answers}", timeout=60_000
     )
     return page.locator(".a").nth(answers)
 
