@@ -8,11 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.findings import join
+from assistant.findings import OTHER_SIDE, join
 
 _AGREE = re.compile(r"\b(?:(dis)?agree\w*|(?:sided|side|sides) with)\b", re.IGNORECASE)
-_WORD = {"positive": "positive", "negative": "negative"}
-_OTHER = {"positive": "negative", "negative": "positive"}
 
 
 def agreement_asked(question: str) -> bool | None:
@@ -21,6 +19,11 @@ def agreement_asked(question: str) -> bool | None:
     if found is None:
         return None
     return found.group(1) is None
+
+
+def side_asked(label: str, agree: bool) -> str:
+    """The side of the critics asked about: the critic's `label`, or the other one."""
+    return label if agree else OTHER_SIDE[label]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,18 +39,17 @@ class Agreement:
 
     @property
     def side(self) -> str:
-        return self.label if self.agree else _OTHER[self.label]
+        return side_asked(self.label, self.agree)
 
     def lead(self) -> str:
         """ "Roger Ebert's review of Fargo is positive; 16 of the other 19 labelled reviews
         of Fargo are too: Kenneth Turan, ..." """
         text = f"{self.critic}'s review of {self.film} is {self.label}; "
         n = len(self.names)
+        side = "too" if self.agree else self.side
         if not n:
-            side = "too" if self.agree else _OTHER[self.label]
             return text + f"none of the other {self.others:,} labelled reviews is {side}."
         verb = "is" if n == 1 else "are"
-        side = "too" if self.agree else _WORD[self.side]
         return (
             text + f"{n:,} of the other {self.others:,} labelled reviews {verb} {side}: "
             f"{join(self.names)}."

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.agreement import Agreement, agreement_asked
+from assistant.agreement import Agreement, agreement_asked, side_asked
 from assistant.engines.extractive import reviews_by_stance
 from assistant.findings import (
     Finding,
@@ -19,6 +19,7 @@ from assistant.findings import (
     critics_lead,
     describe_scope,
     join,
+    label_of_one,
     lead,
     narrowed,
 )
@@ -164,12 +165,12 @@ class CatalogForms:
             return None
         (critic,), (film,) = filters.critics, filters.films
         own = scope_facts(self.index, replace(scope_filters(filters), sentiment=None))
-        label = next((k for k in ("positive", "negative") if own.of(k)), "")
+        label = label_of_one(own)
         if own.reviews != 1 or not label:
             return None
         of_film = replace(scope_filters(filters), critics=())
         whole = scope_facts(self.index, of_film)
-        side = label if agree else ("negative" if label == "positive" else "positive")
+        side = side_asked(label, agree)
         names = [c for c in stance_critics(self.index, of_film, side) if c != critic]
         others = whole.positive + whole.negative - 1
         return Agreement(critic, film, label, agree, others, names)

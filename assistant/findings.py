@@ -18,7 +18,7 @@ from index.records import Review
 MAX_NAMES = 12
 _WORD = {"positive": "positive", "negative": "negative"}
 _VERB = {"positive": "liked", "negative": "disliked"}
-_OTHER = {"positive": "negative", "negative": "positive"}
+OTHER_SIDE = {"positive": "negative", "negative": "positive"}
 # the markers of the quotes an answer shows per group ("positive", "negative", "unknown")
 Refs = Mapping[str, Sequence[int]]
 
@@ -85,7 +85,7 @@ def _reviews(n: int) -> str:
 def _split(facts: ScopeFacts, first: str, verb: str = "") -> str:
     """'17 positive (85%), 3 negative and 1 with no label' starting with `first`; `verb`
     goes before the first stance ("17 are positive ...")."""
-    second = _OTHER[first]
+    second = OTHER_SIDE[first]
     are = f"{verb} " if verb else ""
     parts = [f"{facts.of(first):,} {are}{_WORD[first]} ({facts.percent(first)}%)"]
     parts.append(f"{facts.of(second):,} {_WORD[second]}")
@@ -102,7 +102,7 @@ def lead(finding: Finding) -> str:
     if finding.stance in _WORD:
         return _stance_lead(finding, finding.stance)
     if facts.reviews == 1:  # "Of 1 reviews ..., 1 is positive (100%)" says less, worse
-        one = _label_of_one(facts)
+        one = label_of_one(facts)
         label = f"labelled {one}" if one else "unlabelled"
         quoted = " Quoted below." if sum(finding.shown.values()) else ""
         return f"The index holds one {_singular(_held(scope))}, {label}.{quoted}"
@@ -144,10 +144,10 @@ def _who(finding: Finding, n: int) -> str:
 
 def _stance_lead(finding: Finding, stance: str) -> str:
     facts, scope = finding.facts, finding.scope
-    n, other = facts.of(stance), _OTHER[stance]
+    n, other = facts.of(stance), OTHER_SIDE[stance]
     them = "it" if finding.one_film else "them"  # "critics who liked it / them"
     if facts.reviews == 1:  # "1 of 1 reviews ... is positive (100%); 0 negative"
-        label = _WORD.get(_label_of_one(facts), "unlabelled")
+        label = _WORD.get(label_of_one(facts), "unlabelled")
         text = f"The index holds one {_singular(_held(scope))}, labelled {label}."
         if not n:
             return text
@@ -203,7 +203,7 @@ def critics_lead(parts: Sequence[tuple[str, ScopeFacts]], of: str) -> str:
         if facts.reviews == 0:
             said.append(f"{critic} has no review{of} in the index")
         elif facts.reviews == 1:
-            label = _label_of_one(facts)
+            label = label_of_one(facts)
             said.append(f"{critic}'s review{of} is {_WORD.get(label, 'unlabelled')}")
             labels.append(label)
         else:
@@ -369,7 +369,7 @@ def thing_lead(
     text = f"{head} {thing.spoken_of(plural=n > 1)}: {_labels(speaking, count, refs)}."
     if stance in _WORD:
         # none of the side asked: the quotes, if any, are the other side's, on the thing
-        side = stance if speaking.of(stance) else _OTHER[stance]
+        side = stance if speaking.of(stance) else OTHER_SIDE[stance]
         of_side = speaking.of(side)
         opening = " Quoted below:"
         if side != stance:
@@ -439,7 +439,7 @@ def _labels(facts: ScopeFacts, shares: bool = False, refs: Refs | None = None) -
     return ", ".join(text + markers(refs.get(key, ())) for key, text in parts)
 
 
-def _label_of_one(facts: ScopeFacts) -> str:
+def label_of_one(facts: ScopeFacts) -> str:
     """The label of a scope's one review: "positive", "negative", or "" when it has none."""
     return next((k for k in ("positive", "negative") if facts.of(k)), "")
 

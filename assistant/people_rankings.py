@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.intent import Stance
-from assistant.rankings import MIN_REVIEWS, SHOWN, counted
+from assistant.rankings import MIN_REVIEWS, SHOWN, counted, tie_list
 from index.names import name_key
 
 Who = Literal["critics", "outlets"]
@@ -137,11 +137,10 @@ class PeopleRanking:
             extreme = "kindest" if self.asked.stance == "positive" else "harshest"
             share = f"{round(100 * head.share)}%"
             if len(tied) > 1:
-                listed = "; ".join(f"{p.name} ({p.positive + p.negative:,})" for p in tied[:SHOWN])
-                more = f"; and {len(tied) - SHOWN} more" if len(tied) > SHOWN else ""
+                listed = tie_list([f"{p.name} ({p.positive + p.negative:,})" for p in tied])
                 return (
                     f"Of {among}, {len(tied)} share the {extreme} record, {share} of their "
-                    f"labelled reviews positive: {listed}{more}."
+                    f"labelled reviews positive: {listed}."
                 )
             text = (
                 f"Of {among}, the {extreme} is {head.name}: {share} of "

@@ -75,6 +75,12 @@ def ranking_asked(question: str) -> Stance | None:
     return "positive" if _BEST.search(question) else None
 
 
+def tie_list(items: list[str]) -> str:
+    """The first SHOWN of `items` tied for a place, "; "-joined, and how many more."""
+    more = f"; and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
+    return "; ".join(items[:SHOWN]) + more
+
+
 def counted(n: int, plural: str) -> str:
     """'the 3 films', 'the one film' (after "of")."""
     return f"the one {plural[:-1]}" if n == 1 else f"the {n:,} {plural}"
@@ -136,12 +142,11 @@ class Ranking:
             among += f" with at least {self.least_reviews} reviews ({self.held:,} have labels)"
         tied = [r for r in self.films if r.share == head.share]
         if len(tied) > 1:  # no one film is liked best: say how many share it, most reviewed first
-            listed = "; ".join(f"{r.film} ({r.reviews:,} reviews)" for r in tied[:SHOWN])
-            more = f"; and {len(tied) - SHOWN} more" if len(tied) > SHOWN else ""
+            listed = tie_list([f"{r.film} ({r.reviews:,} reviews)" for r in tied])
             extreme = "highest" if self.stance == "positive" else "lowest"
             return (
                 f"Of {among}, {len(tied)} share the {extreme} share of positive reviews, "
-                f"{round(100 * head.share)}%: {listed}{more}."
+                f"{round(100 * head.share)}%: {listed}."
             )
         text = f"Of {among}, critics liked {head.film} {which}: {share}."
         if rest:
@@ -164,11 +169,10 @@ class Ranking:
             return text + f"{head.film} is the one film {self.among or 'in the index'}: {share}."
         tied = [r for r in self.films if r.share == head.share]
         if len(tied) > 1:
-            listed = "; ".join(f"{r.film} ({r.reviews:,} reviews)" for r in tied[:SHOWN])
-            more = f"; and {len(tied) - SHOWN} more" if len(tied) > SHOWN else ""
+            listed = tie_list([f"{r.film} ({r.reviews:,} reviews)" for r in tied])
             return (
                 text + f"{len(tied)} of {among} share {place} place, "
-                f"{round(100 * head.share)}%: {listed}{more}."
+                f"{round(100 * head.share)}%: {listed}."
             )
         text += (
             f"of {among}, {head.film} comes {place}: {round(100 * head.share)}% of its "
