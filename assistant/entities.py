@@ -2,7 +2,8 @@
 
 Matching is case-, accent- and punctuation-blind, and tolerant of a missing year or a partial
 title. Titles and outlet names that are also everyday words ("Her", "Up", "Time") only match
-when the question writes them capitalized, as a name.
+when the question writes them capitalized, as a name; so do outlets of one word that reviewers
+write every day ("the response to Coco" is not the outlet Response, "world-building" not WORLD).
 """
 
 from __future__ import annotations
@@ -22,6 +23,19 @@ COMMON_WORDS = frozenset(
     people life love home onward luca elemental inside big us rush heat fresh film films
     movie movies critic critics review reviews say said think thought about like liked""".split()
 )
+# An outlet of one word among the words reviewers write most (`assistant.review_words`, ranked
+# by how often 50,000 IMDb reviews write them) is a word there unless written as a name:
+# "world" ranks 179th, "response" 3,427th, "variety" 2,394th; "guardian" 7,629th and "slate"
+# 15,242nd stay outlets however they are written.
+EVERYDAY_RANK = 5000
+
+
+def everyday(word: str) -> bool:
+    """Whether reviewers write `word` among their EVERYDAY_RANK most written words."""
+    from assistant.review_words import load_review_words
+
+    rank = load_review_words().frequency_rank(word)
+    return rank is not None and rank < EVERYDAY_RANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,9 +213,12 @@ class NameIndex:
                 return True
             return all(w[:1].isupper() or w[:1].isdigit() for w in originals[start:end])
 
-        def claim(table: NameTable, out: list[str], *, titles: bool = False) -> list[Claimed]:
+        def claim(
+            table: NameTable, out: list[str], *, titles: bool = False, outlets: bool = False
+        ) -> list[Claimed]:
             """The names of `table` in the question, longest first, not overlapping what is
-            taken; `titles`: a sequel's number after one makes another film."""
+            taken; `titles`: a sequel's number after one makes another film; `outlets`: one of
+            an everyday word is a name only where written as one."""
             claimed: list[Claimed] = []
             for length in range(min(len(words), self._longest), 0, -1):
                 for start in range(len(words) - length + 1):
@@ -213,7 +230,12 @@ class NameIndex:
                         continue
                     # a title that is also a word is a name where written as one; a question
                     # of that one word ("coco?", "Her") can only mean the title
-                    common = length == 1 and words[start] in COMMON_WORDS and len(words) > 1
+                    word = words[start]
+                    common = length == 1 and len(words) > 1
+                    worded = word in COMMON_WORDS or (
+                        outlets and everyday(word) and not _as_source(words, start)
+                    )
+                    common = common and worded
                     if common and not capitalized(*span):
                         continue
                     if common and start == 0:
@@ -235,7 +257,7 @@ class NameIndex:
         self._resolve_series(series, originals if aligned else words, found)
         if len(films) > 1:
             self._scope_films(words, films, taken, found)
-        claim(self._outlets, found.outlets)
+        claim(self._outlets, found.outlets, outlets=True)
         self._claim_surnames(words, originals, aligned, taken, found)
         found.spans = sorted(taken)
         # the films in the order the question names them ("Fargo and Pulp Fiction"), not the
@@ -298,13 +320,8 @@ class NameIndex:
                 continue
             if aligned and not originals[i][:1].isupper():
                 continue
-            before = words[i - 1] if i else ""
-            after = words[i + 1] if i + 1 < len(words) else ""
-            critic_phrase = (
-                (agreeing and before == "with")
-                or before in _CRITIC_BEFORE
-                or after in _CRITIC_AFTER
-            )
+            with_them = agreeing and i > 0 and words[i - 1] == "with"
+            critic_phrase = with_them or _as_source(words, i)
             if critic_phrase:
                 taken.append((i, i + 1))
                 found.critics.extend(n.display for n in names if n.display not in found.critics)
@@ -314,6 +331,15 @@ class NameIndex:
 # "Ebert's review", "by Ebert"
 _CRITIC_BEFORE = frozenset("did does by to from critic".split())
 _CRITIC_AFTER = frozenset("think thought say said write wrote s review make".split())
+
+
+def _as_source(words: list[str], at: int) -> bool:
+    """Is the word at `at` written as whose words they are, as a critic's surname is ("did
+    mtv say", "mtv's review", "by mtv")?"""
+    before = words[at - 1] if at else ""
+    after = words[at + 1] if at + 1 < len(words) else ""
+    return before in _CRITIC_BEFORE or after in _CRITIC_AFTER
+
 
 _ROMAN = frozenset("ii iii iv vi vii viii ix xi xii".split())  # "v", "x": also "versus"
 

@@ -59,6 +59,11 @@ class ReviewWords:
     def _rows(self) -> dict[str, int]:
         return {word: i for i, word in enumerate(self.words)}
 
+    def frequency_rank(self, word: str) -> int | None:
+        """Where `word` stands among the words reviewers write most (0: the most written; the
+        words are stored most frequent first); None for a word seen too rarely to be kept."""
+        return self._rows.get(word)
+
     def near(self, focus: Sequence[str], most: int) -> dict[str, float]:
         """The `most` words written most like `focus` (their vectors averaged), with their
         cosine similarity; the focus words themselves left out. {} when no focus word is

@@ -230,6 +230,21 @@ def test_names_resolve_case_accents_years_and_partial_titles() -> None:
     assert names.film_variants("amelie (2001)") == ["Amélie (2001)"]
 
 
+def test_an_outlet_that_is_an_everyday_word_is_a_name_only_where_written_as_one() -> None:
+    # RT outlets include "WORLD", "Response", "Ask", "MTV": reviewers write the first three
+    # every day; "Slashfilm" is nobody's word
+    names = NameIndex(["Coco (2017)"], [], ["WORLD", "Response", "Ask", "MTV", "Slashfilm"])
+    assert names.find("How is the world-building in Coco?").outlets == []
+    assert names.find("What was the response to Coco?").outlets == []
+    assert names.find("What did critics ask of Coco?").outlets == []
+    assert names.find("How did the world react to Coco?").outlets == []
+    # written as a name, or as whose words they are ("did mtv say", "by world"), it is one
+    assert names.find("What did Response say about Coco?").outlets == ["Response"]
+    assert names.find("reviews of Coco by world").outlets == ["WORLD"]
+    assert names.find("what did mtv think of coco").outlets == ["MTV"]
+    assert names.find("what did slashfilm say about coco").outlets == ["Slashfilm"]
+
+
 def test_a_long_title_is_found_whole() -> None:
     title = "2 ou 3 Choses que je Sais d'Elle (Two or Three Things I Know About Her)"
     names = NameIndex([title, "Her (2013)"], [], [])
