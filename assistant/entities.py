@@ -68,6 +68,28 @@ def _tokens(text: str) -> list[str]:
     return name_key(text).split()
 
 
+# a subtitle made of these names a part, not a film ("Part II", "Chapter 2", "Vol. 1")
+_PART_WORDS = frozenset("part chapter episode volume vol book".split())
+
+
+def _subtitles(title: str) -> list[str]:
+    """The subtitle of a stored title, when of two words or more with no number or part word:
+    "The Lord of the Rings: The Return of the King (2003)" -> ["The Return of the King"];
+    after a dash as well ("Star Wars: Episode I - The Phantom Menace" -> "The Phantom
+    Menace"). "Mission: Impossible" (one word) and "Kill Bill: Vol. 1" give none."""
+    base = split_year(title)[0]
+    _, colon, tail = base.partition(": ")
+    if not colon:
+        return []
+    found = []
+    for part in (tail, tail.rpartition(" - ")[2]):
+        words = _tokens(part)
+        numbered = any(w.isdigit() or w in _ROMAN or w in _PART_WORDS for w in words)
+        if len(words) >= 2 and not numbered and part not in found:
+            found.append(part)
+    return found
+
+
 def _original_words(text: str) -> list[str]:
     """The question's words in original case, aligned with `_tokens` for ASCII-ish text."""
     return [w for w in re.split(r"[^\w]+", text) if w]
@@ -114,11 +136,13 @@ class NameIndex:
         """ "Seven Samurai" and "Shichinin no Samurai" name "Seven Samurai (Shichinin no
         Samurai)" (`alternate_titles`): the title before the parentheses as a stored title
         does, one inside them when of two words or more ("La Haine (Hate)": "hate" is a word
-        first). A stored title of the same words wins."""
+        first); so does a subtitle of two words or more ("The Return of the King",
+        `_subtitles`). A stored title of the same words wins."""
         stored = set(self._films)
         for names in list(self._films.values()):
             for name in names:
-                for i, title in enumerate(alternate_titles(name.display)):
+                titles = [*alternate_titles(name.display), *_subtitles(name.display)]
+                for i, title in enumerate(titles):
                     words = tuple(_tokens(title))
                     if not words or words in stored or (i > 0 and len(words) < 2):
                         continue
@@ -253,6 +277,17 @@ class NameIndex:
 
         claim(self._critics, found.critics)
         films = claim(self._films, found.films, titles=True)
+        if len(films) > 1:  # "The Iron Giant for kids": "kids" is a word there, not Kids
+            worded = [
+                (span, names)
+                for span, names in films
+                if span[1] - span[0] == 1 and not capitalized(*span) and everyday(words[span[0]])
+            ]
+            for span, names in worded[: len(films) - 1]:
+                films.remove((span, names))
+                taken.remove(span)
+                dropped = {n.display for n in names}
+                found.films = [f for f in found.films if f not in dropped]
         series = claim(self._series, [], titles=True)
         self._resolve_series(series, originals if aligned else words, found)
         if len(films) > 1:

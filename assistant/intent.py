@@ -52,6 +52,8 @@ _MINORITY = re.compile(
 _NEWEST = re.compile(
     r"\b(most recent|latest|newest|recent|last)\s+(?:\w+\s+)?reviews?\b", re.IGNORECASE
 )
+# "how good is the acting?" asks how much, either way: no stance, and no word of the thing
+_DEGREE = re.compile(r"\bhow (good|bad|great|well|badly|strong|weak)\b", re.IGNORECASE)
 _OLDEST = re.compile(r"\b(first|earliest|oldest)\s+(?:\w+\s+)?reviews?\b", re.IGNORECASE)
 _WHICH_FILMS = re.compile(r"^\W*(?:which|what) (?:films|movies)\b", re.IGNORECASE)
 _WHO = re.compile(
@@ -100,7 +102,8 @@ STOPWORDS = frozenset(
     handle handles handled handling portray portrays portrayed portraying depict depicts
     depicted depicting treat treats treated tackle tackles tackled common frequent
     one two three four five six seven eight nine ten onwards onward forward later
-    first second third previous favorite favourite favorites favourites""".split()
+    first second third previous favorite favourite favorites favourites still anymore
+    call calls called calling main major biggest sentence sentences paragraph paragraphs""".split()
 )
 
 
@@ -177,6 +180,9 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     dated = _NEWEST.search(question) or _OLDEST.search(question)
     if dated:  # "the latest reviews": an order, no thing
         claimed |= _word_indices(question, dated.span(1), len(words))
+    degree = _DEGREE.search(question)
+    if degree:
+        claimed |= _word_indices(question, degree.span(1), len(words))
     against = _MINORITY.search(question)
     if against:  # its words ask who, not about what
         claimed |= _word_indices(question, against.span(), len(words))

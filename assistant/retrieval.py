@@ -105,7 +105,8 @@ class Retriever:
         # "Did critics like the humor in X?" asks whether, about a thing: both sides answer it
         # (the lead counts them); "who liked the humor" and "did critics like X?" keep theirs.
         intent = self._opening_read(intent, Filters(films=resolved.films))
-        intent = self._whole_names_read(intent)
+        if not resolved.films:  # in a film's reviews "Ryan" is Meg Ryan, not Saving Private Ryan
+            intent = self._whole_names_read(intent)
         whether_thing = intent.whether and bool(intent.terms) and not intent.count
         # a critic's stance applies when the films are asked ("which films did Ebert dislike?")
         applies = (not resolved.critics or intent.films_asked) and not whether_thing
@@ -155,7 +156,9 @@ class Retriever:
         """The question's names of several words whose last word is also a word of another
         film's title or written in lower case in the index: those count only written whole
         ("The Dark Knight": "Knight" alone is First Knight's, or "a knight"); the others by
-        their last word too ("Buscemi" for Steve Buscemi)."""
+        their last word too ("Buscemi" for Steve Buscemi). Read only for a question that names
+        no film: within one film's reviews a surname is the person ("Hanks and Ryan" in those
+        of You've Got Mail), and a name is matched in the case the question writes it."""
         whole = []
         for name in intent.full_names:
             last = name.split()[-1]

@@ -245,6 +245,22 @@ def test_an_outlet_that_is_an_everyday_word_is_a_name_only_where_written_as_one(
     assert names.find("what did slashfilm say about coco").outlets == ["Slashfilm"]
 
 
+def test_a_subtitle_names_its_film_and_a_title_written_as_a_word_yields() -> None:
+    rotk = "The Lord of the Rings: The Return of the King"
+    stored = [rotk, "The Iron Giant", "Kids", "Mission: Impossible", "Kill Bill: Vol. 1"]
+    names = NameIndex(stored, [], [])
+    # was: no film, and "62 of the 15,563 reviews in the index name Return or King"
+    assert names.find("Were the battles in The Return of the King impressive?").films == [rotk]
+    assert names.find("How is the return of the king?").films == [rotk]
+    # a subtitle of one word, or of a part, is no name of its own
+    assert names.find("Is Impossible good?").films == []
+    assert names.find("What about Vol. 1?").films == []
+    # was two films, The Iron Giant and Kids: beside another film "kids" is a word
+    assert names.find("Do critics recommend The Iron Giant for kids?").films == ["The Iron Giant"]
+    assert names.find("What did critics say about kids?").films == ["Kids"]
+    assert names.find("Is The Iron Giant better than Kids?").films == ["The Iron Giant", "Kids"]
+
+
 def test_a_long_title_is_found_whole() -> None:
     title = "2 ou 3 Choses que je Sais d'Elle (Two or Three Things I Know About Her)"
     names = NameIndex([title, "Her (2013)"], [], [])

@@ -611,6 +611,10 @@ def test_a_thing_named_only_by_the_other_side_is_quoted_under_its_label(home: Pa
         ("What aspects of Up did critics like?", [(3, 4)], "positive", ()),
         ("How many reviews of Up are in the index?", [(4, 5)], None, ()),
         ("Can I ask about Up?", [(4, 5)], None, ()),
+        # "how good" asks how much, either way (was: counted the positive reviews only)
+        ("How good is the acting in Up?", [(6, 7)], None, ("acting",)),
+        ("How bad are the jokes?", [], None, ("jokes",)),
+        ("Is the acting still good in Up?", [(6, 7)], "positive", ("acting",)),
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
@@ -817,18 +821,23 @@ def test_a_name_whose_last_word_is_a_title_word_is_matched_whole(tmp_path: Path)
         write(tmp_path / "a.csv", knights, "First Knight (1995)"),
         write(tmp_path / "b.csv", other, "Punisher: War Zone (2008)"),
         write(tmp_path / "c.csv", [("Di Pen", "fresh", "Buscemi steals it.")], "Fargo (1996)"),
+        write(tmp_path / "d.csv", [("Ed Owl", "fresh", "Red Knight is a delight.")], "Mime (2001)"),
     ]
-    dark, buscemi = answers(
+    dark, buscemi, scoped = answers(
         tmp_path / "home",
         files,
         "What did reviewers think of the villain in The Dark Knight?",
         "What did critics say about Steve Buscemi?",  # "Buscemi" is no title word: alone too
+        # was "None of the 1 reviews of Mime names Red Knight" (as "Ryan" for Meg Ryan in
+        # You've Got Mail): in one film's reviews the last word is the person
+        "What did critics say about Sam Knight in Mime?",
     )
-    assert unmarked(dark.lead).startswith("1 of the 4 reviews in the index names Dark Knight")
+    assert unmarked(dark.lead).startswith("1 of the 5 reviews in the index names Dark Knight")
     assert [c.critic for c in dark.citations] == ["Cy Nib"], dark.answer
     # a quote of a film the question did not name says which film it is of
     assert "review of Punisher: War Zone (2008) [1]" in dark.answer, dark.answer
     assert [c.critic for c in buscemi.citations] == ["Di Pen"], buscemi.answer
+    assert [c.critic for c in scoped.citations] == ["Ed Owl"], scoped.answer
 
 
 STORY = [  # none says "story": reviewers' other words for it
