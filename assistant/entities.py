@@ -177,6 +177,11 @@ class NameIndex:
         return frozenset(word for key in self._films for word in key)
 
     @cached_property
+    def word_titles(self) -> frozenset[str]:
+        """The stored titles of one word (their year aside), as name keys: "elemental"."""
+        return frozenset(key[0] for key in self._films if len(key) == 1)
+
+    @cached_property
     def long_titles(self) -> list[tuple[str, frozenset[str]]]:
         """The stored titles of several words as written (their year aside; "WALL-E" is one
         word), longest first, each with its words (name keys)."""

@@ -38,6 +38,15 @@ if TYPE_CHECKING:
 
 NEIGHBOUR_FLOOR = 0.55  # cosine similarity a word needs to stand for the thing asked about
 MAX_NEIGHBOURS = 40
+# A neighbour below SURE_NEIGHBOUR stands for the thing only when the review words put it at
+# least WRITTEN_ALIKE near too, or the index's usage at least USED_ALIKE (`_borne_out`).
+# Near in spelling or in another sense only: "cinemas" -0.03 / "filmic" 0.14 from
+# "cinematography", "backward" 0.15 from "direction", "certainty" -0.04 from "predictable";
+# bearing on it: "laughed" 0.19 from "jokes", "villainy" 0.17 (usage 0.41) from "villain".
+# On the Pixar dev sets this drops no word a cited passage rests on.
+SURE_NEIGHBOUR = 0.7
+WRITTEN_ALIKE = 0.18
+USED_ALIKE = 0.35
 # Words reviewers write where they would write the thing (`assistant.review_words`): only the
 # nearest few, only those the sentence model puts at least this near the thing, and ranked
 # after its own neighbours (their similarity scaled below NEIGHBOUR_FLOOR): they are also
@@ -112,12 +121,19 @@ class ThingMatcher:
         words = vocabulary.neighbours(
             vector, NEIGHBOUR_FLOOR, MAX_NEIGHBOURS, vocabulary.used_like(focus)
         )
+        words = self._borne_out(words, focus, vocabulary)
         for word, near in self._written_alike(focus, vector, vocabulary).items():
             words.setdefault(word, near)
         for word, near in self._agreed(focus, vector, vocabulary).items():
             words.setdefault(word, near)
-        # a word a question never asks about ("film", "review") stands for no thing either
-        words = {word: near for word, near in words.items() if word not in STOPWORDS}
+        # a word a question never asks about ("film", "review") stands for no thing either, nor
+        # does one that is a film's title here ("elemental" near "chemistry" in Pixar's reviews)
+        titled = self.retriever.names.word_titles
+        words = {
+            word: near
+            for word, near in words.items()
+            if word not in STOPWORDS and (word in focus or word not in titled)
+        }
         for term in self._own_words(focus, vector):
             words[term] = 1.0
         words = self._both_numbers(words)
@@ -127,6 +143,41 @@ class ThingMatcher:
             while len(self._known) > KNOWN_THINGS:
                 self._known.popitem(last=False)
         return found
+
+    @staticmethod
+    def _borne_out(
+        words: dict[str, float], focus: list[str], vocabulary: Vocabulary
+    ) -> dict[str, float]:
+        """The sentence model's neighbours of the thing, less those below SURE_NEIGHBOUR that
+        neither other reading bears out, in either number: the review words put them under
+        WRITTEN_ALIKE from the nearest asked word, and the index's usage under USED_ALIKE
+        where it knows them ("cinemas" and "filmic" for the cinematography, "backward" for
+        the direction: near in spelling or in another sense). A word neither knows is kept."""
+        doubtful = [word for word, near in words.items() if near < SURE_NEIGHBOUR]
+        doubtful = [word for word in doubtful if word not in focus]
+        if not doubtful:
+            return words
+        review_words = load_review_words()
+        # each word in either number, as near as it is to the nearest asked word: "storylines"
+        # is rarely written (0.25 from "story"), "storyline" often (0.69); and in "was the
+        # story complex?" neither is near "complex"
+        forms = {word: (word, other_number(word)) for word in doubtful}
+        read = [form for pair in forms.values() for form in pair]
+        written: dict[str, float] = {}
+        for term in focus:
+            for form, near in review_words.similarities([term], read).items():
+                written[form] = max(near, written.get(form, -1.0))
+        asked_usage = vocabulary.used_like(focus)
+        usage = {} if asked_usage is None else vocabulary.usage_similarities(read, asked_usage)
+        unborne = set()
+        for word, pair in forms.items():
+            alike = [written[form] for form in pair if form in written]
+            used = [usage[form] for form in pair if form in usage]
+            if not alike and not used:
+                continue  # neither reading knows it
+            if max(alike, default=-1.0) < WRITTEN_ALIKE and max(used, default=-1.0) < USED_ALIKE:
+                unborne.add(word)
+        return {word: near for word, near in words.items() if word not in unborne}
 
     @staticmethod
     def _written_alike(

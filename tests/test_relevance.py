@@ -1067,3 +1067,35 @@ def test_the_small_film_set_keeps_a_seeded_few_reviews_and_the_gold_among_them()
     ]
     (question,) = cut_questions(lines, ids)  # q2 has no gold left: dropped
     assert (question["id"], question["gold"], question["syn_gold"]) == ("q1", sorted(ids)[:2], [])
+
+
+def test_a_neighbour_in_spelling_only_or_a_films_title_stands_for_no_thing(
+    tmp_path: Path,
+) -> None:
+    """The sentence model puts "cinemas" and "filmic" near "cinematography" (0.61, 0.62) by
+    their spelling: reviewers do not write them in its place (review words -0.03, 0.14); and in
+    Pixar's reviews "elemental" (0.60 near "chemistry") is the film Elemental."""
+    rows = [
+        ("Kay Lens", "fresh", "The cinematography is gorgeous, all amber light."),
+        ("Lou Reel", "fresh", "It opened in cinemas across the country this week."),
+        ("Max Cut", "rotten", "A filmic exercise in patience and nothing else."),
+        ("Ned Arc", "fresh", "The chemistry between the two leads crackles."),
+        ("Ola Dot", "rotten", "It wants to be Elemental and lands nowhere near."),
+    ]
+    elemental = [("Pia Nib", "fresh", "Elemental is a charmer.")]
+    echo = [(c + " Jr.", f, t) for c, f, t in rows]  # each word seen in two passages
+    files = [
+        write(tmp_path / "a.csv", rows + OTHER),
+        write(tmp_path / "b.csv", echo, "Echo"),
+        write(tmp_path / "c.csv", elemental, "Elemental (2023)"),
+    ]
+    looks, spark = answers(
+        tmp_path / "home",
+        files,
+        f"What do critics say about the cinematography in {FILM}?",
+        f"What do critics say about the chemistry in {FILM}?",
+    )
+    assert [c.critic for c in looks.citations] == ["Kay Lens"], looks.answer
+    assert unmarked(looks.lead).startswith(f"1 of the 11 reviews of {FILM}"), looks.lead
+    cited = [c.critic for c in spark.citations]
+    assert "Ned Arc" in cited and "Ola Dot" not in cited, spark.answer
