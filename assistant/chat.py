@@ -18,6 +18,19 @@ _TOGETHER = re.compile(
     r"\b(?:both|them|the two|these two|those two|compare|comparison|versus|vs)\b", re.IGNORECASE
 )
 
+# a follow-up setting one film against the one talked of: "how does that compare to Soul?",
+# "compared with Soul?", "vs Soul?"
+_COMPARED = re.compile(
+    r"^\W*(?:and\s+|but\s+)?(?:how\s+(?:does|do|did|would)\s+(?:that|it|this|they|these|those)"
+    r"\s+compare|compared?\s+(?:to|with)|(?:vs\.?|versus)\s)",
+    re.IGNORECASE,
+)
+
+
+def compares(question: str) -> bool:
+    """Does `question` open as a comparison with what the chat talked of does?"""
+    return _COMPARED.match(question) is not None
+
 
 @dataclass
 class ChatSession:
@@ -44,10 +57,14 @@ class ChatSession:
 
     def together(self, filters: Filters, question: str) -> Filters:
         """For "which critics liked both?", "compare them" naming no film: the last two
-        films the chat talked of; `filters` as they are otherwise."""
-        if filters.films or len(self.films) < 2 or not _TOGETHER.search(question):
-            return filters
-        return replace(filters, films=tuple(self.films[-2:]))
+        films the chat talked of; for "how does that compare to Soul?": the films of the last
+        answer and the ones named; `filters` as they are otherwise."""
+        if not filters.films and len(self.films) >= 2 and _TOGETHER.search(question):
+            return replace(filters, films=tuple(self.films[-2:]))
+        if filters.films and compares(question):
+            earlier = tuple(film for film in self.filters.films if film not in filters.films)
+            return replace(filters, films=(*earlier, *filters.films))
+        return filters
 
     def carried(self, filters: Filters) -> Filters:
         """A follow-up's filters: its own, with the film, outlet and dates of the chat so far

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from assistant.catalog_forms import CatalogForms
-from assistant.chat import ChatSession
+from assistant.chat import ChatSession, compares
 from assistant.citations import renumber, verify
 from assistant.engines.base import AnswerRequest, Engine, Turn
 from assistant.engines.extractive import grouped, reviews_by_stance
@@ -245,9 +245,10 @@ class Assistant:
         if session and session.turns and engine is not None:
             standalone = engine.condense(session.turns, question)
         plan = self.retriever.plan(standalone, filters, k)
-        if session and session.turns and standalone == question and opens_follow_up(question):
+        follows = opens_follow_up(question) or compares(question)
+        if session and session.turns and standalone == question and follows:
             before, focus = self._last_thing(session.turns, filters, k)
-            followed = thing_followed(question, plan, before, focus)
+            followed = thing_followed(question, plan, before, focus, session.filters.films)
             if followed is not None:  # "and in The Big Lebowski?" after "the acting in Fargo"
                 standalone = followed
                 plan = self.retriever.plan(standalone, filters, k)
@@ -268,7 +269,7 @@ class Assistant:
             focus = self.retriever.meaning.focus(self.retriever.plan(turn.question, filters, k))
             if focus:
                 return turn.question, focus
-            if not opens_follow_up(turn.question):
+            if not (opens_follow_up(turn.question) or compares(turn.question)):
                 break
         return "", []
 

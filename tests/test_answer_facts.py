@@ -599,6 +599,38 @@ def test_a_follow_up_naming_only_a_film_asks_about_the_same_thing(tmp_path: Path
     assert fresh.lead.startswith("Of 2 reviews of Ronin (1998)"), fresh.lead
 
 
+def test_a_follow_up_comparing_a_film_sets_it_beside_the_last_answers(tmp_path: Path) -> None:
+    """Was: "How does that compare to Ronin?" after "the acting in Fargo" gave Ronin's split
+    alone."""
+    fargo = [("Ann A", "fresh", "The acting is superb."), ("Bo B", "fresh", "A cold story.")]
+    ronin = [("Cy C", "rotten", "Wooden acting all round."), ("Di D", "fresh", "Fast cars.")]
+    heat = [("Ed E", "fresh", "The acting crackles."), ("Fay F", "fresh", "Long and loud.")]
+    paths = [
+        write_quotes(tmp_path / "f.csv", fargo, "Fargo (1996)"),
+        write_quotes(tmp_path / "r.csv", ronin, "Ronin (1998)"),
+        write_quotes(tmp_path / "h.csv", heat, "Heat (1995)"),
+    ]
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest(paths, settings)
+    assistant = Assistant(settings)
+    try:
+        session = ChatSession()
+        assistant.ask("What about the acting in Fargo?", session=session)
+        compared = assistant.ask("How does that compare to Ronin?", session=session)
+        more = assistant.ask("and vs Heat?", session=session)  # the three, still the acting
+        overall = ChatSession()
+        assistant.ask("What did critics think of Fargo?", session=overall)
+        split = assistant.ask("How does it compare to Ronin?", session=overall)
+    finally:
+        assistant.close()
+    assert compared.filters["film"] == "Fargo (1996) and Ronin (1998)", compared.filters
+    assert {c.critic for c in compared.citations} == {"Ann A", "Cy C"}, compared.answer
+    assert "1 of the 2 reviews of Ronin (1998) speaks of the acting" in unmarked(compared.lead)
+    assert {c.critic for c in more.citations} == {"Ann A", "Cy C", "Ed E"}, more.answer
+    assert "All 2 reviews of Fargo (1996) are positive" in split.lead, split.lead
+    assert "Of 2 reviews of Ronin (1998)" in split.lead, split.lead
+
+
 def test_a_follow_up_about_both_films_takes_the_last_two(films: Assistant) -> None:
     """Was: "Which critics liked both?" after Fargo then Ronin answered about Ronin alone."""
     session = ChatSession()
