@@ -22,6 +22,7 @@ from assistant.findings import (
     label_of_one,
     lead,
     narrowed,
+    released_in,
 )
 from assistant.intent import STOPWORDS
 from assistant.over_time import OVER_TIME_WORDS, OverTime, over_time_asked
@@ -39,7 +40,7 @@ from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_criti
 from assistant.thing_answers import Asked, ThingAnswers
 from index.filters import Filters
 from index.fts import phrase_query
-from index.names import name_key
+from index.names import name_key, split_year
 from index.reads import NameColumn
 from index.store import Index
 
@@ -136,22 +137,54 @@ class CatalogForms:
         said = set(name_key(qualified).split())
         frame = of_names | said | RANKING_WORDS
         focus = tuple(t for t in plan.intent.terms if t not in frame and t.isalpha())
-        if focus:  # "which film has the best music?": the reviews that speak of the music
-            counts = self.retriever.meaning.film_counts(list(focus), filters)
-            thing = str(Thing(focus, phrase=True))  # "the music"
-        else:
-            counts, thing = self.index.catalog.film_counts(scope_filters(filters)), ""
+        thing = str(Thing(focus, phrase=True)) if focus else ""  # "the music"
+        counts, period = self._film_counts(focus, filters)
         if said - of_names:  # "which animated film ...": the films whose reviews say it
             match = phrase_query(qualified)
             rows = self.index.catalog.matching_passage_labels(match, Filters())
             saying = {film for _, _, film, _ in rows}
             counts = {film: split for film, split in counts.items() if film in saying}
-            return rank_films(counts, stance, f'whose reviews say "{qualified}"', thing, focus)
+            among = f'whose reviews say "{qualified}"{period}'
+            return rank_films(counts, stance, among, thing, focus)
         if names:  # "which Pixar film ...": the films whose reviews write the name
             naming = self.retriever.films_naming(plan.intent)
             counts = {film: split for film, split in counts.items() if film in naming}
-            return rank_films(counts, stance, f"whose reviews name {join(names)}", thing, focus)
-        return rank_films(counts, stance, "", thing, focus)
+            among = f"whose reviews name {join(names)}{period}"
+            return rank_films(counts, stance, among, thing, focus)
+        return rank_films(counts, stance, period.strip(", "), thing, focus)
+
+    def _film_counts(
+        self, focus: tuple[str, ...], filters: Filters
+    ) -> tuple[dict[str, tuple[int, int, int]], str]:
+        """film -> (reviews, positive, negative) of the films a ranking ranks (by the reviews
+        that speak of the thing `focus`, when it asks about one), and the period they are of
+        in words ("" for all). A period asked ("the best film of 2012", "of the 2010s") is
+        the films': a film whose title carries its year is ranked when released then, by all
+        its reviews (not those of Finding Nemo (2003) dated 2012, for its 3D release); a film
+        without one by its reviews dated then."""
+
+        def counts_in(scope: Filters) -> dict[str, tuple[int, int, int]]:
+            if focus:
+                return self.retriever.meaning.film_counts(list(focus), scope)
+            return self.index.catalog.film_counts(scope_filters(scope))
+
+        since, until = filters.since, filters.until
+        if not (since or until):
+            return counts_in(filters), ""
+        dated = counts_in(filters)
+        every = counts_in(replace(filters, since=None, until=None))
+        reviewed = narrowed(Filters(since=since, until=until)).replace(" dated", ", reviewed", 1)
+        if not any(split_year(film)[1] for film in every):  # no title carries its year
+            return dated, reviewed
+        first, last = (since or "0000")[:4], (until or "9999")[:4]
+        released = {
+            film: split
+            for film, split in every.items()
+            if first <= (split_year(film)[1] or "") <= last
+        }
+        undated = {film: split for film, split in dated.items() if not split_year(film)[1]}
+        period = ", " + released_in(first, last)
+        return released | undated, period + (" (or reviewed then)" if undated else "")
 
     def agreement(self, question: str, plan: Plan) -> Agreement | None:
         """For "which critics agreed (disagreed) with Ebert on Fargo?": the critic's label on

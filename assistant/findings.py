@@ -67,6 +67,18 @@ def narrowed(filters: Filters) -> str:
     return text
 
 
+def released_in(first: str, last: str) -> str:
+    """Films' years from `first` to `last` in words ("0000" and "9999": open): "released in
+    2012", "released 2010 to 2019", "released in 2015 or later"."""
+    if first == last:
+        return f"released in {first}"
+    if first == "0000":
+        return f"released in {last} or earlier"
+    if last == "9999":
+        return f"released in {first} or later"
+    return f"released {first} to {last}"
+
+
 def join(names: Sequence[str], most: int = MAX_NAMES) -> str:
     """'A', 'A and B', 'A, B and C', 'A, B, ... and 7 others' (never "and 1 others": one
     more than `most` is named)."""

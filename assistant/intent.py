@@ -101,6 +101,7 @@ STOPWORDS = frozenset(
     fare fared fares take takes please regarding concerning
     handle handles handled handling portray portrays portrayed portraying depict depicts
     depicted depicting treat treats treated tackle tackles tackled common frequent
+    released release releases came
     one two three four five six seven eight nine ten onwards onward forward later
     first second third previous favorite favourite favorites favourites still anymore
     call calls called calling main major biggest sentence sentences paragraph paragraphs""".split()

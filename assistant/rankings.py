@@ -51,6 +51,9 @@ _QUALIFIED = re.compile(
 )
 
 
+_YEARS = re.compile(r"(?:19|20)\d\d|['’]?(?:(?:19|20)\d0|\d0)['’]?s", re.IGNORECASE)
+
+
 def qualifier(question: str, frame: Collection[str]) -> str:
     """The words a ranking question puts before "film" ("Which Coen brothers film ...",
     "which animated movie ..."), without the question's frame (`frame`: its stop words and
@@ -60,7 +63,11 @@ def qualifier(question: str, frame: Collection[str]) -> str:
         return ""
     words = found.group(1).split()
     return " ".join(
-        w for w in words if w.casefold() not in frame and w.casefold() not in RANKING_WORDS
+        w
+        for w in words
+        if w.casefold() not in frame
+        and w.casefold() not in RANKING_WORDS
+        and not _YEARS.fullmatch(w)  # "which 1999 film": a period (`assistant.dates`)
     )
 
 
@@ -124,14 +131,17 @@ class Ranking:
         """The finding: which film ranks first, then the next ones, with their counts."""
         if not self.films:
             if self.thing:
-                return (
-                    f"No review in the index labelled positive or negative speaks of {self.thing}."
-                )
-            return "No film in the index has a review labelled positive or negative to rank by."
+                of = f"of the films {self.among}" if self.among else "in the index"
+                return f"No review {of} labelled positive or negative speaks of {self.thing}."
+            return (
+                f"No film {self.among or 'in the index'} has a review labelled positive or "
+                "negative to rank by."
+            )
         if self.thing:
             return self._thing_lead()
         head, rest = self.films[0], self.films[1:SHOWN]
-        share = f"{round(100 * head.share)}% of its {head.reviews:,} reviews are positive"
+        reviews = "its one review is" if head.reviews == 1 else f"its {head.reviews:,} reviews are"
+        share = f"{round(100 * head.share)}% of {reviews} positive"
         if self.held == 1:
             where = self.among or "in the index"
             return f"{head.film} is the one film {where}: {share}."

@@ -24,6 +24,13 @@ from assistant.dates import DateRange, dates_asked
         ("What did critics think of Titanic?", DateRange()),
         ("Is 2001 a Space Odyssey any good?", DateRange()),  # no word before: a title's
         ("Who disliked it in 15 minutes?", DateRange()),  # no year
+        # a decade, a film's year
+        ("What was the best film of the 2010s?", DateRange("2010-01-01", "2019-12-31")),
+        ("Pixar films of the '90s", DateRange("1990-01-01", "1999-12-31")),
+        ("Films of the 00s", DateRange("2000-01-01", "2009-12-31")),
+        ("Which 1999 film did critics like most?", DateRange("1999-01-01", "1999-12-31")),
+        ("The best film of 2017", DateRange("2017-01-01", "2017-12-31")),
+        ("What did critics in their 70s say?", DateRange()),  # an age, no decade of films
     ],
 )
 def test_dates_are_read_from_the_question(question: str, asked: DateRange) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
 from assistant.intent import STOPWORDS
 from assistant.rankings import qualifier, rank_films, ranking_asked
+from tests.support.reviews import answers
 
 COUNTS = {  # film: (reviews, positive, negative)
     "Fargo (1996)": (20, 17, 3),
@@ -95,3 +99,46 @@ def test_the_words_before_film_qualify_the_films_ranked() -> None:
     assert qualifier("Which animated movie was the worst reviewed?", STOPWORDS) == "animated"
     assert qualifier("What was the most acclaimed movie?", STOPWORDS) == ""  # the frame only
     assert qualifier("Which of the films did critics like least?", STOPWORDS) == ""
+
+
+def test_a_period_asked_of_films_is_their_release(tmp_path: Path) -> None:
+    """Was: "Which film did critics like best in 2012?" ranked the films by their reviews dated
+    2012, Finding Nemo (2003) first (its 3D release), and did not say so; "the best film of
+    the 2010s" read no period; "which film released in 2017" ranked by "released"."""
+    rows = [  # film, date, fresh
+        *[("Old Reef (2003)", f"2012-09-{d:02d}", "fresh") for d in range(1, 13)],
+        *[("Old Reef (2003)", f"2003-05-{d:02d}", "rotten") for d in range(1, 13)],
+        *[("Highland (2012)", f"2012-06-{d:02d}", "fresh" if d < 9 else "rotten") for d in
+          range(1, 13)],
+        *[("Spirit Town (2017)", f"2017-11-{d:02d}", "fresh" if d < 12 else "rotten") for d in
+          range(1, 13)],
+    ]  # fmt: skip
+    path = tmp_path / "reviews.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["film", "critic", "date", "fresh", "quote"])
+        for n, (film, date, fresh) in enumerate(rows):
+            writer.writerow([film, f"Critic {n}", date, fresh, f"Review {n} of {film}."])
+    in_2012, decade, released, before = answers(
+        tmp_path / "home",
+        [path],
+        "Which film did critics like best in 2012?",
+        "What was the best reviewed film of the 2010s?",
+        "Which film released in 2017 has the best reviews?",
+        "Which film did critics like least before 2010?",
+    )
+    assert in_2012.lead == (
+        "Highland (2012) is the one film released in 2012: 67% of its 12 reviews are positive."
+    ), in_2012.lead
+    assert {c.film for c in in_2012.citations} == {"Highland (2012)"}, in_2012.answer
+    assert decade.lead.startswith(
+        "Of the 2 films released 2010 to 2019, critics liked Spirit Town (2017) best: 92% of its "
+        "12 reviews are positive."
+    ), decade.lead
+    assert released.lead.startswith("Spirit Town (2017) is the one film released in 2017"), (
+        released.lead
+    )
+    # all of a film's reviews count, whenever written: Old Reef's 2012 ones too
+    assert before.lead.startswith(
+        "Old Reef (2003) is the one film released in 2009 or earlier: 50% of its 24 reviews"
+    ), before.lead
