@@ -14,7 +14,8 @@ Stance = Literal["positive", "negative"]
 _NEGATIVE = re.compile(
     r"\b(dislik\w*|hat(e|ed|es|ing)|didn'?t like|did not like|don'?t like|not like|negative\w*|"
     r"pann?(ed|ing|s)?|rotten|critici[sz]\w*|complain\w*|bad reviews?|"
-    r"critical(?! (?:reception|reaction|response|consensus|acclaim|opinion|verdict|reviews?))|"
+    r"critical(?! (?:reception|reaction|response|consensus|acclaim|opinions?|verdicts?|"
+    r"reviews?|takes?|views?|thoughts|assessments?|appraisals?|take on|view of|standing))|"
     r"unimpressed|disappoint\w*|detractors?|thumbs down|weak\w*|flaws?|"
     r"problems?|wrong|harsh\w*|toughest|"
     r"(?:was|is|were|being) (?:so |too |really |pretty |just )?"
@@ -101,7 +102,7 @@ STOPWORDS = frozenset(
     fare fared fares take takes please regarding concerning
     handle handles handled handling portray portrays portrayed portraying depict depicts
     depicted depicting treat treats treated tackle tackles tackled common frequent
-    released release releases came
+    released release releases came thoughts impressions
     one two three four five six seven eight nine ten onwards onward forward later
     first second third previous favorite favourite favorites favourites still anymore
     call calls called calling main major biggest sentence sentences paragraph paragraphs""".split()

@@ -615,6 +615,10 @@ def test_a_thing_named_only_by_the_other_side_is_quoted_under_its_label(home: Pa
         ("How good is the acting in Up?", [(6, 7)], None, ("acting",)),
         ("How bad are the jokes?", [], None, ("jokes",)),
         ("Is the acting still good in Up?", [(6, 7)], "positive", ("acting",)),
+        # "the critical take" asks either way; "Thoughts" opens the question, names nothing
+        ("What's the critical take on the soundtrack of Up?", [(9, 10)], None, ("soundtrack",)),
+        ("Were critics critical of the ending?", [], "negative", ("ending",)),
+        ("Thoughts on the animation in Up?", [(5, 6)], None, ("animation",)),
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
