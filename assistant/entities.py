@@ -16,18 +16,26 @@ from functools import cached_property
 from index.catalog import Catalog
 from index.names import alternate_titles, name_key, split_year
 
-# Words too common to be a name on their own unless written capitalized in the question.
+# Words a question writes as words, never as a name of one word, unless capitalized (and not
+# as its first word: "Her ..." is a pronoun there): pronouns, the frame of a question, and
+# "onward" (of "from 2015 onward") and "people" (of "what did people say").
 COMMON_WORDS = frozenset(
-    """a an the her him his she he it its up out in on of to is be me we us you they them
-    this that what who how why when where which soul brave cars coco time empire variety
-    people life love home onward luca elemental inside big us rush heat fresh film films
+    """a an the her him his she he it its out in on of to is be me we us you they them
+    this that what who how why when where which people onward onwards film films
     movie movies critic critics review reviews say said think thought about like liked""".split()
 )
-# An outlet of one word among the words reviewers write most (`assistant.review_words`, ranked
+# A name of one word among the words reviewers write most (`assistant.review_words`, ranked
 # by how often 50,000 IMDb reviews write them) is a word there unless written as a name:
-# "world" ranks 179th, "response" 3,427th, "variety" 2,394th; "guardian" 7,629th and "slate"
-# 15,242nd stay outlets however they are written.
+# "world" ranks 179th, "response" 3,427th, "soul" 1,282nd, "brave" 2,756th, "titanic"
+# 3,719th; "guardian" 7,629th, "coco" 16,573rd and "fargo" 13,102nd are names however written.
+# An outlet also where written as a source ("did mtv say"), a film where written as a title
+# is, after a word that takes one ("think of titanic", "who disliked soul").
 EVERYDAY_RANK = 5000
+_TITLE_BEFORE = frozenset(
+    """of about on in than versus vs like liked likes dislike disliked dislikes hate hated love
+    loved enjoy enjoyed review reviews reviewed praised panned see saw watch watched rate
+    rated is was""".split()
+)
 
 
 def everyday(word: str) -> bool:
@@ -246,8 +254,9 @@ class NameIndex:
             table: NameTable, out: list[str], *, titles: bool = False, outlets: bool = False
         ) -> list[Claimed]:
             """The names of `table` in the question, longest first, not overlapping what is
-            taken; `titles`: a sequel's number after one makes another film; `outlets`: one of
-            an everyday word is a name only where written as one."""
+            taken; `titles`: a sequel's number after one makes another film, and one of an
+            everyday word is a title where written as one; `outlets`: one of an everyday word
+            is a name where written as one or as a source."""
             claimed: list[Claimed] = []
             for length in range(min(len(words), self._longest), 0, -1):
                 for start in range(len(words) - length + 1):
@@ -257,14 +266,19 @@ class NameIndex:
                     names = table.get(tuple(words[start : start + length]))
                     if not names:
                         continue
-                    # a title that is also a word is a name where written as one; a question
+                    # a name that is also a word is a name where written as one; a question
                     # of that one word ("coco?", "Her") can only mean the title
                     word = words[start]
-                    common = length == 1 and len(words) > 1
-                    worded = word in COMMON_WORDS or (
-                        outlets and everyday(word) and not _as_source(words, start)
-                    )
-                    common = common and worded
+                    alone = length == 1 and len(words) > 1
+                    common = alone and word in COMMON_WORDS
+                    if alone and not common and everyday(word):
+                        before = words[start - 1] if start else ""
+                        common = not (
+                            (outlets and _as_source(words, start))
+                            or (titles and before in _TITLE_BEFORE)
+                        )
+                        if common and capitalized(*span) and (titles or start > 0):
+                            common = False  # "Soul ..." opens with the film; "World-..." not
                     if common and not capitalized(*span):
                         continue
                     if common and start == 0:
@@ -282,17 +296,6 @@ class NameIndex:
 
         claim(self._critics, found.critics)
         films = claim(self._films, found.films, titles=True)
-        if len(films) > 1:  # "The Iron Giant for kids": "kids" is a word there, not Kids
-            worded = [
-                (span, names)
-                for span, names in films
-                if span[1] - span[0] == 1 and not capitalized(*span) and everyday(words[span[0]])
-            ]
-            for span, names in worded[: len(films) - 1]:
-                films.remove((span, names))
-                taken.remove(span)
-                dropped = {n.display for n in names}
-                found.films = [f for f in found.films if f not in dropped]
         series = claim(self._series, [], titles=True)
         self._resolve_series(series, originals if aligned else words, found)
         if len(films) > 1:

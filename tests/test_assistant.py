@@ -261,6 +261,23 @@ def test_a_subtitle_names_its_film_and_a_title_written_as_a_word_yields() -> Non
     assert names.find("Is The Iron Giant better than Kids?").films == ["The Iron Giant", "Kids"]
 
 
+def test_a_title_of_one_word_written_in_lower_case_is_the_film_where_it_can_be() -> None:
+    """Was: "what did critics think of coco" found no film (a hand-written list held the
+    Pixar titles), nor "think of titanic"."""
+    names = NameIndex(["Coco (2017)", "Soul (2020)", "Brave (2012)", "Titanic (1997)"], [], [])
+    # a title no reviewer writes as a word is the film however written
+    assert names.find("what did critics think of coco").films == ["Coco (2017)"]
+    assert names.find("coco reviews").films == ["Coco (2017)"]
+    # one reviewers write every day is the film after a word that takes a title, or capitalized
+    assert names.find("what did critics think of soul").films == ["Soul (2020)"]
+    assert names.find("did critics like brave").films == ["Brave (2012)"]
+    assert names.find("was titanic overrated?").films == ["Titanic (1997)"]
+    assert names.find("Soul: too abstract?").films == ["Soul (2020)"]
+    assert names.find("how is the soul of the film?").films == []
+    assert names.find("is the heroine brave?").films == []
+    assert names.find("a titanic effort from the cast?").films == []
+
+
 def test_a_long_title_is_found_whole() -> None:
     title = "2 ou 3 Choses que je Sais d'Elle (Two or Three Things I Know About Her)"
     names = NameIndex([title, "Her (2013)"], [], [])
