@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from assistant.catalog_forms import CatalogForms
 from assistant.chat import ChatSession, compares
 from assistant.citations import renumber, verify
+from assistant.comparison import compared_lead, comparison_asked
 from assistant.engines.base import AnswerRequest, Engine, Turn
 from assistant.engines.extractive import grouped, reviews_by_stance
 from assistant.film_refs import check_scope
@@ -391,7 +392,7 @@ class Assistant:
         elif ranking is not None:
             lead = ranking.lead()
         elif compared:
-            parts = []
+            parts, sides, things = [], [], []
             for part, counts in compared:
                 part_scope = describe_scope(part.filters) or ""
                 of_part = [s for s in sources if s.review.film in part.filters.films]
@@ -400,11 +401,17 @@ class Assistant:
                     parts.append(
                         self.things.lead(part, counts, part_scope, part_thing, of_part, cite=False)
                     )
+                    things.append(str(part_thing[0]))
+                    sides.append((join(part.filters.films), part_thing[1]))
                 else:
                     parts.append(
                         self.forms.finding(part, counts, part_scope, of_part, with_names=False)
                     )
-            lead = " ".join(parts)
+                    sides.append((join(part.filters.films), counts))
+            if comparison_asked(question) and len(set(things)) <= 1:
+                # "Did critics prefer Toy Story 2 or Toy Story 3?": which, first
+                parts.insert(0, compared_lead(sides, things[0] if things else ""))
+            lead = " ".join(part for part in parts if part)
         elif thing is not None and scope is not None and facts is not None:
             lead = self.things.lead(plan, facts, scope, thing, sources)
         else:

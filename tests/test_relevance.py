@@ -649,7 +649,11 @@ def test_a_thing_in_several_films_is_counted_and_quoted_film_by_film(tmp_path: P
         assistant.close()
     lead = result.answer.split("\n")[0]
     first = unmarked(alone.answer).split(" negative.")[0]  # the same count, film by film
-    assert lead.startswith(first), result.answer
+    # which of the two critics liked more comes first ("prefer"), then each film's count
+    assert lead.startswith(
+        f"Critics liked the jokes of {FILM} and {other} alike: of their 4 and 4 labelled "
+        "reviews that speak of the jokes, 75% and 75% are positive. " + first
+    ), result.answer
     # the quotes are grouped by stance across the films, so the films' counts cite none of
     # them: the numbers read 1, 2, 3 down the answer
     order = [result.answer.index(f"[{n}]") for n in range(1, len(result.citations) + 1)]
