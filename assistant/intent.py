@@ -31,7 +31,7 @@ _NEGATED = re.compile(
 _POSITIVE = re.compile(
     r"\b(lik(e|ed|es)|lov(e|ed|es)|prais\w*|positive\w*|fresh|enjoy\w*|favou?rabl\w*|"
     r"rave\w*|admir\w*|impress(?:ed|es|ive)?|thumbs up|champion\w*|fans?|best|"
-    r"good( reviews?)?|great|kindest|glowing)\b",
+    r"good( reviews?)?|great|kindest|glowing|beloved|acclaimed)\b",
     re.IGNORECASE,
 )
 _RECEPTION = re.compile(

@@ -619,6 +619,7 @@ def test_a_thing_named_only_by_the_other_side_is_quoted_under_its_label(home: Pa
         ("What's the critical take on the soundtrack of Up?", [(9, 10)], None, ("soundtrack",)),
         ("Were critics critical of the ending?", [], "negative", ("ending",)),
         ("Thoughts on the animation in Up?", [(5, 6)], None, ("animation",)),
+        ("What made Up so beloved?", [(2, 3)], "positive", ()),  # who liked it, and why
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
