@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 RRF_K = 60
 MIN_DENSE_SIMILARITY = 0.35
+MAX_WORDS_READ = 4096  # words whose lower-case use `_written_lower` keeps
 SMALL_SCOPE = 24  # passages in scope at most for every one of them to be worth ranking
 EXACT_SEARCH_LIMIT = 5000  # chunks a name filter may leave for exact search
 
@@ -73,6 +74,7 @@ class Retriever:
         self.index = index
         self._names: NameIndex | None = None
         self._names_version = -1
+        self._lower: dict[str, bool] = {}  # `_written_lower` per word, for the names' version
         self.meaning = ThingMatcher(self, VocabularyStore(index))
 
     @property
@@ -83,6 +85,7 @@ class Retriever:
             self.index.follow_vectors()  # a repair may have switched the vector store
             self._names = NameIndex.from_catalog(self.index.catalog)
             self._names_version = version
+            self._lower = {}
         return self._names
 
     def refresh(self) -> None:
@@ -169,7 +172,15 @@ class Retriever:
         return replace(intent, whole_names=tuple(whole)) if whole else intent
 
     def _written_lower(self, word: str) -> bool:
-        """Whether a passage of the index writes `word` (or its other number) in lower case."""
+        """Whether a passage of the index writes `word` (or its other number) in lower case
+        (read once per word while the index is unchanged: a chat plans a question twice)."""
+        if word not in self._lower:
+            if len(self._lower) >= MAX_WORDS_READ:
+                self._lower.clear()
+            self._lower[word] = self._read_lower(word)
+        return self._lower[word]
+
+    def _read_lower(self, word: str) -> bool:
         rows = self.matching_passages(fts_query([name_key(word)]), Filters(), 200, None)
         lower = re.compile(
             rf"(?<!\w)(?:{re.escape(word.lower())}|{re.escape(other_number(word.lower()))})(?!\w)"
