@@ -53,6 +53,33 @@ _MINORITY = re.compile(
 _NEWEST = re.compile(
     r"\b(most recent|latest|newest|recent|last)\s+(?:\w+\s+)?reviews?\b", re.IGNORECASE
 )
+# "give me three negative quotes", "show 5 reviews of Up", "a quote about the music": how
+# many quotes the asker wants (1 to MOST_QUOTES_ASKED)
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "a few": 3}  # fmt: skip
+_QUOTES_ASKED = re.compile(
+    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few)\s+"
+    r"(?:\w+\s+)?(?:quotes|quotations|reviews|excerpts|examples|citations)\b"
+    r"|\b(a|one)\s+(?:\w+\s+)?(?:quote|quotation|excerpt)\b",
+    re.IGNORECASE,
+)
+MOST_QUOTES_ASKED = 20
+
+
+def quotes_asked(question: str) -> int | None:
+    """How many quotes `question` asks for ("give me three negative quotes" -> 3, "a quote
+    about the music" -> 1); None when it names no number of them, or asks how many there are
+    ("how many of the 20 reviews ...")."""
+    if _COUNT.search(question):
+        return None
+    found = _QUOTES_ASKED.search(question)
+    if found is None:
+        return None
+    said = (found.group(1) or found.group(2)).casefold()
+    n = int(said) if said.isdigit() else _NUMBERS.get(said, 1)
+    return n if 1 <= n <= MOST_QUOTES_ASKED else None
+
+
 # "how good is the acting?" asks how much, either way: no stance, and no word of the thing
 _DEGREE = re.compile(r"\bhow (good|bad|great|well|badly|strong|weak)\b", re.IGNORECASE)
 _OLDEST = re.compile(r"\b(first|earliest|oldest)\s+(?:\w+\s+)?reviews?\b", re.IGNORECASE)

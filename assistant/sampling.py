@@ -15,7 +15,8 @@ STANCES = ("positive", "negative", "unknown")
 
 def quota(facts: ScopeFacts, k: int) -> dict[str, int]:
     """Quotes per stance for `k` in all: proportional (largest remainder), at least one for
-    every stance the scope has, never more than the scope holds; biggest side first."""
+    every stance the scope has while `k` allows (else the biggest sides), never more than the
+    scope holds; biggest side first."""
     sizes = {"positive": facts.positive, "negative": facts.negative, "unknown": facts.unrated}
     present = {stance: n for stance, n in sizes.items() if n > 0}
     total = sum(present.values())
@@ -28,6 +29,9 @@ def quota(facts: ScopeFacts, k: int) -> dict[str, int]:
         if counts[biggest] <= 1:
             break
         counts[biggest] -= 1
+    if sum(counts.values()) > k:  # fewer quotes than sides ("a quote about Fargo"): the biggest
+        kept = sorted(counts, key=lambda s: (-present[s], STANCES.index(s)))[:k]
+        counts = {stance: counts[stance] for stance in kept}
     while sum(counts.values()) < k:
         open_ = [s for s in counts if counts[s] < present[s]]
         if not open_:

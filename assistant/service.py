@@ -28,6 +28,7 @@ from assistant.findings import (
 from assistant.followups import opens_follow_up, thing_followed
 from assistant.health import Health, StoreHealth
 from assistant.holdings import holdings_lead, index_asked
+from assistant.intent import quotes_asked
 from assistant.passages import focused
 from assistant.questions import example_questions
 from assistant.rankings import ranking_asked
@@ -241,7 +242,7 @@ class Assistant:
         engine: Engine | None = None,
     ) -> Plan:
         """Resolve a question (and a chat's context) into what retrieval runs."""
-        k = k or self.settings.top_k
+        k = quotes_asked(question) or k or self.settings.top_k  # "give me three quotes"
         standalone = question
         if session and session.turns and engine is not None:
             standalone = engine.condense(session.turns, question)

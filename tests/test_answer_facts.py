@@ -853,3 +853,15 @@ def test_a_comparison_gives_each_films_own_counts(films: Assistant) -> None:
             for n in Counter(c.sentiment for c in result.citations if c.film == film).values()
         }
     assert stated <= allowed, result.answer
+
+
+def test_the_number_of_quotes_asked_for_is_the_number_quoted(films: Assistant) -> None:
+    """Was: "Give me two negative quotes about 8MM" quoted 8."""
+    two = films.ask("Give me two negative quotes about 8MM")
+    assert [c.sentiment for c in two.citations] == ["negative", "negative"], two.answer
+    assert "Quoted below: 2 of the 18." in two.lead, two.lead
+    one = films.ask("A quote about Fargo, please")
+    assert len(one.citations) == 1, one.answer
+    # a count keeps its quotes: "how many of the 20 reviews" asks for no 20 quotes
+    counted = films.ask("How many of the 20 reviews of Fargo are positive?")
+    assert len(counted.citations) == 8, counted.answer
