@@ -40,9 +40,9 @@ _TITLE_BEFORE = frozenset(
 
 def everyday(word: str) -> bool:
     """Whether reviewers write `word` among their EVERYDAY_RANK most written words."""
-    from assistant.review_words import load_review_words
+    from assistant.review_words import word_ranks
 
-    rank = load_review_words().frequency_rank(word)
+    rank = word_ranks().get(word)
     return rank is not None and rank < EVERYDAY_RANK
 
 

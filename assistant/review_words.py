@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["FILE", "RETRAIN", "ReviewWords", "load_review_words", "review_tokens"]
+__all__ = ["FILE", "RETRAIN", "ReviewWords", "load_review_words", "review_tokens", "word_ranks"]
 
 FILE = "review_words.npz"
 RETRAIN = "python -m bench.train_review_words"
@@ -58,11 +58,6 @@ class ReviewWords:
     @functools.cached_property
     def _rows(self) -> dict[str, int]:
         return {word: i for i, word in enumerate(self.words)}
-
-    def frequency_rank(self, word: str) -> int | None:
-        """Where `word` stands among the words reviewers write most (0: the most written; the
-        words are stored most frequent first); None for a word seen too rarely to be kept."""
-        return self._rows.get(word)
 
     def near(self, focus: Sequence[str], most: int) -> dict[str, float]:
         """The `most` words written most like `focus` (their vectors averaged), with their
@@ -108,6 +103,21 @@ def dequantized(quantized: npt.NDArray[Any], scale: npt.NDArray[Any]) -> npt.NDA
     norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     unit: npt.NDArray[np.float32] = (vectors / norms).astype(np.float32)
     return unit
+
+
+@functools.cache
+def word_ranks() -> dict[str, int]:
+    """word -> where it stands among the words reviewers write most (0: the most written),
+    for the words the vectors keep (stored most frequent first by `bench.train_review_words`);
+    read without the vectors (names are told from words with
+    it on every question, `assistant.entities.everyday`)."""
+    ranks, _ = read_packaged(
+        FILE,
+        "the review-word vectors",
+        RETRAIN,
+        lambda data: {str(word): rank for rank, word in enumerate(data["words"])},
+    )
+    return ranks
 
 
 @functools.cache
