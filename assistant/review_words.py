@@ -109,8 +109,8 @@ def dequantized(quantized: npt.NDArray[Any], scale: npt.NDArray[Any]) -> npt.NDA
 def word_ranks() -> dict[str, int]:
     """word -> where it stands among the words reviewers write most (0: the most written),
     for the words the vectors keep (stored most frequent first by `bench.train_review_words`);
-    read without the vectors (names are told from words with
-    it on every question, `assistant.entities.everyday`)."""
+    read without the vectors: names are told from words with it on every question
+    (`assistant.entities.everyday`)."""
     ranks, _ = read_packaged(
         FILE,
         "the review-word vectors",
