@@ -33,7 +33,15 @@ from assistant.people_rankings import (
     people_ranking_words,
     rank_people,
 )
-from assistant.rankings import RANKING_WORDS, Ranking, qualifier, rank_films, ranking_asked
+from assistant.rankings import (
+    RANKING_WORDS,
+    Ranking,
+    qualifier,
+    rank_by_quality,
+    rank_films,
+    ranking_asked,
+    superlative,
+)
 from assistant.result import Source
 from assistant.retrieval import Hit, Plan, Retriever, name_words, named
 from assistant.scope import ScopeFacts, scope_facts, scope_filters, stance_critics
@@ -104,7 +112,8 @@ class CatalogForms:
             )
             return _quoting(plan, filters), people, None
         if ranking is not None and ranking.first:
-            filters = replace(plan.filters, films=(ranking.first,), sentiment=ranking.stance)
+            sentiment = None if ranking.quality else ranking.stance  # "the saddest": either
+            filters = replace(plan.filters, films=(ranking.first,), sentiment=sentiment)
             plan = _quoting(plan, filters, ranking.focus)  # the thing ranked by, if any
         shared = self.shared(plan)
         if shared is not None:
@@ -133,39 +142,48 @@ class CatalogForms:
             return None
         names = named(plan.intent)
         of_names = set(name_words(plan.intent))
-        qualified = qualifier(question, STOPWORDS)
+        most = superlative(question)  # "the funniest jokes", "which film is the funniest?"
+        asked_by = {most.written, "most"} if most else set()
+        qualified = qualifier(question, STOPWORDS | asked_by)
         said = set(name_key(qualified).split())
-        frame = of_names | said | RANKING_WORDS
+        frame = of_names | said | RANKING_WORDS | asked_by
         focus = tuple(t for t in plan.intent.terms if t not in frame and t.isalpha())
-        thing = str(Thing(focus, phrase=True)) if focus else ""  # "the music"
-        counts, period = self._film_counts(focus, filters)
+        quality = most is not None and not focus
+        if most is not None and quality:  # the quality is the thing: the reviews saying it
+            focus = (most.quality,)
+        thing = str(Thing(focus, phrase=not quality)) if focus else ""  # "the music", '"funny"'
+        counts, period = self._film_counts(focus, filters, own=quality)
+        among, allowed = period.strip(", "), None
         if said - of_names:  # "which animated film ...": the films whose reviews say it
             match = phrase_query(qualified)
             rows = self.index.catalog.matching_passage_labels(match, Filters())
-            saying = {film for _, _, film, _ in rows}
-            counts = {film: split for film, split in counts.items() if film in saying}
+            allowed = {film for _, _, film, _ in rows}
             among = f'whose reviews say "{qualified}"{period}'
-            return rank_films(counts, stance, among, thing, focus)
-        if names:  # "which Pixar film ...": the films whose reviews write the name
-            naming = self.retriever.films_naming(plan.intent)
-            counts = {film: split for film, split in counts.items() if film in naming}
+        elif names:  # "which Pixar film ...": the films whose reviews write the name
+            allowed = self.retriever.films_naming(plan.intent)
             among = f"whose reviews name {join(names)}{period}"
-            return rank_films(counts, stance, among, thing, focus)
-        return rank_films(counts, stance, period.strip(", "), thing, focus)
+        if allowed is not None:
+            counts = {film: split for film, split in counts.items() if film in allowed}
+        if quality:  # "which film is the funniest?": by the share of its reviews saying it
+            totals, _ = self._film_counts((), filters)
+            if allowed is not None:
+                totals = {film: split for film, split in totals.items() if film in allowed}
+            return rank_by_quality(counts, totals, stance, among, thing, focus)
+        return rank_films(counts, stance, among, thing, focus)
 
     def _film_counts(
-        self, focus: tuple[str, ...], filters: Filters
+        self, focus: tuple[str, ...], filters: Filters, own: bool = False
     ) -> tuple[dict[str, tuple[int, int, int]], str]:
         """film -> (reviews, positive, negative) of the films a ranking ranks (by the reviews
         that speak of the thing `focus`, when it asks about one), and the period they are of
         in words ("" for all). A period asked ("the best film of 2012", "of the 2010s") is
         the films': a film whose title carries its year is ranked when released then, by all
         its reviews (not those of Finding Nemo (2003) dated 2012, for its 3D release); a film
-        without one by its reviews dated then."""
+        without one by its reviews dated then. `own`: see `ThingMatcher.film_counts`."""
 
         def counts_in(scope: Filters) -> dict[str, tuple[int, int, int]]:
             if focus:
-                return self.retriever.meaning.film_counts(list(focus), scope)
+                return self.retriever.meaning.film_counts(list(focus), scope, own=own)
             return self.index.catalog.film_counts(scope_filters(scope))
 
         since, until = filters.since, filters.until

@@ -79,7 +79,53 @@ def ranking_asked(question: str) -> Stance | None:
     worst = _WORST.search(question)
     if worst:
         return "negative"
-    return "positive" if _BEST.search(question) else None
+    return "positive" if _BEST.search(question) or superlative(question) else None
+
+
+# "the funniest", "the most beautiful": a superlative of a quality, which ranks the films by
+# the reviews that speak of it (or of the thing it qualifies: "the funniest jokes"); not one of
+# order ("the latest") or of reviews ("the most reviews")
+_MOST = re.compile(r"\bthe\s+(?:most|least)\s+([a-z]{3,})\b", re.IGNORECASE)
+_EST = re.compile(r"\bthe\s+([a-z]{2,}est)\b", re.IGNORECASE)
+_NOT_QUALITIES = frozenset(
+    """latest earliest oldest newest nearest honest interest west request contest forest
+    reviews reviewed critics films movies quotes votes""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Superlative:
+    """A superlative a ranking question asks by: as written ("funniest") and its quality
+    ("funny")."""
+
+    written: str
+    quality: str
+
+
+def superlative(question: str) -> Superlative | None:
+    """The superlative of a quality `question` writes ("which film is the funniest?", "the
+    most beautiful animation"), its quality known to the review words; None otherwise."""
+    from assistant.review_words import word_ranks
+
+    known = word_ranks()
+    most = _MOST.search(question)
+    if most:
+        word = most.group(1).casefold()
+        if word not in _NOT_QUALITIES and word not in RANKING_WORDS and word in known:
+            return Superlative(word, word)
+    for found in _EST.finditer(question):
+        word = found.group(1).casefold()
+        if word in _NOT_QUALITIES or word in RANKING_WORDS:
+            continue
+        stem = word[:-3]
+        bases = [stem[:-1] + "y"] if stem.endswith("i") else []  # funniest: funny
+        bases += [stem, stem + "e"]  # strongest, latest: late
+        if len(stem) > 2 and stem[-1] == stem[-2]:
+            bases.append(stem[:-1])  # biggest: big
+        for base in bases:
+            if base in known:
+                return Superlative(word, base)
+    return None
 
 
 def tie_list(items: list[str]) -> str:
@@ -122,6 +168,9 @@ class Ranking:
     among: str = ""  # which films: "whose reviews name Pixar", 'whose reviews say "animated"'
     thing: str = ""  # ranked by the reviews that speak of it: "the music" (else all reviews)
     focus: tuple[str, ...] = ()  # the words of that thing, for the quotes of the first film
+    # the thing is a quality asked in a superlative ("which film is the funniest?"): films
+    # rank by the share of their reviews that say it, not by the share of those positive
+    quality: bool = False
 
     @property
     def first(self) -> str | None:
@@ -132,11 +181,13 @@ class Ranking:
         if not self.films:
             if self.thing:
                 of = f"of the films {self.among}" if self.among else "in the index"
-                return f"No review {of} labelled positive or negative speaks of {self.thing}."
+                return f"No review {of} labelled positive or negative {self._spoken(False)}."
             return (
                 f"No film {self.among or 'in the index'} has a review labelled positive or "
                 "negative to rank by."
             )
+        if self.quality:
+            return self._quality_lead()
         if self.thing:
             return self._thing_lead()
         head, rest = self.films[0], self.films[1:SHOWN]
@@ -163,6 +214,26 @@ class Ranking:
             text += " Next: " + "; ".join(r.words() for r in rest) + "."
         return text
 
+    def _quality_lead(self) -> str:
+        """ "Of the 28 films in the index with at least 10 reviews, the reviews of Inside Out
+        (2015) say "sad" or a word near it most often: 12% of its 384. Next: ..." """
+        head, rest = self.films[0], self.films[1:SHOWN]
+        among = f"{counted(self.held, 'films')} {self.among or 'in the index'}"
+        if self.least_reviews > 1:
+            among += f" with at least {self.least_reviews} reviews"
+        often = "most often" if self.stance == "positive" else "least often"
+        share = f"{round(100 * head.share)}% of its {head.reviews:,}"
+        text = f"Of {among}, the reviews of {head.film} {self._spoken()} {often}: {share}."
+        if rest:
+            text += " Next: " + "; ".join(r.words() for r in rest) + "."
+        return text
+
+    def _spoken(self, plural: bool = True) -> str:
+        """'speak of the music' | 'say "funny" or a word near it'"""
+        if self.quality:
+            return f"{'say' if plural else 'says'} {self.thing} or a word near it"
+        return f"{'speak' if plural else 'speaks'} of {self.thing}"
+
     def _thing_lead(self) -> str:
         """ "Ranked by the share of positive reviews among those that speak of the music, of
         the 25 films in the index with at least 10 such reviews, Coco (2017) comes first: 94%
@@ -172,7 +243,7 @@ class Ranking:
         among = f"{counted(ranked, 'films')} {self.among or 'in the index'}"
         if ranked < self.held:
             among += f" with at least {self.least_reviews} such reviews (of {self.held:,} with one)"
-        text = f"Ranked by the share of positive reviews among those that speak of {self.thing}, "
+        text = f"Ranked by the share of positive reviews among those that {self._spoken()}, "
         place = "first" if self.stance == "positive" else "last"
         if self.held == 1:
             share = f"{round(100 * head.share)}% of its {head.reviews:,} are positive"
@@ -199,6 +270,7 @@ def rank_films(
     among: str = "",
     thing: str = "",
     focus: tuple[str, ...] = (),
+    quality: bool = False,
 ) -> Ranking:
     """The films of `counts` (film -> reviews, positive, negative) with labelled reviews, ranked
     by their share of positive reviews (`stance` "negative": the least share first), more
@@ -210,4 +282,30 @@ def rank_films(
     kept = [r for r in labelled if r.reviews >= least]
     sign = -1 if stance == "positive" else 1
     kept.sort(key=lambda r: (sign * r.share, -r.reviews, r.film))
-    return Ranking(kept, stance, len(labelled), least, among, thing, focus)
+    return Ranking(kept, stance, len(labelled), least, among, thing, focus, quality)
+
+
+def rank_by_quality(
+    saying: Mapping[str, tuple[int, int, int]],
+    totals: Mapping[str, tuple[int, int, int]],
+    stance: Stance,
+    among: str,
+    quality: str,
+    focus: tuple[str, ...],
+) -> Ranking:
+    """The films of `totals` (film -> reviews, positive, negative) ranked by the share of
+    their reviews that say the quality `quality` asks of them, counted in `saying` (film ->
+    reviews ...): most first ("the funniest"), least first for `stance` "negative" ("the
+    least funny"); a film needs MIN_REVIEWS reviews, unless none has."""
+    films = [
+        Ranked(film, n, saying.get(film, (0, 0, 0))[0], 0)
+        for film, (n, _, _) in totals.items()
+        if n > 0
+    ]
+    least = MIN_REVIEWS if any(r.reviews >= MIN_REVIEWS for r in films) else 1
+    eligible = [r for r in films if r.reviews >= least]
+    least = least if len(eligible) < len(films) else 1  # said only when it left films out
+    kept = [r for r in eligible if r.positive or stance == "negative"]
+    sign = -1 if stance == "positive" else 1
+    kept.sort(key=lambda r: (sign * r.share, -r.reviews, r.film))
+    return Ranking(kept, stance, len(eligible), least, among, quality, focus, quality=True)

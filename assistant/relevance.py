@@ -294,10 +294,16 @@ class ThingMatcher:
             if words_of(untitled(text, titles)) & words.keys()
         )
 
-    def film_counts(self, focus: list[str], filters: Filters) -> dict[str, tuple[int, int, int]]:
+    def film_counts(
+        self, focus: list[str], filters: Filters, *, own: bool = False
+    ) -> dict[str, tuple[int, int, int]]:
         """film -> (reviews, positive, negative) of the reviews within `filters` that have a
-        passage using a word for the thing `focus`, counted as `counts` counts one scope."""
+        passage using a word for the thing `focus`, counted as `counts` counts one scope;
+        `own`: by its own and the sentence model's near words alone, not the words reviewers
+        write in its place (for a quality, those are other qualities: "funny" for "scary")."""
         words, _ = self.words_for(focus)
+        if own:
+            words = {word: near for word, near in words.items() if near >= NEIGHBOUR_FLOOR}
         match = fts_query(sorted(words), exact=set(words))
         titles = self.titles_with(words)
         catalog = self.retriever.index.catalog

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.intent import STOPWORDS
 from assistant.rankings import qualifier, rank_films, ranking_asked
-from tests.support.reviews import answers
+from tests.support.reviews import answers, write_quotes
 
 COUNTS = {  # film: (reviews, positive, negative)
     "Fargo (1996)": (20, 17, 3),
@@ -142,3 +142,70 @@ def test_a_period_asked_of_films_is_their_release(tmp_path: Path) -> None:
     assert before.lead.startswith(
         "Old Reef (2003) is the one film released in 2009 or earlier: 50% of its 24 reviews"
     ), before.lead
+
+
+@pytest.mark.parametrize(
+    ("question", "written", "quality"),
+    [
+        ("Which Pixar film is the funniest?", "funniest", "funny"),
+        ("Which film has the funniest jokes?", "funniest", "funny"),
+        ("Which is the saddest Pixar film?", "saddest", "sad"),
+        ("Which film has the biggest laughs?", "biggest", "big"),
+        ("Which film has the most beautiful animation?", "beautiful", "beautiful"),
+        ("Which film is the least funny?", "funny", "funny"),
+    ],
+)
+def test_a_superlative_names_the_quality_it_ranks_by(
+    question: str, written: str, quality: str
+) -> None:
+    from assistant.rankings import Superlative, superlative
+
+    assert superlative(question) == Superlative(written, quality)
+    assert ranking_asked(question) == ("negative" if "least" in question else "positive")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which film has the latest reviews?", "Which film has the most reviews?", "Which film is "
+     "set in the west?", "Which film did critics like best?"],
+)  # fmt: skip
+def test_order_counts_and_words_ending_in_est_are_no_superlative_of_a_quality(
+    question: str,
+) -> None:
+    from assistant.rankings import superlative
+
+    assert superlative(question) is None
+
+
+def test_the_funniest_film_is_the_one_whose_reviews_say_it_most(tmp_path: Path) -> None:
+    """Was: "Which film is the funniest?" ranked the films by their reviews naming nothing
+    ("the funniest" was no ranking), and "the funniest jokes" by the words "funniest jokes"."""
+
+    def rows(film: str, funny: int, scary: int, other: int) -> list[tuple[str, str, str]]:
+        out = [(f"{film} F{i}", "fresh", "Hilarious from start to end.") for i in range(funny)]
+        out += [(f"{film} S{i}", "fresh", "Genuinely creepy and scary.") for i in range(scary)]
+        return out + [(f"{film} O{i}", "rotten", "A plodding bore.") for i in range(other)]
+
+    files = [
+        write_quotes(tmp_path / "a.csv", rows("Alpha (2001)", 6, 0, 6), "Alpha (2001)"),
+        write_quotes(tmp_path / "b.csv", rows("Beta (2002)", 3, 5, 4), "Beta (2002)"),
+        write_quotes(tmp_path / "c.csv", rows("Gamma (2003)", 1, 1, 10), "Gamma (2003)"),
+    ]
+    funniest, least, scariest = answers(
+        tmp_path / "home",
+        files,
+        "Which film is the funniest?",
+        "Which film is the least funny?",
+        "Which film is the scariest?",
+    )
+    assert funniest.lead == (
+        'Of the 3 films in the index, the reviews of Alpha (2001) say "funny" or a word near it '
+        "most often: 50% of its 12. Next: Beta (2002), 25% of 12; Gamma (2003), 8% of 12."
+    ), funniest.lead
+    assert {c.film for c in funniest.citations} == {"Alpha (2001)"}, funniest.answer
+    assert all("Hilarious" in c.quote for c in funniest.citations), funniest.answer
+    assert least.lead.startswith(
+        'Of the 3 films in the index, the reviews of Gamma (2003) say "funny" or a word near it '
+        "least often: 8% of its 12."
+    ), least.lead
+    assert scariest.lead.startswith("Of the 3 films in the index, the reviews of Beta (2002)")
