@@ -377,7 +377,9 @@ def thing_lead(
     if n == facts.reviews:
         head = f"All {n:,} {scope}" if n > 1 else f"The one {_singular(scope)}"
     else:
-        head = f"{n:,} of the {facts.reviews:,} {scope}"
+        # "what percentage of the reviews of Up mention the opening?": "8 (3%) of the 297 ..."
+        share = f" ({round(100 * n / facts.reviews)}%)" if count else ""
+        head = f"{n:,}{share} of the {facts.reviews:,} {scope}"
     text = f"{head} {thing.spoken_of(plural=n > 1)}: {_labels(speaking, count, refs)}."
     if stance in _WORD:
         # none of the side asked: the quotes, if any, are the other side's, on the thing

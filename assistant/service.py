@@ -409,7 +409,8 @@ class Assistant:
                         self.forms.finding(part, counts, part_scope, of_part, with_names=False)
                     )
                     sides.append((join(part.filters.films), counts))
-            if comparison_asked(question) and len(set(things)) <= 1:
+            asks_which = comparison_asked(question) and plan.intent.who is None  # not "who"
+            if asks_which and len(set(things)) <= 1:
                 # "Did critics prefer Toy Story 2 or Toy Story 3?": which, first
                 parts.insert(0, compared_lead(sides, things[0] if things else ""))
             lead = " ".join(part for part in parts if part)

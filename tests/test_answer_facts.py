@@ -187,14 +187,16 @@ def test_a_name_asked_about_is_counted_in_its_scope_or_the_whole_index(
     negative = len(naming) - positive
     scoped = films.ask("How many reviews of Inside Out mention Sadness?")
     assert unmarked(scoped.lead).startswith(
-        f"{len(naming)} of the {len(SADNESS)} reviews of {INSIDE_OUT} name Sadness: "
+        f"{len(naming)} ({round(100 * len(naming) / len(SADNESS))}%) of the {len(SADNESS)} "
+        f"reviews of {INSIDE_OUT} name Sadness: "
         f"{positive} positive ({round(100 * positive / len(naming))}%), "
     ), scoped.lead
     assert {c.critic for c in scoped.citations} == set(naming)
     total = sum(map(sum, FILMS.values())) + len(SADNESS)
     whole = films.ask("How many reviews mention Sadness?")
     assert unmarked(whole.lead).startswith(
-        f"{len(naming)} of the {total} reviews in the index name Sadness: {positive} positive"
+        f"{len(naming)} ({round(100 * len(naming) / total)}%) of the {total} reviews in the "
+        f"index name Sadness: {positive} positive"
     ), whole.lead
     assert f"{negative} negative" in whole.lead
     # a name no review in scope writes: said, and nothing "near in meaning" quoted for it

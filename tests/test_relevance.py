@@ -326,8 +326,8 @@ def test_the_thing_lead_words_its_counts() -> None:
         "0 negative. None of them is negative."
     )
     assert thing_lead(scope, whole, MUSIC, ScopeFacts(8, 6, 2), 8, count=True) == (
-        "8 of the 10 reviews of Coco (2017) speak of the music, in that word or a near one: "
-        "6 positive (75%), 2 negative (25%). All are quoted below."
+        "8 (80%) of the 10 reviews of Coco (2017) speak of the music, in that word or a near "
+        "one: 6 positive (75%), 2 negative (25%). All are quoted below."
     )
     assert thing_lead(scope, whole, MUSIC, ScopeFacts(10, 7, 3), 8).startswith(
         "All 10 reviews of Coco (2017) speak of the music"
