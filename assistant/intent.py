@@ -18,7 +18,7 @@ _NEGATIVE = re.compile(
     r"reviews?|takes?|views?|thoughts|assessments?|appraisals?|take on|view of|standing))|"
     r"unimpressed|disappoint\w*|detractors?|thumbs down|weak\w*|flaws?|"
     r"problems?|wrong|harsh\w*|toughest|"
-    r"(?:was|is|were|being) (?:so |too |really |pretty |just )?"
+    r"(?:was|is|were|being)\s+(?:so\s+|too\s+|really\s+|pretty\s+|just\s+)?"
     r"(?:bad|terrible|awful|dreadful|boring|dull|mediocre|overrated))\b",
     re.IGNORECASE,
 )
@@ -80,6 +80,10 @@ def quotes_asked(question: str) -> int | None:
     return n if 1 <= n <= MOST_QUOTES_ASKED else None
 
 
+# the predicate of a yes/no question: "was the story of Cars 2 bad?" (not "the bad guy")
+_NEGATIVE_PREDICATE = re.compile(
+    r"\b(bad|terrible|awful|dreadful|boring|dull|mediocre|overrated)\W*$", re.IGNORECASE
+)
 # "how good is the acting?" asks how much, either way: no stance, and no word of the thing
 _DEGREE = re.compile(r"\bhow (good|bad|great|well|badly|strong|weak)\b", re.IGNORECASE)
 _OLDEST = re.compile(r"\b(first|earliest|oldest)\s+(?:\w+\s+)?reviews?\b", re.IGNORECASE)
@@ -226,6 +230,10 @@ def analyse(question: str, named_spans: list[tuple[int, int]] | None = None) -> 
     unnamed = _without_words(question, claimed | nouned, len(words))
     negated = _NEGATED.sub(lambda m: " " * len(m.group()), unnamed)
     negative = negated != unnamed or bool(_NEGATIVE.search(unnamed))
+    predicate_word = _NEGATIVE_PREDICATE.search(unnamed) if _WHETHER.match(question) else None
+    if predicate_word:
+        negative = True
+        claimed |= _word_indices(question, predicate_word.span(1), len(words))
     positive = bool(_POSITIVE.search(_NEGATIVE.sub(" ", negated)))  # "didn't like": negative
     for pattern in (_NEGATED, _NEGATIVE, _POSITIVE):  # "a bad review", "not a fan": no thing
         for found in pattern.finditer(unnamed):

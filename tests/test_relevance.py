@@ -620,6 +620,9 @@ def test_a_thing_named_only_by_the_other_side_is_quoted_under_its_label(home: Pa
         ("Were critics critical of the ending?", [], "negative", ("ending",)),
         ("Thoughts on the animation in Up?", [(5, 6)], None, ("animation",)),
         ("What made Up so beloved?", [(2, 3)], "positive", ()),  # who liked it, and why
+        # a yes/no question's last word says what is asked of the thing (was: a thing "bad")
+        ("Was the story of Up bad?", [(4, 5)], "negative", ("story",)),
+        ("What about the bad guy in Up?", [(6, 7)], None, ("bad", "guy")),
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
