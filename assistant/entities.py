@@ -18,10 +18,10 @@ from index.names import alternate_titles, name_key, split_year
 
 # Words a question writes as words, never as a name of one word, unless capitalized (and not
 # as its first word: "Her ..." is a pronoun there): pronouns, the frame of a question, and
-# "onward" (of "from 2015 onward") and "people" (of "what did people say").
+# "people" (of "what did people say").
 COMMON_WORDS = frozenset(
     """a an the her him his she he it its out in on of to is be me we us you they them
-    this that what who how why when where which people onward onwards film films
+    this that what who how why when where which people film films
     movie movies critic critics review reviews say said think thought about like liked""".split()
 )
 # A name of one word among the words reviewers write most (`assistant.review_words`, ranked
@@ -271,6 +271,8 @@ class NameIndex:
                     word = words[start]
                     alone = length == 1 and len(words) > 1
                     common = alone and word in COMMON_WORDS
+                    if alone and start and _YEAR_WORD.fullmatch(words[start - 1]):
+                        common = True  # "from 2015 onward": a date's word, not Onward
                     if alone and not common and everyday(word):
                         before = words[start - 1] if start else ""
                         common = not (
@@ -374,6 +376,9 @@ class NameIndex:
 # "Ebert's review", "by Ebert"
 _CRITIC_BEFORE = frozenset("did does by to from critic".split())
 _CRITIC_AFTER = frozenset("think thought say said write wrote s review make".split())
+
+
+_YEAR_WORD = re.compile(r"(?:19|20)\d\d")
 
 
 def _as_source(words: list[str], at: int) -> bool:

@@ -264,7 +264,8 @@ def test_a_subtitle_names_its_film_and_a_title_written_as_a_word_yields() -> Non
 def test_a_title_of_one_word_written_in_lower_case_is_the_film_where_it_can_be() -> None:
     """Was: "what did critics think of coco" found no film (a hand-written list held the
     Pixar titles), nor "think of titanic"."""
-    names = NameIndex(["Coco (2017)", "Soul (2020)", "Brave (2012)", "Titanic (1997)"], [], [])
+    stored = ["Coco (2017)", "Soul (2020)", "Brave (2012)", "Titanic (1997)", "Onward (2020)"]
+    names = NameIndex(stored, [], [])
     # a title no reviewer writes as a word is the film however written
     assert names.find("what did critics think of coco").films == ["Coco (2017)"]
     assert names.find("coco reviews").films == ["Coco (2017)"]
@@ -276,6 +277,9 @@ def test_a_title_of_one_word_written_in_lower_case_is_the_film_where_it_can_be()
     assert names.find("how is the soul of the film?").films == []
     assert names.find("is the heroine brave?").films == []
     assert names.find("a titanic effort from the cast?").films == []
+    # "onward" after a year is the date's (was: never the film when written in lower case)
+    assert names.find("the story in onward").films == ["Onward (2020)"]
+    assert names.find("reviews from 2015 onward").films == []
 
 
 def test_a_long_title_is_found_whole() -> None:
