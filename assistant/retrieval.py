@@ -95,6 +95,8 @@ class Retriever:
     # -- planning -------------------------------------------------------------------------
     def plan(self, question: str, explicit: Filters | None = None, k: int = 8) -> Plan:
         explicit = explicit or Filters()
+        if question.isupper():  # a question in capitals writes no name as one: read it lower
+            question = question.lower()
         found = self.names.find(question)
         intent = analyse(question, found.spans)
         resolved = Filters(

@@ -33,7 +33,8 @@ from ui.settings import load_settings
 
 QUESTIONS = SHARED_DATA.parent / "eval" / "pixar_semantic_dev.jsonl"
 AS_WRITTEN = "as written"
-FRAMES = {  # {thing}, {film}; {film_lower}: the title in lower case, as a chat writes it
+# {thing}, {film}; {film_lower}, {thing_upper}, {film_upper}: in lower case, or in capitals
+FRAMES = {
     "lower case": "what do critics say about the {thing} in {film_lower}",
     "thoughts on": "Thoughts on the {thing} in {film}?",
     "how good is": "How good is the {thing} of {film}?",
@@ -42,6 +43,7 @@ FRAMES = {  # {thing}, {film}; {film_lower}: the title in lower case, as a chat 
     "did it work": "Did the {thing} in {film} work for critics?",
     "any good": "Was the {thing} of {film} any good?",
     "tell me": "Tell me about the {thing} in {film}.",
+    "in capitals": "WHAT DO CRITICS SAY ABOUT THE {thing_upper} IN {film_upper}?",
 }
 
 
@@ -53,7 +55,11 @@ def framed(path: Path, frame: str) -> list[Question]:
         replace(
             q,
             question=frame.format(
-                thing=things[q.id][0], film=things[q.id][1], film_lower=things[q.id][1].lower()
+                thing=things[q.id][0],
+                film=things[q.id][1],
+                film_lower=things[q.id][1].lower(),
+                thing_upper=things[q.id][0].upper(),
+                film_upper=things[q.id][1].upper(),
             ),
         )
         for q in load_questions(path)

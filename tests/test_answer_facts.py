@@ -867,3 +867,13 @@ def test_the_number_of_quotes_asked_for_is_the_number_quoted(films: Assistant) -
     # a count keeps its quotes: "how many of the 20 reviews" asks for no 20 quotes
     counted = films.ask("How many of the 20 reviews of Fargo are positive?")
     assert len(counted.citations) == 8, counted.answer
+
+
+def test_a_question_in_capitals_is_read_as_one_in_lower_case(films: Assistant) -> None:
+    """Was: "WHAT DID CRITICS THINK OF FARGO?" read every word as a name (the semantic dev set
+    in capitals: recall 0.000)."""
+    shouted = films.ask("WHAT DID CRITICS THINK OF FARGO?")
+    assert shouted.filters == {"film": "Fargo (1996)"}, shouted.filters
+    assert shouted.lead == films.ask("what did critics think of fargo?").lead
+    who = films.ask("WHO DISLIKED RONIN?")
+    assert {c.sentiment for c in who.citations} == {"negative"}, who.answer
