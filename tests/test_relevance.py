@@ -21,7 +21,7 @@ from assistant.relevance import (
     REVIEW_WEIGHT,
 )
 from assistant.result import Result
-from assistant.review_words import load_review_words
+from assistant.review_words import load_review_words, word_ranks
 from assistant.service import Assistant
 from index.filters import Filters
 from index.ingest import ingest
@@ -1056,6 +1056,8 @@ def test_words_every_reading_puts_near_the_thing_widen_it(tmp_path: Path) -> Non
         assert agreed_any
         assert "pixar" not in matcher.words_for(["animation"])[0]
         assert "music" not in matcher.words_for(["visuals"])[0]
+        # what the villain is one of is not the villain (`_not_broader`)
+        assert not {"character", "characters"} & matcher.words_for(["villain"])[0].keys()
     finally:
         assistant.close()
 
@@ -1111,3 +1113,24 @@ def test_a_neighbour_in_spelling_only_or_a_films_title_stands_for_no_thing(
     assert unmarked(looks.lead).startswith(f"1 of the 11 reviews of {FILM}"), looks.lead
     cited = [c.critic for c in spark.citations]
     assert "Ned Arc" in cited and "Ola Dot" not in cited, spark.answer
+
+
+# -- a word for something broader than the thing ------------------------------------------
+def test_a_word_for_something_the_thing_is_one_of_does_not_stand_for_it() -> None:
+    """Reviewers write "character" where they would write "villain", and far more often: a
+    word taken for the thing below NEIGHBOUR_FLOOR that is written over BROADER_RATIO times as
+    often as the asked word names what the villain is one of. A word written about as often
+    ("plot" for the story: more often, but not five times) and a near neighbour stay."""
+    from assistant.relevance import BROADER_RATIO, ThingMatcher
+
+    ranks = word_ranks()
+    assert ranks["villain"] > BROADER_RATIO * (ranks["character"] + 1)  # the case itself
+    assert ranks["story"] <= BROADER_RATIO * (ranks["plot"] + 1)
+    words = {"villain": 1.0, "villains": 0.87, "character": 0.22, "characters": 0.22}
+    kept = ThingMatcher._not_broader(words | {"evil": 0.25}, ["villain"])
+    assert kept == {"villain": 1.0, "villains": 0.87, "evil": 0.25}
+    story = {"story": 1.0, "plot": 0.34, "narrative": 0.26}
+    assert ThingMatcher._not_broader(story, ["story"]) == story
+    # a word the review words do not rank is kept, and so is every word of an unranked thing
+    assert ThingMatcher._not_broader({"zzgrue": 0.3}, ["villain"]) == {"zzgrue": 0.3}
+    assert ThingMatcher._not_broader(words, ["zzgrue"]) == words
