@@ -367,10 +367,10 @@ def thing_lead(
 ) -> str:
     """For a question about a thing some reviews in scope name: how many of the scope's
     reviews speak of it (a passage uses its word or a word near it; counted by the catalog)
-    and how those reviews are labelled, each label followed by the markers of the quotes shown
-    under it (`refs`, see `_labels`), then how many are quoted (of the `stance` asked, if one
-    was), with each side's share of them when `count` ("what percentage ..."). "" when none
-    does."""
+    and how those reviews are labelled, each label followed by the markers of the quotes of
+    reviews so labelled (`refs`, see `_labels`), then how many are quoted (of the `stance`
+    asked, if one was), with each side's share of them when `count` ("what percentage ...").
+    "" when none does."""
     n = speaking.reviews
     if n == 0:
         return ""
@@ -427,9 +427,10 @@ def markers(numbers: Sequence[int]) -> str:
 
 def _labels(facts: ScopeFacts, shares: bool = False, refs: Refs | None = None) -> str:
     """ "10 positive, 18 negative" (with each one's share of the reviews when `shares`); with
-    `refs`, each label is followed by the markers of the quotes shown under it ("positive",
-    "negative" or "unknown" for the unlabelled), the labels quoted in the order their quotes
-    come."""
+    `refs`, each label is followed by the markers of the quotes of reviews so labelled
+    ("positive", "negative" or "unknown" for the unlabelled; never of a quote grouped under
+    another heading by what it says of the thing: "0 negative [8]" would contradict itself),
+    the labels quoted in the order their quotes come."""
     refs = refs or {}
 
     def share(n: int) -> str:

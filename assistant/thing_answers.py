@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assistant.engines.extractive import grouped, label_of, reviews_by_stance, stance_of
+from assistant.engines.extractive import grouped, label_of, reviews_by_stance
 from assistant.findings import Thing, thing_lead, turned_note, unnamed_thing_lead
 from assistant.retrieval import named
 from assistant.thing_stance import sides_on_thing
@@ -90,13 +90,13 @@ class ThingAnswers:
             named = replace(named, alike=alike)
         quoted = sum(reviews_by_stance(sources).values())
         stance = plan.filters.sentiment
-        shown: dict[str, list[int]] = {}  # the markers of the quotes under each heading
+        shown: dict[str, list[int]] = {}  # the markers of the quotes of each review label
         turned: Counter[tuple[str, str]] = Counter()  # reviews read otherwise than labelled
         turned_refs: dict[tuple[str, str], list[int]] = {}
         counted: set[str] = set()  # a review quoted twice counts once
         for source in sources:
             if cite:
-                shown.setdefault(stance_of(source), []).append(source.n)
+                shown.setdefault(label_of(source), []).append(source.n)
             if not source.side:
                 continue
             read = (label_of(source), source.side)

@@ -108,8 +108,11 @@ def test_an_answer_groups_a_quote_by_its_stance_on_the_thing_and_says_so(tmp_pat
     assert result.lead.startswith(f"3 of the 4 reviews of {FILM} speak of the ending"), result.lead
     by_critic = {c.critic: c for c in result.citations}
     ada, ben, cal = (by_critic[name].n for name in ("Ada Quill", "Ben Ink", "Cal Nib"))
-    # the catalog's labels, unchanged; each followed by the quotes under its heading
-    assert f"2 positive [{ben}], 1 negative [{min(ada, cal)}][{max(ada, cal)}]" in result.lead
+    # the catalog's labels, unchanged; each followed by the quotes of reviews so labelled (so
+    # that a count is never followed by more markers than it counts: "0 negative [8]" read as
+    # a contradiction); the quotes read otherwise are named in the closing sentence
+    positive = "".join(f"[{n}]" for n in sorted((ada, ben)))
+    assert f"2 positive {positive}, 1 negative [{cal}]" in result.lead
     assert result.lead.endswith(
         f"Read clause by clause, 1 quoted from positive reviews is negative [{ada}] on the ending."
     ), result.lead
