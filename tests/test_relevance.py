@@ -1118,10 +1118,11 @@ def test_a_neighbour_in_spelling_only_or_a_films_title_stands_for_no_thing(
 # -- a word for something broader than the thing ------------------------------------------
 def test_a_word_for_something_the_thing_is_one_of_does_not_stand_for_it() -> None:
     """Reviewers write "character" where they would write "villain", and far more often: a
-    word taken for the thing below NEIGHBOUR_FLOOR that is written over BROADER_RATIO times as
-    often as the asked word names what the villain is one of. A word written about as often
-    ("plot" for the story: more often, but not five times) and a near neighbour stay."""
-    from assistant.relevance import BROADER_RATIO, ThingMatcher
+    word taken for the thing below SURE_NEIGHBOUR that is written over BROADER_RATIO times as
+    often as the asked word names what the villain is one of ("director" for the screenplay:
+    a sibling of wider use). A word written about as often ("plot" for the story: more often,
+    but not five times) and a neighbour near enough to be sure stay."""
+    from assistant.relevance import BROADER_RATIO, SURE_NEIGHBOUR, ThingMatcher
 
     ranks = word_ranks()
     assert ranks["villain"] > BROADER_RATIO * (ranks["character"] + 1)  # the case itself
@@ -1131,6 +1132,12 @@ def test_a_word_for_something_the_thing_is_one_of_does_not_stand_for_it() -> Non
     assert kept == {"villain": 1.0, "villains": 0.87, "evil": 0.25}
     story = {"story": 1.0, "plot": 0.34, "narrative": 0.26}
     assert ThingMatcher._not_broader(story, ["story"]) == story
+    assert ranks["screenplay"] > BROADER_RATIO * (ranks["director"] + 1)
+    assert ranks["screenplay"] > BROADER_RATIO * (ranks["film"] + 1)
+    screenplay = {"screenplay": 1.0, "screenwriter": 0.78, "director": 0.58, "acting": 0.56}
+    sure = {"film": SURE_NEIGHBOUR}  # as common as "director", but as near as it takes
+    kept = ThingMatcher._not_broader(screenplay | sure, ["screenplay"])
+    assert kept == {"screenplay": 1.0, "screenwriter": 0.78} | sure
     # a word the review words do not rank is kept, and so is every word of an unranked thing
     assert ThingMatcher._not_broader({"zzgrue": 0.3}, ["villain"]) == {"zzgrue": 0.3}
     assert ThingMatcher._not_broader(words, ["zzgrue"]) == words
