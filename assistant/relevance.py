@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from assistant.intent import STOPWORDS
 from assistant.review_words import load_review_words, word_ranks
 from assistant.scope import ScopeFacts, scope_filters
-from index.fts import fts_query, other_number
+from index.fts import fts_query, other_numbers
 from index.names import name_key
 from index.vocabulary import Vocabulary, VocabularyStore
 
@@ -170,8 +170,8 @@ class ThingMatcher:
         # each word in either number, as near as it is to the nearest asked word: "storylines"
         # is rarely written (0.25 from "story"), "storyline" often (0.69); and in "was the
         # story complex?" neither is near "complex"
-        forms = {word: (word, other_number(word)) for word in doubtful}
-        read = [form for pair in forms.values() for form in pair]
+        forms = {word: (word, *other_numbers(word)) for word in doubtful}
+        read = [form for spellings in forms.values() for form in spellings]
         written: dict[str, float] = {}
         for term in focus:
             for form, near in review_words.similarities([term], read).items():
@@ -179,9 +179,9 @@ class ThingMatcher:
         asked_usage = vocabulary.used_like(focus)
         usage = {} if asked_usage is None else vocabulary.usage_similarities(read, asked_usage)
         unborne = set()
-        for word, pair in forms.items():
-            alike = [written[form] for form in pair if form in written]
-            used = [usage[form] for form in pair if form in usage]
+        for word, spellings in forms.items():
+            alike = [written[form] for form in spellings if form in written]
+            used = [usage[form] for form in spellings if form in usage]
             if not alike and not used:
                 continue  # neither reading knows it
             if max(alike, default=-1.0) < WRITTEN_ALIKE and max(used, default=-1.0) < USED_ALIKE:
@@ -259,7 +259,10 @@ class ThingMatcher:
         number of those ("acts" beside "act") added nothing on the Pixar dev set but noise
         (precision 0.814 -> 0.792)."""
         others = {
-            other_number(word): near for word, near in words.items() if near < NEIGHBOUR_FLOOR
+            other: near
+            for word, near in words.items()
+            if near < NEIGHBOUR_FLOOR
+            for other in other_numbers(word)
         }
         others = {word: near for word, near in others.items() if word not in words}
         held = self.retriever.index.catalog.word_passages(others)

@@ -19,7 +19,7 @@ from assistant.relevance import ThingMatcher, untitled
 from assistant.scope import ScopeFacts, scope_filters
 from index.catalog import StoredChunk
 from index.filters import Filters
-from index.fts import fts_query, other_number
+from index.fts import fts_query, other_numbers
 from index.names import name_key
 from index.store import Index
 from index.vocabulary import VocabularyStore
@@ -184,9 +184,8 @@ class Retriever:
 
     def _read_lower(self, word: str) -> bool:
         rows = self.matching_passages(fts_query([name_key(word)]), Filters(), 200, None)
-        lower = re.compile(
-            rf"(?<!\w)(?:{re.escape(word.lower())}|{re.escape(other_number(word.lower()))})(?!\w)"
-        )
+        forms = "|".join(re.escape(form) for form in (word.lower(), *other_numbers(word.lower())))
+        lower = re.compile(rf"(?<!\w)(?:{forms})(?!\w)")
         return any(lower.search(text) for _, text in rows)
 
     @staticmethod

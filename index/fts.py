@@ -18,15 +18,34 @@ def fts_query(terms: Sequence[str], exact: set[str] | frozenset[str] = frozenset
             continue
         variants = {word}
         if term not in exact:
-            variants.add(other_number(word))
+            variants.update(other_numbers(word))
         forms.extend(f'"{v}"' for v in sorted(variants))
     return " OR ".join(forms)
 
 
-def other_number(word: str) -> str:
-    """The simple singular of a plural, or plural of a singular: "jokes" -> "joke",
-    "performance" -> "performances" (no dictionary: a form no text writes finds nothing)."""
-    return word[:-1] if word.endswith("s") and len(word) > 3 else word + "s"
+_SIBILANT = ("s", "x", "z", "ch", "sh")
+_VOWELS = "aeiou"
+
+
+def other_numbers(word: str) -> tuple[str, ...]:
+    """The simple singular of a plural, or plural of a singular, by the regular rules of
+    English spelling: "jokes" -> "joke", "performance" -> "performances", "story" ->
+    "stories", "stories" -> "story" and "storie", "box" -> "boxes". No dictionary: where the
+    spelling alone cannot tell ("movies" -> "movie" or "movy"), every reading is given, and
+    a form no text writes finds nothing."""
+    if word.endswith("ies") and len(word) > 4:
+        return (word[:-3] + "y", word[:-1])
+    if word.endswith("es") and len(word) > 4 and word[:-2].endswith(_SIBILANT):
+        return (word[:-2], word[:-1])
+    if word.endswith("s") and len(word) > 3 and not word.endswith(("ss", "us", "is")):
+        return (word[:-1],)
+    if word.endswith("is") and len(word) > 3:
+        return (word[:-2] + "es",)
+    if word.endswith("y") and len(word) > 2 and word[-2] not in _VOWELS:
+        return (word[:-1] + "ies",)
+    if word.endswith(_SIBILANT):
+        return (word + "es",)
+    return (word + "s",)
 
 
 def phrase_query(text: str) -> str:
