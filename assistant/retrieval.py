@@ -268,7 +268,7 @@ class Retriever:
         would outweigh "the acting"), else the whole question."""
         focus = self.meaning.focus(plan) if plan.kind == "aspect" and not named else []
         if focus:
-            return self.meaning.words_for(focus)[1]  # type: ignore[return-value]
+            return self.meaning.words_for(focus)[1]
         return self.index.embedder.embed_query(plan.question)
 
     def _dense(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -270,10 +271,14 @@ def test_the_lead_counts_the_reviews_that_speak_of_the_thing_as_the_catalog_does
     def markers(label: str) -> str:
         return " " + "".join(f"[{n}]" for n in shown[label])
 
+    # the labels in the order their quotes come, so that the markers read 1, 2, 3
+    labels = sorted(
+        [("positive", positive), ("negative", negative)], key=lambda part: shown[part[0]]
+    )
+    counted = ", ".join(f"{n} {label}{markers(label)}" for label, n in labels)
     expected = (
         f"{len(speaking)} of the {len(rows)} reviews of {FILM} speak of the jokes, in that word "
-        f"or a near one{note}: {positive} positive{markers('positive')}, "
-        f"{negative} negative{markers('negative')}."
+        f"or a near one{note}: {counted}."
     )
     assert result.answer.startswith(expected), result.answer
     # the finding's markers add no citation of their own: each source is cited by its quote
@@ -652,11 +657,13 @@ def test_a_thing_in_several_films_is_counted_and_quoted_film_by_film(tmp_path: P
     finally:
         assistant.close()
     lead = result.answer.split("\n")[0]
-    first = unmarked(alone.answer).split(" negative.")[0]  # the same count, film by film
+    # the same count, film by film (its labels in their own order: the quotes are elsewhere)
+    first = re.split(r": (?=\d+ (?:positive|negative))", unmarked(alone.answer))[0]
     # which of the two critics liked more comes first ("prefer"), then each film's count
     assert lead.startswith(
         f"Critics liked the jokes of {FILM} and {other} alike: of their 4 and 4 labelled "
-        "reviews that speak of the jokes, 75% and 75% are positive. " + first
+        f"reviews that speak of the jokes, 75% and 75% are positive. {first}: 3 positive, "
+        "1 negative."
     ), result.answer
     # the quotes are grouped by stance across the films, so the films' counts cite none of
     # them: the numbers read 1, 2, 3 down the answer
@@ -987,6 +994,46 @@ def test_a_passage_using_more_of_the_things_words_ranks_first(tmp_path: Path) ->
     assert cited[0] == "Cal Two" and set(cited) == {"Cal Two", "Al One", "Bea One"}, result.answer
     # "gags" stands beside "humor" there: the count rests on the thing's near words alone
     assert "in its place" not in result.lead, result.lead
+
+
+def test_the_few_places_go_first_to_reviews_speaking_of_the_thing_in_other_words(
+    tmp_path: Path,
+) -> None:
+    """Was: the reviews writing "music" filled the places and none of those speaking of the
+    songs or the soundtrack was quoted (on the Pixar semantic dev set, such reviews filled 57%
+    of the places they could). The asked word in its other number ("joke") is no other
+    word."""
+    music = [
+        ("Al Note", "fresh", "The music is lovely."),
+        ("Bo Note", "fresh", "Great music throughout."),
+        ("Cy Note", "rotten", "The music is forgettable."),
+        ("Di Note", "fresh", "Music that lifts every scene."),
+        ("Ed Song", "fresh", "The songs are catchy and sweet."),
+        ("Flo Track", "fresh", "A soundtrack I will play for weeks."),
+        ("Gil Jokes", "fresh", "The jokes land every time."),
+        ("Hy Gags", "rotten", "The gags wear thin by the second half."),
+        ("Ida Joke", "fresh", "One joke about dentists had me in stitches."),
+        ("Jo Jokes", "fresh", "Jokes for the parents, too."),
+    ]
+    echo = [(c + " Jr.", f, t) for c, f, t in music]
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([write(tmp_path / "a.csv", music), write(tmp_path / "b.csv", echo, "Echo")], settings)
+    assistant = Assistant(settings)
+    try:
+        meaning = assistant.retriever.meaning
+        words, vector = meaning.words_for(["jokes"])
+        paraphrases = meaning._paraphrases(["jokes"], words, vector)
+        on_music = assistant.ask(f"What do critics say about the music in {FILM}?", k=3)
+        on_jokes = assistant.ask(f"What do critics say about the jokes in {FILM}?", k=2)
+    finally:
+        assistant.close()
+    cited = [c.critic for c in on_music.citations]
+    assert {"Ed Song", "Flo Track"} <= set(cited) and len(cited) == 3, on_music.answer
+    # the count holds every review speaking of the music, in whichever word
+    assert unmarked(on_music.lead).startswith(f"6 of the 10 reviews of {FILM}"), on_music.lead
+    assert "joke" in words and "joke" not in paraphrases and "gags" in paraphrases
+    cited = [c.critic for c in on_jokes.citations]
+    assert "Hy Gags" in cited and "Ida Joke" not in cited, on_jokes.answer
 
 
 def test_counts_of_a_thousand_or_more_are_written_with_separators() -> None:
