@@ -22,10 +22,13 @@ _NEGATIVE = re.compile(
     r"(?:bad|terrible|awful|dreadful|boring|dull|mediocre|overrated))\b",
     re.IGNORECASE,
 )
-# A liking word negated ("wasn't a fan of", "never enjoyed", "not impressed by"): negative
+# A liking word negated ("wasn't a fan of", "never enjoyed", "not impressed by") or liking
+# least ("liked Fargo the least", the film's name blanked; "least impressed"): negative
 _NEGATED = re.compile(
     r"\b(?:not|never|no|\w+n['’]?t)\s+(?:\w+\s+){0,2}?"
-    r"(?:lik\w*|lov\w*|fans?|enjoy\w*|impressed|admir\w*|prais\w*|care for|keen on)\b",
+    r"(?:lik\w*|lov\w*|fans?|enjoy\w*|impressed|admir\w*|prais\w*|care for|keen on)\b|"
+    r"\b(?:lik\w*|lov\w*|enjoy\w*|admir\w*)\s+(?:(?:it|them)\s+)?(?:the\s+)?least\b|"
+    r"\bleast\s+(?:lik\w*|impressed|enthusiastic|fond|keen|kind|favou?rabl\w*|enjoy\w*)",
     re.IGNORECASE,
 )
 _POSITIVE = re.compile(

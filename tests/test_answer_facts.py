@@ -292,12 +292,16 @@ def test_a_question_about_reception_in_other_words_gets_the_split(
         "Which critics thought Fargo was bad?",
         "Name the critics who disliked Fargo",
         "Who was not impressed by Fargo?",
+        "Who liked Fargo the least?",  # was: "speaks of the least"
+        "Which critic liked Fargo least?",
+        "Which critics were least impressed by Fargo?",
     ],
 )
 def test_who_disliked_asked_in_other_words_names_the_negative_side(
     films: Assistant, question: str
 ) -> None:
-    """Was: "gave", "bad", "name" read as things; "wasn't a fan" read as liking."""
+    """Was: "gave", "bad", "name" read as things; "wasn't a fan" read as liking; "liked
+    Fargo the least" counted the reviews saying "least"."""
     result = films.ask(question)
     assert result.lead.startswith("3 of 20 reviews of Fargo (1996) are negative (15%)"), result.lead
     assert {c.sentiment for c in result.citations} == {"negative"}
