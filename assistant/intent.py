@@ -139,7 +139,8 @@ STOPWORDS = frozenset(
     released release releases came thoughts impressions
     one two three four five six seven eight nine ten onwards onward forward later
     first second third previous favorite favourite favorites favourites still anymore
-    call calls called calling main major biggest sentence sentences paragraph paragraphs""".split()
+    call calls called calling main major biggest sentence sentences paragraph paragraphs
+    rather quite somewhat fairly least even almost""".split()
 )
 
 

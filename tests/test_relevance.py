@@ -1036,6 +1036,22 @@ def test_the_few_places_go_first_to_reviews_speaking_of_the_thing_in_other_words
     assert "Hy Gags" in cited and "Ida Joke" not in cited, on_jokes.answer
 
 
+def test_a_word_of_degree_stands_for_no_thing(tmp_path: Path) -> None:
+    """Was: "rather" stood for the ending (reviewers write "the ending is rather abrupt", so
+    the review words put it near), and "What did critics dislike about the ending of Onward?"
+    quoted "a knockoff of brand name, rather than a true Pixar picture"."""
+    rows = [
+        ("Al End", "rotten", "The ending is rushed and falls flat."),
+        ("Bo End", "fresh", "A finale that lands with real grace."),
+        ("Cy Rather", "rotten", "It feels like a knockoff, rather than the real thing."),
+        ("Di Rather", "fresh", "A rather lovely score carries it."),
+        ("Ed Other", "rotten", "The jokes are stale."),
+    ]
+    result = answered_over(tmp_path, rows, f"What did critics dislike about the ending of {FILM}?")
+    assert [c.critic for c in result.citations] == ["Al End"], result.answer
+    assert "rather" not in result.lead, result.lead
+
+
 def test_counts_of_a_thousand_or_more_are_written_with_separators() -> None:
     from assistant.findings import Thing, thing_lead
     from assistant.scope import ScopeFacts
