@@ -30,8 +30,13 @@ RANKING_WORDS = frozenset(
 )
 SHOWN = 5  # films listed in the finding
 
+# "What was the best reviewed Pixar film": up to five words between, none asking which
+# critic ("Which critic reviewed the most Pixar films?" ranks critics, `people_rankings`)
 _WHICH_FILM = re.compile(
-    r"\b(?:which|what)\b(?:\W+\w+){0,4}?\W+(?:films?|movies?|pictures?|ones?)\b", re.IGNORECASE
+    r"\b(?:which|what)\b"
+    r"(?:\W+(?!(?:critic|reviewer|outlet|publication|writer)s?\b)\w+){0,5}?"
+    r"\W+(?:films?|movies?|pictures?|ones?)\b",
+    re.IGNORECASE,
 )
 _BEST = re.compile(
     r"\b(?:best|highest|greatest|finest|strongest|top[- ]rated|favou?rite|"
@@ -47,7 +52,7 @@ _WORST = re.compile(
 
 
 _QUALIFIED = re.compile(
-    r"\b(?:which|what)\s+((?:[\w'’-]+\s+){1,4}?)(?:films?|movies?|pictures?)\b", re.IGNORECASE
+    r"\b(?:which|what)\s+((?:[\w'’-]+\s+){1,5}?)(?:films?|movies?|pictures?)\b", re.IGNORECASE
 )
 
 
@@ -62,11 +67,15 @@ def qualifier(question: str, frame: Collection[str]) -> str:
     if found is None:
         return ""
     words = found.group(1).split()
+
+    def framing(word: str) -> bool:  # "best-reviewed" as "best reviewed"
+        parts = word.casefold().split("-")
+        return all(part in frame or part in RANKING_WORDS for part in parts)
+
     return " ".join(
         w
         for w in words
-        if w.casefold() not in frame
-        and w.casefold() not in RANKING_WORDS
+        if not framing(w)
         and not _YEARS.fullmatch(w)  # "which 1999 film": a period (`assistant.dates`)
     )
 

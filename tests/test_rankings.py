@@ -33,8 +33,11 @@ COUNTS = {  # film: (reviews, positive, negative)
         ("What's the weakest Pixar film according to critics?", "negative"),
         ("Which film's animation did critics praise most?", "positive"),
         ("Which film has the greatest score?", "positive"),
+        ("What was the best reviewed Pixar film of the 2010s?", "positive"),  # was: None
+        ("What was the best-reviewed film of the 2010s?", "positive"),
         ("Who liked Fargo best?", None),  # no "which film"
         ("Which critics liked Fargo?", None),  # who, not which film
+        ("Which critic reviewed the most Pixar films?", None),  # a critic ranked
     ],
 )
 def test_a_ranking_question_is_told_from_others(question: str, asked: str | None) -> None:
@@ -99,6 +102,10 @@ def test_the_words_before_film_qualify_the_films_ranked() -> None:
     assert qualifier("Which animated movie was the worst reviewed?", STOPWORDS) == "animated"
     assert qualifier("What was the most acclaimed movie?", STOPWORDS) == ""  # the frame only
     assert qualifier("Which of the films did critics like least?", STOPWORDS) == ""
+    # was: "best-reviewed" was taken for a word the films' reviews must say
+    assert qualifier("What was the best-reviewed film of 2011?", STOPWORDS) == ""
+    assert qualifier("What was the best reviewed Pixar film?", STOPWORDS) == "Pixar"
+    assert qualifier("Which top-rated war movie?", STOPWORDS) == "war"
 
 
 def test_a_period_asked_of_films_is_their_release(tmp_path: Path) -> None:
