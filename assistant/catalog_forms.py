@@ -26,7 +26,7 @@ from assistant.findings import (
 )
 from assistant.intent import STOPWORDS
 from assistant.over_time import OVER_TIME_WORDS, OverTime, over_time_asked
-from assistant.overlap import Shared, both_asked, shared_side
+from assistant.overlap import Shared, both_asked, critics_counted, shared_side
 from assistant.people_rankings import (
     PeopleRanking,
     people_ranking_asked,
@@ -270,12 +270,12 @@ class CatalogForms:
 
     def shared(self, plan: Plan) -> Shared | None:
         """For "which critics liked both X and Y?": the critics who reviewed every film named
-        and those of them on the side asked for each; for "which critics reviewed both X and
-        Y?", those who reviewed every one. None for other questions."""
+        and those of them on the side asked for each; for "which (how many) critics reviewed
+        both X and Y?", those who reviewed every one. None for other questions."""
         films, stance = plan.filters.films, plan.filters.sentiment
         if len(films) < 2 or not both_asked(plan.question):
             return None
-        if stance is None and plan.intent.who != "critics":
+        if stance is None and plan.intent.who != "critics" and not critics_counted(plan.question):
             return None
         critics = set(self.retriever.names.critics)  # a review with no critic has no "who"
         writers, sided = [], []

@@ -16,9 +16,18 @@ _BOTH = re.compile(r"\b(?:both|all (?:three|four|five|of them)|each of)\b", re.I
 _VERB = {"positive": "liked", "negative": "disliked"}
 
 
+_CRITICS_COUNTED = re.compile(r"\bhow many (?:critics|reviewers|writers)\b", re.IGNORECASE)
+
+
 def both_asked(question: str) -> bool:
     """Does the question ask about several films together ("both", "all three")?"""
     return _BOTH.search(question) is not None
+
+
+def critics_counted(question: str) -> bool:
+    """Does the question count critics ("how many critics reviewed both X and Y?")? Asking
+    who, in numbers."""
+    return _CRITICS_COUNTED.search(question) is not None
 
 
 @dataclass(frozen=True, slots=True)

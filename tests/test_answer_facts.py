@@ -396,13 +396,14 @@ def test_critics_on_one_side_of_both_films_are_the_catalogs(tmp_path: Path) -> N
         write_quotes(tmp_path / "f.csv", fargo, "Fargo (1996)"),
         write_quotes(tmp_path / "r.csv", ronin, "Ronin (1998)"),
     ]
-    liked, disliked, reviewed, said = answers(
+    liked, disliked, reviewed, said, counted = answers(
         tmp_path / "home",
         paths,
         "Which critics liked both Fargo and Ronin?",
         "Which critics disliked both Fargo and Ronin?",
         "Which critics reviewed both Fargo and Ronin?",
         "What did critics say about both Fargo and Ronin?",
+        "How many critics reviewed both Fargo and Ronin?",
     )
     assert liked.lead == (
         "1 of the 2 critics who reviewed both Fargo (1996) and Ronin (1998) liked both: Ann Both."
@@ -422,6 +423,8 @@ def test_critics_on_one_side_of_both_films_are_the_catalogs(tmp_path: Path) -> N
     assert {c.critic for c in reviewed.citations} == {"Ann Both", "Bo Split"}
     assert {c.film for c in reviewed.citations} == {"Fargo (1996)", "Ronin (1998)"}
     assert "Cy Once" in said.answer  # asking about the films, not who: every review counts
+    # was: each film's count of reviews
+    assert counted.lead == reviewed.lead, counted.lead
 
 
 def test_a_list_of_names_says_how_many_it_leaves_out() -> None:
