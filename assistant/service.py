@@ -45,6 +45,7 @@ from index.stats import Counts, Holdings, count_entries, holdings
 from index.store import Index, open_index
 
 if TYPE_CHECKING:
+    from index.embedders.base import Embedder
     from index.ingest import IngestReport
     from index.repair import CheckReport
 
@@ -167,6 +168,14 @@ class Assistant:
         from assistant.engines.extractive import ExtractiveEngine
 
         return ExtractiveEngine()
+
+    @cached_property
+    def sentence_embedder(self) -> Embedder:
+        """The index's embedder, remembering the sentences it embedded: a film's long reviews
+        are read sentence by sentence for every question asked of it (`passages.focused`)."""
+        from index.embedders.cached import CachedEmbedder
+
+        return CachedEmbedder(self.index.embedder)
 
     @cached_property
     def ollama(self) -> Engine:
@@ -377,7 +386,7 @@ class Assistant:
         sources = focused(
             reading_order(hits, plan.filters.sentiment or plan.intent.stance),
             question,
-            self.index.embedder,
+            self.sentence_embedder,
             room,
             more,
         )

@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import csv
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from assistant.passages import focused
 from assistant.result import Source
 from assistant.service import Assistant
+from index.embedders.base import Embedder
+from index.embedders.cached import CachedEmbedder
 from index.filters import Filters
 from index.ingest import ingest
 from index.records import Review
 from index.settings import Settings
 from index.store import open_index
+
+if TYPE_CHECKING:
+    from index.embedders.base import Vectors
 
 LONE_FILM = "Harbour Lights (2019)"
 BUSY_FILM = "Crowded House (2020)"
@@ -123,3 +130,64 @@ def test_further_quotes_follow_their_review_and_are_numbered_in_order(home: Path
     for source in out:
         assert source.review.text[source.start : source.end] == source.text
     assert [s.review.id for s in none] == ["lone-1", "short-1"]
+
+
+class _Counting(Embedder):
+    """The real model, recording every text it is asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.dimension = inner, inner.name, inner.dimension
+        self.texts: list[str] = []
+
+    def _encode(self, texts: Sequence[str]) -> Vectors:
+        self.texts += texts
+        return self.inner.embed(texts)
+
+
+def test_the_sentences_of_long_reviews_are_embedded_once_per_process(home: Path) -> None:
+    """Was: every question asked of a film with long reviews embedded their sentences again
+    (about 300 ms a question on the SubjQA dev set, whose reviews are Amazon reviews)."""
+    assistant = Assistant(Settings(home=home, engine="extractive"))
+    try:
+        cached = assistant.sentence_embedder
+        assert isinstance(cached, CachedEmbedder)
+        spy = _Counting(cached.inner)
+        cached.inner = spy
+        scope = Filters(films=(LONE_FILM,))
+        first = assistant.ask("How is the music?", k=8, filters=scope)
+        read = list(spy.texts)
+        spy.texts.clear()
+        again = assistant.ask("How is the music?", k=8, filters=scope)
+        assert spy.texts == [] and again.answer == first.answer
+        other = assistant.ask("Is the acting good?", k=8, filters=scope)
+    finally:
+        assistant.close()
+    assert len(read) > 5 and "The soundtrack is the real star: a haunting piano theme" in (
+        " ".join(read)
+    )
+    assert 0 < len(spy.texts) < len(read), spy.texts  # the new question, few new sentences
+    assert other.citations and all(c.verified for c in other.citations)
+
+
+def test_a_remembered_vector_is_the_models_and_the_least_used_text_goes_first(
+    settings: Settings,
+) -> None:
+    import numpy as np
+
+    index = open_index(settings)
+    try:
+        model = index.embedder
+        cached = CachedEmbedder(model, size=2)
+        spy = _Counting(model)
+        cached.inner = spy
+        texts = ["The score soars.", "The plot drags.", "The score soars."]
+        vectors = cached.embed(texts)
+        assert spy.texts == ["The score soars.", "The plot drags."]  # each once, in one call
+        assert np.allclose(vectors, model.embed(texts), atol=1e-5)
+        cached.embed(["The score soars."])  # used last: "The plot drags." goes first
+        cached.embed(["A new text."])
+        spy.texts.clear()
+        cached.embed(["The score soars.", "The plot drags."])
+        assert spy.texts == ["The plot drags."]
+    finally:
+        index.close()
