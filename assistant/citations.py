@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.result import Citation, Source
+from index.chunking import abbreviation_before
 
 __all__ = ["Verified", "locate_quote", "normalize_for_match", "renumber", "verify"]
 
@@ -26,9 +27,6 @@ _FOLD = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"
 _ELLIPSIS = re.compile(r"\[\s*(?:\.\s*){3}\]|\[\s*…\s*\]|\.[ \t]?\.[ \t]?\.|…")
 _SENTENCE_END = re.compile(r"[.!?]+[)\]]*(?=\s)|\n")
 _STARTS_SENTENCE = "\"“‘'*-"
-_ABBREVIATIONS = re.compile(
-    r"(?i)(?:mrs?|ms|dr|st|jr|sr|vs|mt|prof|rev|gen|col|lt|sgt|capt|inc|co|ltd|vol|eds?)"
-)
 _NEXT_CHAR = re.compile(r"[ \t]*(\S?)")
 _AFTER_MARKER = re.compile(r"[ \t:,—–-]*")
 _OPEN_AFTER = " \t([{—–-:/"
@@ -346,18 +344,10 @@ def _sentence_starts(text: str, quotes: list[_Quote]) -> list[int]:
             nxt = following.group(1) if following else ""
             if nxt and not (nxt.isupper() or nxt.isdigit() or nxt in _STARTS_SENTENCE):
                 continue
-            if match.group().startswith(".") and _abbreviation_before(text, match.start()):
+            if match.group().startswith(".") and abbreviation_before(text, match.start()):
                 continue
         starts.append(match.end())
     return starts
-
-
-def _abbreviation_before(text: str, dot: int) -> bool:
-    begin = dot
-    while begin > 0 and text[begin - 1].isalpha():
-        begin -= 1
-    word = text[begin:dot]
-    return len(word) == 1 or _ABBREVIATIONS.fullmatch(word) is not None
 
 
 def _attribute(

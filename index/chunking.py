@@ -10,8 +10,22 @@ from index.names import name_key
 from index.records import Chunk, Review
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before white space,
-# or at a line break.
+# or at a line break; not at the dot of an abbreviation or an initial ("Mr. Potato Head",
+# "J. Olson", "U.S. audiences").
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+|\n+""")
+_ABBREVIATION = re.compile(
+    r"(?i)(?:mrs?|ms|dr|st|jr|sr|vs|mt|prof|rev|gen|col|lt|sgt|capt|inc|co|ltd|vol|eds?)"
+)
+
+
+def abbreviation_before(text: str, dot: int) -> bool:
+    """Whether the "." at `dot` ends an abbreviation ("Mr", "Dr", "vs") or an initial ("J")
+    rather than a sentence."""
+    begin = dot
+    while begin > 0 and text[begin - 1].isalpha():
+        begin -= 1
+    word = text[begin:dot]
+    return len(word) == 1 or _ABBREVIATION.fullmatch(word) is not None
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -19,6 +33,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
+        dot = match.start() - 1
+        if "\n" not in match.group() and text[dot] == "." and abbreviation_before(text, dot):
+            continue
         end = match.start() + len(match.group().rstrip())
         _append_trimmed(text, start, end, spans)
         start = match.end()

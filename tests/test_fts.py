@@ -1,4 +1,5 @@
-"""The lexical index's query language: both numbers of a word, by English spelling."""
+"""The lexical index's query language and the sentences it reads: both numbers of a word,
+sentence ends."""
 
 from __future__ import annotations
 
@@ -47,3 +48,19 @@ def test_a_query_finds_a_word_in_either_number_unless_it_is_a_name() -> None:
     assert found(["story"]) == ["A Story.", "Pixar tells stories like no one else."]
     assert found(["comedy"]) == ["The comedies of the year."]
     assert found(["story"], exact={"story"}) == ["A Story."]
+
+
+def test_a_sentence_does_not_end_at_an_abbreviation_or_an_initial() -> None:
+    """Was: "the voice of Mr." was quoted as a sentence of TV Guide's review of Toy Story."""
+    from index.chunking import sentence_spans
+
+    text = (
+        "Kids are mad about it; the voice of Mr. Potato Head is Don Rickles. What more "
+        "could you ask? Critics J. Olson and A. O. Scott agreed.\nThe U.S. cut came later."
+    )
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Kids are mad about it; the voice of Mr. Potato Head is Don Rickles.",
+        "What more could you ask?",
+        "Critics J. Olson and A. O. Scott agreed.",
+        "The U.S. cut came later.",
+    ]

@@ -1052,6 +1052,20 @@ def test_a_word_of_degree_stands_for_no_thing(tmp_path: Path) -> None:
     assert "rather" not in result.lead, result.lead
 
 
+def test_a_quote_about_the_thing_is_never_cut_at_an_abbreviation(tmp_path: Path) -> None:
+    """Was: "Kids are mad about it; it's far from painful for parents; the voice of Mr." was
+    TV Guide's quote on the voice acting in Toy Story (the sentence cut at "Mr.")."""
+    rows = [
+        ("Tv Guide", "fresh", "Kids are mad about it; it's far from painful for parents; the "
+         "voice of Mr. Potato Head is Don Rickles. What more could you ask?"),
+        ("Al Voice", "fresh", "The voices are perfectly cast."),
+        ("Bo Other", "rotten", "The plot wanders."),
+    ]  # fmt: skip
+    result = answered_over(tmp_path, rows, f"What do critics say about the voices in {FILM}?")
+    quotes = {c.critic: c.quote for c in result.citations}
+    assert "the voice of Mr. Potato Head is Don Rickles." in quotes["Tv Guide"], result.answer
+
+
 def test_counts_of_a_thousand_or_more_are_written_with_separators() -> None:
     from assistant.findings import Thing, thing_lead
     from assistant.scope import ScopeFacts
