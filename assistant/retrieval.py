@@ -298,12 +298,30 @@ class Retriever:
             fts_query(intent.terms, exact=proper), filters, n * 10 if names else n, among
         )
         if names:
-            exact = [cid for cid, text in rows if names_written_in(text, intent)]
+            titles = self._titles_naming(intent, filters)
+            exact = [cid for cid, text in rows if names_written_in(untitled(text, titles), intent)]
             if exact:
                 return exact[:n]
         if intent.full_names:  # "Joel Coen" is not "the Joel Siegel moment": a last name, or none
-            return [cid for cid, text in rows if names_written_in(text, intent, any_case=True)][:n]
+            titles = self._titles_naming(intent, filters)
+            return [
+                cid
+                for cid, text in rows
+                if names_written_in(untitled(text, titles), intent, any_case=True)
+            ][:n]
         return [cid for cid, _ in rows[:n]]
+
+    def _titles_naming(self, intent: Intent, filters: Filters) -> list[str]:
+        """The titles of several words of the films in scope that hold a name the question
+        asks about: there the name is the film's, not the character's ("Dory" in the reviews
+        of Finding Dory). Another film's title is kept: "Nemo" in the reviews of The
+        Incredibles is Finding Nemo, which is what the asker means."""
+        films = filters.films
+        return [
+            title
+            for title in self.meaning.titles_with(set(name_words(intent)))
+            if any(film == title or film.startswith(f"{title} (") for film in films)
+        ]
 
     def matching_passages(
         self, match: str, filters: Filters, limit: int, among: dict[int, str] | None
@@ -327,13 +345,15 @@ class Retriever:
 
     def _naming(self, intent: Intent, filters: Filters) -> Iterator[tuple[str, str, str]]:
         """(review id, sentiment, film) of each passage within `filters` writing a name of
-        `intent` as the question writes it (see `names_written_in`)."""
+        `intent` as the question writes it (see `names_written_in`), not as a film's title
+        writes it ("Finding Dory" does not name Dory)."""
         words = name_words(intent)
         match = fts_query(words, exact=set(words))
+        titles = self._titles_naming(intent, filters)
         for review_id, sentiment, film, text in self.index.catalog.matching_passage_labels(
             match, filters
         ):
-            if names_written_in(text, intent):
+            if names_written_in(untitled(text, titles), intent):
                 yield review_id, sentiment, film
 
     def unlabelled_count(self, filters: Filters) -> int:

@@ -1066,6 +1066,30 @@ def test_a_quote_about_the_thing_is_never_cut_at_an_abbreviation(tmp_path: Path)
     assert "the voice of Mr. Potato Head is Don Rickles." in quotes["Tv Guide"], result.answer
 
 
+def test_a_name_inside_the_films_title_is_no_mention_of_the_character(tmp_path: Path) -> None:
+    """Was: "What did critics say about Dory in Finding Dory?" counted 168 of 343 reviews as
+    naming Dory, quoting "Finding Dory is stunningly beautiful."; 45 name her."""
+    film = "Finding Dory (2016)"
+    rows = [
+        ("Al Title", "fresh", "Finding Dory is stunningly beautiful."),
+        ("Bo Title", "rotten", "Finding Dory is a pale copy."),
+        ("Cy Fish", "fresh", "Dory steals every scene she swims into."),
+        ("Di Both", "fresh", "Finding Dory gives Dory a past worth knowing."),
+    ]
+    other = [("Ed Other", "fresh", "Funnier than Finding Dory."), ("Flo Other", "fresh", "Fun.")]
+    files = [write(tmp_path / "a.csv", rows, film), write(tmp_path / "b.csv", other, FILM)]
+    result, elsewhere = answers(
+        tmp_path / "home",
+        files,
+        "What did critics say about Dory in Finding Dory?",
+        f"What did critics say about Dory in {FILM}?",
+    )
+    assert {c.critic for c in result.citations} == {"Cy Fish", "Di Both"}, result.answer
+    assert unmarked(result.lead).startswith(f"2 of the 4 reviews of {film} name Dory"), result.lead
+    # in another film's reviews, "Finding Dory" is what the asker means by Dory
+    assert [c.critic for c in elsewhere.citations] == ["Ed Other"], elsewhere.answer
+
+
 def test_counts_of_a_thousand_or_more_are_written_with_separators() -> None:
     from assistant.findings import Thing, thing_lead
     from assistant.scope import ScopeFacts
