@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from assistant.dates import dates_asked
 from assistant.entities import Entities, NameIndex
@@ -32,6 +32,7 @@ MIN_DENSE_SIMILARITY = 0.35
 MAX_WORDS_READ = 4096  # words whose lower-case use `_written_lower` keeps
 SMALL_SCOPE = 24  # passages in scope at most for every one of them to be worth ranking
 EXACT_SEARCH_LIMIT = 5000  # chunks a name filter may leave for exact search
+Row = TypeVar("Row", bound=tuple[str, ...])  # a row of passage fields, its text last
 
 
 @dataclass(frozen=True)
@@ -298,30 +299,31 @@ class Retriever:
             fts_query(intent.terms, exact=proper), filters, n * 10 if names else n, among
         )
         if names:
-            titles = self._titles_naming(intent, filters)
-            exact = [cid for cid, text in rows if names_written_in(untitled(text, titles), intent)]
+            exact = [cid for cid, _ in self._naming_rows(intent, filters, rows)]
             if exact:
                 return exact[:n]
         if intent.full_names:  # "Joel Coen" is not "the Joel Siegel moment": a last name, or none
-            titles = self._titles_naming(intent, filters)
-            return [
-                cid
-                for cid, text in rows
-                if names_written_in(untitled(text, titles), intent, any_case=True)
-            ][:n]
+            return [cid for cid, _ in self._naming_rows(intent, filters, rows, any_case=True)][:n]
         return [cid for cid, _ in rows[:n]]
 
-    def _titles_naming(self, intent: Intent, filters: Filters) -> list[str]:
-        """The titles of several words of the films in scope that hold a name the question
-        asks about: there the name is the film's, not the character's ("Dory" in the reviews
-        of Finding Dory). Another film's title is kept: "Nemo" in the reviews of The
+    def _naming_rows(
+        self, intent: Intent, filters: Filters, rows: Sequence[Row], any_case: bool = False
+    ) -> list[Row]:
+        """The `rows` (their text last) writing a name of the question (`names_written_in`)
+        outside the titles of the films in scope that hold it: there the name is the film's,
+        not the character's ("Dory" in the reviews of Finding Dory). All that write it when
+        none does so outside them: the title is how the reviews write the name ("Forrest Gump",
+        the film and the man). Another film's title counts: "Nemo" in the reviews of The
         Incredibles is Finding Nemo, which is what the asker means."""
-        films = filters.films
-        return [
+        titles = [
             title
             for title in self.meaning.titles_with(set(name_words(intent)))
-            if any(film == title or film.startswith(f"{title} (") for film in films)
+            if any(film == title or film.startswith(f"{title} (") for film in filters.films)
         ]
+        found = [r for r in rows if names_written_in(untitled(r[-1], titles), intent, any_case)]
+        if found or not titles:
+            return found
+        return [r for r in rows if names_written_in(r[-1], intent, any_case)]
 
     def matching_passages(
         self, match: str, filters: Filters, limit: int, among: dict[int, str] | None
@@ -345,16 +347,13 @@ class Retriever:
 
     def _naming(self, intent: Intent, filters: Filters) -> Iterator[tuple[str, str, str]]:
         """(review id, sentiment, film) of each passage within `filters` writing a name of
-        `intent` as the question writes it (see `names_written_in`), not as a film's title
-        writes it ("Finding Dory" does not name Dory)."""
+        `intent` as the question writes it, not as the title of a film in scope writes it
+        (see `_naming_rows`)."""
         words = name_words(intent)
         match = fts_query(words, exact=set(words))
-        titles = self._titles_naming(intent, filters)
-        for review_id, sentiment, film, text in self.index.catalog.matching_passage_labels(
-            match, filters
-        ):
-            if names_written_in(untitled(text, titles), intent):
-                yield review_id, sentiment, film
+        rows = list(self.index.catalog.matching_passage_labels(match, filters))
+        for review_id, sentiment, film, _ in self._naming_rows(intent, filters, rows):
+            yield review_id, sentiment, film
 
     def unlabelled_count(self, filters: Filters) -> int:
         """Reviews matching `filters` but for sentiment whose sentiment is unknown."""

@@ -1090,6 +1090,21 @@ def test_a_name_inside_the_films_title_is_no_mention_of_the_character(tmp_path: 
     assert [c.critic for c in elsewhere.citations] == ["Ed Other"], elsewhere.answer
 
 
+def test_a_name_its_reviews_write_only_in_the_title_is_the_title(tmp_path: Path) -> None:
+    """ "Forrest Gump" is the film and the man: where no review names Forrest otherwise, the
+    title is how they name him."""
+    film = "Forrest Gump (1994)"
+    rows = [
+        ("Al Gump", "fresh", "Forrest Gump is a sweet, simple man on a long run."),
+        ("Bo Gump", "rotten", "Forrest Gump mistakes stupidity for grace."),
+        ("Cy Else", "fresh", "The effects still dazzle."),
+    ]
+    files = [write(tmp_path / "a.csv", rows, film)]
+    (result,) = answers(tmp_path / "home", files, f"What did critics say about Forrest in {film}?")
+    assert {c.critic for c in result.citations} == {"Al Gump", "Bo Gump"}, result.answer
+    assert unmarked(result.lead).startswith(f"2 of the 3 reviews of {film} name Forrest")
+
+
 def test_counts_of_a_thousand_or_more_are_written_with_separators() -> None:
     from assistant.findings import Thing, thing_lead
     from assistant.scope import ScopeFacts
