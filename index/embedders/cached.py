@@ -41,7 +41,8 @@ class CachedEmbedder(Embedder):
                 self._vectors.move_to_end(text)
         new = list(dict.fromkeys(text for text in texts if text not in known))
         if new:  # embedded outside the lock: another question need not wait for this one
-            fresh = dict(zip(new, self.inner.embed(new), strict=True))
+            # each row copied: a view would keep its whole batch alive after the row is dropped
+            fresh = {text: row.copy() for text, row in zip(new, self.inner.embed(new), strict=True)}
             known.update(fresh)
             with self._lock:
                 self._vectors.update(fresh)
