@@ -436,5 +436,5 @@ class ThingMatcher:
         for cid, text in rows:  # "Pixar's animation": the passages naming Pixar first
             if weight[cid] > 0 and any(owner.search(text) for owner in owners):
                 weight[cid] += OWNER_WEIGHT
-        near = dict(self.retriever.index.vectors.rank_among(candidates, vector, len(candidates)))
+        near = dict(self.retriever.index.rank_among(candidates, vector, len(candidates)))
         return sorted(candidates, key=lambda cid: -(weight[cid] + NEAR_WEIGHT * near.get(cid, 0.0)))

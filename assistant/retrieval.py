@@ -254,7 +254,7 @@ class Retriever:
         if not others or most <= 0:
             return []
         vector = self.index.embedder.embed_query(question)
-        ranked = [cid for cid, _ in self.index.vectors.rank_among(others, vector, most)]
+        ranked = [cid for cid, _ in self.index.rank_among(others, vector, most)]
         chunks = self.index.catalog.chunks(ranked)
         return [chunks[cid] for cid in ranked if cid in chunks]
 
@@ -282,7 +282,7 @@ class Retriever:
         if among is not None:
             # A name filter leaves few chunks: rank them exactly (the catalog found them by
             # index) rather than walk the HNSW graph for the few it allows.
-            return self.index.vectors.rank_among(list(among.values()), vector, n)
+            return self.index.rank_among(list(among.values()), vector, n)
         return self.index.nearest(vector, n, filters)
 
     def _lexical(

@@ -279,6 +279,8 @@ class Catalog(CatalogReads, ReviewReads):
     def vectors_of(self, chunk_ids: Sequence[str]) -> dict[str, bytes]:
         """chunk id -> its stored vector (raw VECTOR_DTYPE bytes), for the ids that have one."""
         found: dict[str, bytes] = {}
+        if not self._has_table("chunk_vectors"):  # schema 2, opened read-only: none yet
+            return found
         for batch in _batches(list(chunk_ids), 900):
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
@@ -288,6 +290,12 @@ class Catalog(CatalogReads, ReviewReads):
             ).fetchall()
             found.update((str(i), bytes(v)) for i, v in rows)
         return found
+
+    def _has_table(self, name: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
 
     def review_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM reviews").fetchone()[0])

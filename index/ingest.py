@@ -180,7 +180,7 @@ def ingest(
         started = time.perf_counter()
         report = IngestReport()
         own_index = index is None
-        idx = index or open_index(settings, broken_ok=True)  # repaired first thing
+        idx = index or open_index(settings)  # repaired first thing
         try:
             report.repaired = ensure_usable(idx, bar=_rebuild_bar(progress))
             report.recovered = len(idx.recover())

@@ -348,7 +348,7 @@ def rebuild_vectors(idx: Index, *, bar: Bar | None = None) -> None:
     import numpy as np
 
     generation = idx.vector_generation() + 1
-    VectorStore(idx.settings, generation, broken_ok=True).discard()  # a killed rebuild's
+    VectorStore(idx.settings, generation).discard()  # a killed rebuild's
     fresh = VectorStore(idx.settings, generation)
     try:
         total, done = idx.catalog.chunk_count(), 0
@@ -373,7 +373,7 @@ def repair_before_serving(settings: Settings, *, holding: bool, say: Say | None 
     store); otherwise a repair takes it for its run, waiting for a running writer."""
     from index.lock import hold_home
 
-    idx = open_index(settings, broken_ok=True)
+    idx = open_index(settings)
     try:
         if check_index(idx, quick=True).ok:
             return

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from index.catalog import Catalog
+from index.catalog import VECTOR_DTYPE, Catalog
 from index.embedders.base import Embedder
 from index.embedders.factory import load_embedder
 from index.errors import StoreError
@@ -24,21 +25,19 @@ WIDEN_STEPS = (4, 25)  # neighbours fetched (x n) before a broad filter is appli
 
 
 class Index:
-    """Opens the catalog and Chroma for `settings`; the embedder loads on first use."""
+    """Opens the catalog for `settings`; Chroma and the embedder load on first use."""
 
-    def __init__(
-        self, settings: Settings, *, readonly: bool = False, broken_ok: bool = False
-    ) -> None:
-        """`broken_ok` opens an index whose vector store cannot be opened (to check or repair
-        it): its uses raise StoreError instead of the opening."""
+    def __init__(self, settings: Settings, *, readonly: bool = False) -> None:
+        """Chroma opens on first use (`VectorStore`): an index whose vector store cannot be
+        opened still opens, to be checked or repaired, and its catalog still answers."""
         self.settings = settings
         self.catalog = Catalog(settings.catalog_path, readonly=readonly)
+        self.vectors = VectorStore(settings, self.vector_generation())
         try:
-            self.vectors = VectorStore(settings, self.vector_generation(), broken_ok=broken_ok)
+            self._check_model()
         except BaseException:
             self.catalog.close()
             raise
-        self._check_model()
 
     def vector_generation(self) -> int:
         """Which copy of the vector index the catalog names as in use (see `index.repair`)."""
@@ -83,6 +82,29 @@ class Index:
             if len(kept) >= n or len(near) < n * widen:  # enough, or the whole collection
                 return kept[:n]
         return self.vectors.query(vector, n, where)
+
+    def rank_among(self, ids: Sequence[str], vector: Vectors, n: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `n` chunks among `ids` nearest to `vector`,
+        best first, by exact search over the vectors the catalog keeps: for a narrow filter
+        (one film's chunks) this beats a filtered HNSW search, whose cost grows with the
+        whole collection, and needs no Chroma. Chroma supplies a vector the catalog lacks
+        (an index of schema 2 not yet repaired)."""
+        import numpy as np
+
+        if not ids:
+            return []
+        stored = self.catalog.vectors_of(ids)
+        vectors = {cid: np.frombuffer(row, dtype=VECTOR_DTYPE) for cid, row in stored.items()}
+        missing = [cid for cid in ids if cid not in vectors]
+        if missing:
+            vectors.update(self.vectors.vectors_of(missing))
+        held = [cid for cid in dict.fromkeys(ids) if cid in vectors]
+        if not held:
+            return []
+        matrix = np.stack([vectors[cid] for cid in held]).astype(np.float32, copy=False)
+        similarities = matrix @ np.asarray(vector, dtype=np.float32)
+        best = np.argsort(-similarities, kind="stable")[:n]
+        return [(held[i], float(similarities[i])) for i in best]
 
     def _check_model(self) -> None:
         built_with = self.catalog.get_meta("embedding_model")
@@ -130,5 +152,5 @@ class Index:
         self.vectors.close()
 
 
-def open_index(settings: Settings, *, readonly: bool = False, broken_ok: bool = False) -> Index:
-    return Index(settings, readonly=readonly, broken_ok=broken_ok)
+def open_index(settings: Settings, *, readonly: bool = False) -> Index:
+    return Index(settings, readonly=readonly)

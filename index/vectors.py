@@ -4,6 +4,7 @@ metadata that retrieval filters on; texts live in the catalog."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,10 +85,13 @@ class VectorStore:
     copy is in use (a rebuild fills the next generation, then the catalog switches to it).
     """
 
-    def __init__(self, settings: Settings, generation: int = 0, *, broken_ok: bool = False) -> None:
-        """Open `generation` of the store. A store that cannot be opened raises StoreError,
-        unless `broken_ok` (check and repair): then every use raises it, `open_failure`."""
+    def __init__(self, settings: Settings, generation: int = 0) -> None:
+        """Name `generation` of the store. Chroma is opened (and `chromadb`, two seconds of
+        imports, loaded) by `open` or the first use, so that a question the catalog answers
+        alone never pays for it; a store that cannot be opened raises StoreError there, and
+        at every later use (`open_failure`)."""
         self.generation = generation
+        self._settings = settings
         self._path = store_path(settings, generation)
         self._name = collection_name(settings, generation)
         self._where = settings.chroma_url or str(self._path)
@@ -95,25 +99,34 @@ class VectorStore:
         self.read_failure: str | None = None
         self.open_failure: StoreError | None = None
         self._client: Any = None
+        self._opened: Any = None
         self._max_batch = 1024
-        try:
-            self._client = _client(settings, self._path)
-            self._opened = self._client.get_or_create_collection(
-                self._name,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
-            )
-            self._max_batch = int(self._client.get_max_batch_size())
-        except Exception as exc:
-            failure = exc if isinstance(exc, StoreError) else self._cannot_open(exc, settings)
-            if not broken_ok:
-                raise failure from exc
-            self.open_failure = failure
+        self._opening = threading.Lock()
 
-    def _cannot_open(self, exc: Exception, settings: Settings) -> StoreError:
+    def open(self) -> None:
+        """Open the store now (once): raise StoreError, and keep it, if it cannot be."""
+        with self._opening:
+            if self._opened is not None:
+                return
+            if self.open_failure is not None:
+                raise self.open_failure
+            try:
+                self._client = _client(self._settings, self._path)
+                self._opened = self._client.get_or_create_collection(
+                    self._name,
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
+                )
+                self._max_batch = int(self._client.get_max_batch_size())
+            except Exception as exc:
+                failure = exc if isinstance(exc, StoreError) else self._cannot_open(exc)
+                self.open_failure = failure
+                raise failure from exc
+
+    def _cannot_open(self, exc: Exception) -> StoreError:
         if _unreachable(exc):
             return self._not_answering(exc)
-        full = full_disk_error(exc, settings)  # a rebuild would not help: space would
+        full = full_disk_error(exc, self._settings)  # a rebuild would not help: space would
         if full is not None:
             return full
         return StoreError(
@@ -122,9 +135,14 @@ class VectorStore:
         )
 
     @property
+    def opened(self) -> bool:
+        """Whether Chroma has been opened (by `open` or a use)."""
+        return self._opened is not None
+
+    @property
     def _collection(self) -> Any:
-        if self.open_failure is not None:
-            raise self.open_failure
+        if self._opened is None:
+            self.open()
         return self._opened
 
     @property
@@ -135,8 +153,7 @@ class VectorStore:
     def heartbeat(self) -> None:
         """Raise StoreError unless Chroma answers (one cheap request to a server); any
         failure counts, not only a refused connection."""
-        if self.open_failure is not None:
-            raise self.open_failure
+        self.open()
         try:
             self._client.heartbeat()
         except Exception as exc:
@@ -155,10 +172,10 @@ class VectorStore:
 
     def close(self) -> None:
         """Release the client's connections (an HTTP client keeps a pool)."""
-        from chromadb.api.shared_system_client import SharedSystemClient
-
         if self._client is None:
             return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
         clients = [self._client, getattr(self._client, "_admin_client", None)]
         self._client.close()
         # chromadb's HTTP API leaves its httpx session open when its System stops: close the
@@ -254,8 +271,7 @@ class VectorStore:
             self.close()
             shutil.rmtree(self._path, ignore_errors=True)
             return
-        if self._client is None:
-            raise self.open_failure or StoreError(f"cannot reach {self._where}")
+        self.open()
         try:
             self._client.delete_collection(self._name)
         except Exception as exc:  # already gone: nothing to delete
@@ -275,23 +291,6 @@ class VectorStore:
             if len(got["ids"]) < page:
                 return ids
             offset += page
-
-    def rank_among(
-        self, ids: Sequence[str], vector: npt.NDArray[np.float32], n: int
-    ) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the `n` chunks among `ids` nearest to `vector`,
-        by exact search: for a narrow filter (one film's chunks) this beats a filtered HNSW
-        search, whose cost grows with the whole collection."""
-        import numpy as np
-
-        if not ids:
-            return []
-        with self._reading():
-            got = self._collection.get(ids=list(ids), include=["embeddings"])
-        matrix = np.asarray(got["embeddings"], dtype=np.float32)
-        similarities = matrix @ np.asarray(vector, dtype=np.float32)
-        best = np.argsort(-similarities, kind="stable")[:n]
-        return [(str(got["ids"][i]), float(similarities[i])) for i in best]
 
     def query(
         self,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from index.errors import EngineError, UnknownNameError
 from index.filters import Filters, chroma_where
 from index.ingest import ingest
 from index.records import stable_review_id
-from tests.conftest import CORPUS, free_port
+from tests.conftest import CORPUS, ROOT, free_port
 from tests.support.fake_ollama import FakeOllama
 from ui.cli import main as cli
 from ui.settings import load_settings
@@ -624,6 +626,36 @@ def test_many_threads_share_one_assistant(films: Assistant) -> None:
             pool.map(lambda q: (q, [c.review_id for c in films.ask(q).citations]), questions)
         )
     assert all(ids == alone[q] for q, ids in results)
+
+
+SCOPED_WITHOUT_CHROMA = """
+import sys
+from ui.cli import main
+for question in sys.argv[2:]:
+    assert main(["--home", sys.argv[1], "ask", "--engine", "extractive", question]) == 0
+opened = sorted(m for m in sys.modules if m.split(".")[0] == "chromadb")[:3]
+assert not opened, f"a question about one film imported {opened}"
+"""
+
+
+def test_a_question_about_one_film_never_loads_chroma(films_home: Path) -> None:
+    """The catalog keeps every vector, so ranking one film's passages reads them there:
+    `reviewqa ask` about a film pays neither for chromadb's imports nor for opening it (the
+    two seconds that made a cold ask miss its 3 s)."""
+    questions = [
+        "How is the animation in Toy Story 3?",
+        "What about Carl in Up?",
+        "Who disliked Up?",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", SCOPED_WITHOUT_CHROMA, str(films_home), *questions],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("[1]") >= len(questions), done.stdout  # each answered, cited
 
 
 @pytest.mark.parametrize("n", [2, 40])

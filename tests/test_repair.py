@@ -33,7 +33,7 @@ def built(store_settings: Settings, tmp_path: Path) -> Settings:
 
 
 def check(settings: Settings) -> Any:
-    idx = open_index(settings, readonly=True, broken_ok=True)
+    idx = open_index(settings, readonly=True)
     try:
         return check_index(idx)
     finally:
@@ -41,7 +41,7 @@ def check(settings: Settings) -> Any:
 
 
 def repair(settings: Settings) -> Any:
-    idx = open_index(settings, broken_ok=True)
+    idx = open_index(settings)
     try:
         return repair_index(idx)
     finally:
@@ -129,8 +129,14 @@ def test_a_store_that_cannot_be_opened_is_rebuilt_by_the_next_ingest(
     if built.chroma_url:
         pytest.skip("a server's store is its own: the embedded one is broken here")
     (built.chroma_path / "chroma.sqlite3").write_bytes(b"not a database " * 1000)
-    with pytest.raises(Exception, match="reviewqa repair"):
-        open_index(built, readonly=True)
+    idx = open_index(built, readonly=True)  # the catalog opens: Chroma, on first use
+    try:
+        with pytest.raises(Exception, match="reviewqa repair"):
+            idx.vectors.count()
+        with pytest.raises(Exception, match="reviewqa repair"):  # and at every later use
+            idx.vectors.count()
+    finally:
+        idx.close()
     assert "vector_store" in check(built).codes()
     report = ingest([tmp_path / "reviews.csv"], built)
     assert report.unchanged == 40 and report.repaired, report
@@ -260,3 +266,31 @@ def test_serve_refuses_a_corrupt_catalog_saying_why(settings: Settings, tmp_path
     )
     assert done.returncode == 2, done.stderr
     assert str(settings.catalog_path) in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_scope_is_ranked_from_the_catalogs_vectors_as_chroma_ranks_it(built: Settings) -> None:
+    """Exact search over a scope's chunks reads the vectors the catalog keeps (a scoped
+    question needs no Chroma), and Chroma supplies those an older catalog lacks: either way,
+    the order and scores of Chroma's own search."""
+    idx = open_index(built, readonly=True)
+    try:
+        ids = sorted(idx.catalog.all_chunk_ids())
+        vector = idx.embedder.embed_query(QUESTION)
+        from_catalog = idx.rank_among(ids, vector, 10)
+        assert idx.vectors.open_failure is None and not idx.vectors.opened
+        from_chroma = idx.vectors.query(vector, 10)
+    finally:
+        idx.close()
+    assert [c for c, _ in from_catalog] == [c for c, _ in from_chroma]
+    assert [s for _, s in from_catalog] == pytest.approx([s for _, s in from_chroma], abs=1e-5)
+
+    with sqlite3.connect(built.catalog_path) as db:
+        db.execute("DELETE FROM chunk_vectors WHERE chunk % 2 = 0")  # as before schema 3
+    idx = open_index(built, readonly=True)
+    try:
+        again = idx.rank_among(ids, vector, 10)
+        assert [c for c, _ in again] == [c for c, _ in from_catalog]
+        assert [s for _, s in again] == pytest.approx([s for _, s in from_catalog], abs=1e-6)
+        assert idx.vectors.opened
+    finally:
+        idx.close()

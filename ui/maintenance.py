@@ -33,7 +33,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from index.store import open_index
     from ui.settings import load_settings
 
-    index = open_index(load_settings(home=args.home), readonly=True, broken_ok=True)
+    index = open_index(load_settings(home=args.home), readonly=True)
     try:
         report = check_index(index)
     finally:
@@ -55,7 +55,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
     settings = load_settings(home=args.home)
     say = (lambda line: None) if args.json else (lambda line: print(line, file=sys.stderr))
     with full_disk_explained(settings), hold_home(settings, "repair", wait=wait_seconds(args)):
-        index = open_index(settings, broken_ok=True)
+        index = open_index(settings)
         try:
             report = repair_index(index, say=say, bar=_bar() if sys.stderr.isatty() else None)
         finally:
