@@ -23,11 +23,13 @@ _NEGATIVE = re.compile(
     re.IGNORECASE,
 )
 # A liking word negated ("wasn't a fan of", "never enjoyed", "not impressed by") or liking
-# least ("liked Fargo the least", the film's name blanked; "least impressed"): negative
+# least ("liked Fargo the least", the film's name blanked; "liked the acting in Fargo least";
+# not "liked it at least"; "least impressed"): negative. Only the liking word is claimed: the
+# words up to "least" may name the thing
 _NEGATED = re.compile(
     r"\b(?:not|never|no|\w+n['’]?t)\s+(?:\w+\s+){0,2}?"
     r"(?:lik\w*|lov\w*|fans?|enjoy\w*|impressed|admir\w*|prais\w*|care for|keen on)\b|"
-    r"\b(?:lik\w*|lov\w*|enjoy\w*|admir\w*)\s+(?:(?:it|them)\s+)?(?:the\s+)?least\b|"
+    r"\b(?:lik\w*|lov\w*|enjoy\w*|admir\w*)(?=\s+(?:\w+\s+){0,4}?(?<!\bat )least\b)|"
     r"\bleast\s+(?:lik\w*|impressed|enthusiastic|fond|keen|kind|favou?rabl\w*|enjoy\w*)",
     re.IGNORECASE,
 )

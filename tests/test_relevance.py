@@ -628,6 +628,10 @@ def test_a_thing_named_only_by_the_other_side_is_quoted_under_its_label(home: Pa
         # a yes/no question's last word says what is asked of the thing (was: a thing "bad")
         ("Was the story of Up bad?", [(4, 5)], "negative", ("story",)),
         ("What about the bad guy in Up?", [(6, 7)], None, ("bad", "guy")),
+        # liking a thing least is disliking it (was: who liked the acting); "at least" is not
+        ("Who liked the acting in Fargo least?", [(5, 6)], "negative", ("acting",)),
+        ("Which critics liked the music in Up the least?", [(6, 7)], "negative", ("music",)),
+        ("Did critics like the ending of Up at least?", [(6, 7)], "positive", ("ending",)),
     ],
 )
 def test_a_stance_is_read_from_the_questions_own_words(
