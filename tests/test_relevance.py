@@ -1040,6 +1040,35 @@ def test_the_few_places_go_first_to_reviews_speaking_of_the_thing_in_other_words
     assert "Hy Gags" in cited and "Ida Joke" not in cited, on_jokes.answer
 
 
+def test_how_sure_the_review_words_are_is_read_on_the_asked_words_own_scale(
+    tmp_path: Path,
+) -> None:
+    """Was: "plot" (0.67 written alike, second only to "storyline" 0.69 for the story) was not
+    sure enough to be the story in another word, so the reviews writing "story" filled the
+    places. "tale" (0.60) is still not sure, nor is "humor" for the jokes: as alike (0.68), but
+    far behind their nearest, "gags" (0.84)."""
+    rows = [
+        ("Al Story", "fresh", "The story is sweet and simple."),
+        ("Bo Plot", "fresh", "The plot is clever and simple."),
+        ("Cy Tale", "fresh", "A tale of two toys."),
+        ("Di Gags", "fresh", "The gags land, and the humor is warm."),
+    ]
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([write(tmp_path / "a.csv", rows)], settings)
+    assistant = Assistant(settings)
+    try:
+        meaning, embedder = assistant.retriever.meaning, assistant.index.embedder
+        # as words_for could weigh them: which of them is sure is what is read here
+        story = {"story": 1.0, "plot": 0.34, "tale": 0.57, "storylines": 0.34}
+        on_story = meaning._paraphrases(["story"], story, embedder.embed_query("story"))
+        jokes = {"jokes": 1.0, "gags": 0.42, "humor": 0.69, "joke": 0.8}
+        on_jokes = meaning._paraphrases(["jokes"], jokes, embedder.embed_query("jokes"))
+    finally:
+        assistant.close()
+    assert on_story == {"plot"}
+    assert on_jokes == {"gags"}
+
+
 def test_a_word_of_degree_stands_for_no_thing(tmp_path: Path) -> None:
     """Was: "rather" stood for the ending (reviewers write "the ending is rather abrupt", so
     the review words put it near), and "What did critics dislike about the ending of Onward?"
