@@ -7,6 +7,8 @@ import csv
 import json
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,18 @@ OTHER = [
 
 def write(path: Path, rows: list[tuple[str, str, str]], film: str = FILM) -> Path:
     return write_quotes(path, rows, film)
+
+
+@contextmanager
+def assistant_over(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Iterator[Assistant]:
+    """An assistant over an index of `rows` (as FILM) alone, closed on leaving."""
+    settings = Settings(home=tmp_path / "home", engine="extractive")
+    ingest([write(tmp_path / "a.csv", rows)], settings)
+    assistant = Assistant(settings)
+    try:
+        yield assistant
+    finally:
+        assistant.close()
 
 
 def answered_over(tmp_path: Path, rows: list[tuple[str, str, str]], question: str) -> Result:
@@ -193,13 +207,8 @@ def test_a_thing_no_review_names_is_answered_by_the_passages_nearest_the_thing(
         ("Lem Frame", "rotten", f"Critics will say plenty about {FILM}; I will say little."),
         ("Max Plot", "rotten", "The plot wanders and the ending arrives from nowhere."),
     ]
-    settings = Settings(home=tmp_path / "home", engine="extractive")
-    ingest([write(tmp_path / "a.csv", rows)], settings)
-    assistant = Assistant(settings)
-    try:
+    with assistant_over(tmp_path, rows) as assistant:
         result = assistant.ask(f"What do critics say about the acting in {FILM}?")
-    finally:
-        assistant.close()
     assert result.answer.startswith(f"None of the 4 reviews of {FILM} names the acting"), (
         result.answer
     )
@@ -971,15 +980,10 @@ def test_a_word_written_beside_the_thing_but_used_for_anything_is_not_taken(
         ("Gil Ray", "fresh", "The cast has a bit of charm to spare."),
         ("Hy Ray", "rotten", "The costumes look a bit cheap in daylight."),
     ]
-    settings = Settings(home=tmp_path / "home", engine="extractive")
-    ingest([write(tmp_path / "a.csv", rows)], settings)
-    assistant = Assistant(settings)
-    try:
+    with assistant_over(tmp_path, rows) as assistant:
         vocabulary = assistant.retriever.meaning.vocabulary.get()
         words, vector = assistant.retriever.meaning.words_for(["ending"])
         result = assistant.ask(f"What do critics say about the ending of {FILM}?")
-    finally:
-        assistant.close()
     assert "bit" in load_review_words().near(["ending"], REVIEW_NEIGHBOURS)
     assert vocabulary.similarities(["bit"], vector)["bit"] >= REVIEW_AGREEMENT
     assert "bit" not in words and "conclusion" in words, words
@@ -1053,18 +1057,13 @@ def test_how_sure_the_review_words_are_is_read_on_the_asked_words_own_scale(
         ("Cy Tale", "fresh", "A tale of two toys."),
         ("Di Gags", "fresh", "The gags land, and the humor is warm."),
     ]
-    settings = Settings(home=tmp_path / "home", engine="extractive")
-    ingest([write(tmp_path / "a.csv", rows)], settings)
-    assistant = Assistant(settings)
-    try:
+    with assistant_over(tmp_path, rows) as assistant:
         meaning, embedder = assistant.retriever.meaning, assistant.index.embedder
         # as words_for could weigh them: which of them is sure is what is read here
         story = {"story": 1.0, "plot": 0.34, "tale": 0.57, "storylines": 0.34}
         on_story = meaning._paraphrases(["story"], story, embedder.embed_query("story"))
         jokes = {"jokes": 1.0, "gags": 0.42, "humor": 0.69, "joke": 0.8}
         on_jokes = meaning._paraphrases(["jokes"], jokes, embedder.embed_query("jokes"))
-    finally:
-        assistant.close()
     assert on_story == {"plot"}
     assert on_jokes == {"gags"}
 
