@@ -32,8 +32,8 @@ class Index:
         opened still opens, to be checked or repaired, and its catalog still answers."""
         self.settings = settings
         self.catalog = Catalog(settings.catalog_path, readonly=readonly)
-        self.vectors = VectorStore(settings, self.vector_generation())
         try:
+            self.vectors = VectorStore(settings, self.vector_generation())
             self._check_model()
         except BaseException:
             self.catalog.close()

@@ -88,8 +88,10 @@ class VectorStore:
     def __init__(self, settings: Settings, generation: int = 0) -> None:
         """Name `generation` of the store. Chroma is opened (and `chromadb`, two seconds of
         imports, loaded) by `open` or the first use, so that a question the catalog answers
-        alone never pays for it; a store that cannot be opened raises StoreError there, and
-        at every later use (`open_failure`)."""
+        alone never pays for it; a store that cannot be opened raises StoreError there
+        (`open_failure`). A server's is tried again at each later use (it may answer by then);
+        an embedded store's failure stands until a repair (chromadb keeps the broken system
+        it made for that folder: a second attempt fails with a misleading error)."""
         self.generation = generation
         self._settings = settings
         self._path = store_path(settings, generation)
@@ -104,12 +106,16 @@ class VectorStore:
         self._opening = threading.Lock()
 
     def open(self) -> None:
-        """Open the store now (once): raise StoreError, and keep it, if it cannot be."""
+        """Open the store now, unless it is open: raise StoreError, and keep it in
+        `open_failure`, if it cannot be."""
         with self._opening:
             if self._opened is not None:
                 return
-            if self.open_failure is not None:
+            if self.open_failure is not None and self.embedded:
                 raise self.open_failure
+            if self._client is not None:  # made by an attempt that failed after it
+                self.close()
+                self._client = None
             try:
                 self._client = _client(self._settings, self._path)
                 self._opened = self._client.get_or_create_collection(
@@ -122,6 +128,7 @@ class VectorStore:
                 failure = exc if isinstance(exc, StoreError) else self._cannot_open(exc)
                 self.open_failure = failure
                 raise failure from exc
+            self.open_failure = None
 
     def _cannot_open(self, exc: Exception) -> StoreError:
         if _unreachable(exc):

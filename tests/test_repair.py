@@ -144,6 +144,35 @@ def test_a_store_that_cannot_be_opened_is_rebuilt_by_the_next_ingest(
     assert check(built).ok
 
 
+def test_a_server_that_did_not_answer_at_first_use_is_opened_by_a_later_one(
+    built: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chroma opens on first use: a server that did not answer then (a serving process whose
+    first question came during a restart of Chroma) is opened by the next use, not reported
+    down until the process restarts."""
+    if not built.chroma_url:
+        pytest.skip("an embedded store that cannot be opened stays so until it is repaired")
+    import index.vectors
+
+    real, calls = index.vectors._client, []
+
+    def refused_once(settings: Settings, path: Path) -> Any:
+        calls.append(path)
+        if len(calls) == 1:
+            raise ConnectionRefusedError("connection refused")
+        return real(settings, path)
+
+    monkeypatch.setattr(index.vectors, "_client", refused_once)
+    idx = open_index(built, readonly=True)
+    try:
+        with pytest.raises(Exception, match="Chroma does not answer"):
+            idx.vectors.count()
+        assert idx.vectors.count() == 40 and idx.vectors.open_failure is None
+    finally:
+        idx.close()
+    assert len(calls) == 2
+
+
 def test_an_index_from_before_the_vector_copy_gets_it_from_chroma(built: Settings) -> None:
     with sqlite3.connect(built.catalog_path) as db:
         db.execute("DELETE FROM chunk_vectors")
