@@ -129,7 +129,7 @@ def nearest_written(term: str) -> float | None:
     """How alike the review words write `term` and the nearest other word they know (its own
     other number aside); None when they do not know it. Read once per word: a scan of every
     review word."""
-    forms = {term, *other_numbers(term)}
+    forms = ThingMatcher._asked_forms([term])
     near = load_review_words().near([term], len(forms))
     return next((similarity for word, similarity in near.items() if word not in forms), None)
 
