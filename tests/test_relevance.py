@@ -22,6 +22,7 @@ from assistant.relevance import (
     REVIEW_AGREEMENT,
     REVIEW_NEIGHBOURS,
     REVIEW_WEIGHT,
+    WRITTEN_ALIKE,
 )
 from assistant.result import Result
 from assistant.review_words import load_review_words, word_ranks
@@ -907,6 +908,28 @@ def test_a_word_written_in_the_things_place_counts_in_either_number(tmp_path: Pa
     result = answered_over(tmp_path, rows, f"How is the acting in {FILM}?")
     assert {c.critic for c in result.citations} == {"Al Stage", "Di Cast"}, result.answer
     assert unmarked(result.lead).startswith(f"2 of the 4 reviews of {FILM} speak of the acting")
+
+
+def test_the_other_number_of_a_word_stays_out_where_the_review_words_write_it_elsewhere(
+    tmp_path: Path,
+) -> None:
+    """Was: "Did critics like the music in Up?" quoted three reviews on the film's "themes"
+    (of adventure, of home) as speaking of its music: "theme" is taken for the music in
+    Pixar's reviews (a score's theme), and its other number came in with it, though reviewers
+    write "themes" far from "music" (the thematic sense). "performance" still comes in beside
+    "performances" for the acting (see the test above)."""
+    written = load_review_words().similarities(["music", "acting"], ["themes", "performance"])
+    assert written["themes"] < WRITTEN_ALIKE <= written["performance"]
+    rows = [
+        ("Al Horn", "fresh", "Themes of adventure and home are tweaked and rejuvenated."),
+        ("Bea Trill", "fresh", "A brilliant and unblinking comic performance."),
+    ]
+    with assistant_over(tmp_path, rows) as assistant:
+        both = assistant.retriever.meaning._both_numbers
+        music = both({"music": 1.0, "theme": 0.25}, ["music"])
+        acting = both({"acting": 1.0, "performances": 0.31}, ["acting"])
+    assert music == {"music": 1.0, "theme": 0.25}, music
+    assert acting == {"acting": 1.0, "performances": 0.31, "performance": 0.31}, acting
 
 
 def test_words_written_alike_rank_after_the_sentence_models_own_neighbours(home: Path) -> None:
