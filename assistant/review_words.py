@@ -12,7 +12,8 @@ a scale each); nothing is listed by hand.
 
 Words written in the same places are also different things of the same kind ("acting" and
 "directing"), so `ThingMatcher` takes only a few of them, only those the sentence model does
-not find far from the thing, and ranks them after the sentence model's own neighbours.
+not find far from the thing, none that reviewers list beside it (`assistant.review_lists`),
+and ranks them after the sentence model's own neighbours.
 
 Importing this module is cheap: numpy and the vectors load on first use.
 """
@@ -33,18 +34,31 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["FILE", "RETRAIN", "ReviewWords", "load_review_words", "review_tokens", "word_ranks"]
+__all__ = [
+    "FILE",
+    "RETRAIN",
+    "ReviewWords",
+    "folded",
+    "load_review_words",
+    "review_tokens",
+    "word_ranks",
+]
 
 FILE = "review_words.npz"
 RETRAIN = "python -m bench.train_review_words"
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
+def folded(text: str) -> str:
+    """`text` casefolded, its accents dropped: how the review words are read."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def review_tokens(text: str) -> list[str]:
     """The words of `text` as the vectors know them: casefolded, accents dropped, letters
     with an inner apostrophe kept ("don't")."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return _TOKEN.findall("".join(c for c in folded if not unicodedata.combining(c)))
+    return _TOKEN.findall(folded(text))
 
 
 @dataclass(frozen=True)

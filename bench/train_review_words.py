@@ -49,12 +49,28 @@ SMOOTHING = 0.75  # context counts raised to this power before the PMI (rare con
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
-def imdb_reviews(path: Path, exclude_ids: set[str]) -> Iterator[list[str]]:
-    """The words of each IMDb review, its line breaks and HTML entities undone."""
+def imdb_texts(path: Path, exclude_ids: set[str]) -> Iterator[str]:
+    """The text of each IMDb review of a film not in `exclude_ids`, its line breaks and HTML
+    entities undone."""
     with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             if row["imdb_title_id"] not in exclude_ids:
-                yield review_tokens(html.unescape(_BR.sub(" ", row["text"])))
+                yield html.unescape(_BR.sub(" ", row["text"]))
+
+
+def training_texts(path: Path) -> tuple[list[str], int]:
+    """The IMDb reviews to learn from (those of the Pixar films CS109 lists left out, so that
+    the Pixar evaluations read reviews the models never saw) and how many films were left
+    out; exits saying where the data goes when `path` is absent."""
+    if not path.exists():
+        sys.exit(
+            f"{path} is absent: put the shared review data beside the repo "
+            "(../shared/data/imdb-50k/reviews.csv.gz) or pass --imdb PATH"
+        )
+    from bench.train_stance import pixar_titles, rt_cs109
+
+    _, pixar_imdb_ids = rt_cs109(pixar_titles())
+    return list(imdb_texts(path, pixar_imdb_ids)), len(pixar_imdb_ids)
 
 
 def cooccurrence(docs: list[list[str]], words: list[str], window: int) -> csr_matrix:
@@ -166,22 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--imdb", type=Path, default=IMDB, help="the IMDb reviews (csv.gz)")
     parser.add_argument("--show", default="", help="words whose neighbours to print, a,b+c")
     args = parser.parse_args(argv)
-    if not args.imdb.exists():
-        sys.exit(
-            f"{args.imdb} is absent: put the shared review data beside the repo "
-            "(../shared/data/imdb-50k/reviews.csv.gz) or pass --imdb PATH"
-        )
-    from bench.train_stance import pixar_titles, rt_cs109
-
     started = time.perf_counter()
-    _, pixar_imdb_ids = rt_cs109(pixar_titles())
-    docs = list(imdb_reviews(args.imdb, pixar_imdb_ids))
+    texts, left_out = training_texts(args.imdb)
+    docs = [review_tokens(text) for text in texts]
     tokens = sum(len(d) for d in docs)
     words, vectors = train(docs, args.min_count, args.window, args.dims)
     meta = {
         "trained": dt.date.today().isoformat(),
         "data": f"IMDb user reviews (Maas et al. 2011): {len(docs)} reviews, {tokens} words; "
-        f"the reviews of {len(pixar_imdb_ids)} Pixar films left out",
+        f"the reviews of {left_out} Pixar films left out",
         "method": f"PPMI (context smoothing {SMOOTHING}) of 1/distance counts within "
         f"{args.window} words, randomized SVD to {args.dims} dims (seed {SEED}), "
         "U * sqrt(S), unit rows, int8 with a scale per row",

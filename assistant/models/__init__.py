@@ -1,5 +1,6 @@
-"""Data files of the assistant: the stance head's weights (stance_head.npz) and the
-review-word vectors (review_words.npz), and one reader for both."""
+"""Data files of the assistant: the stance head's weights (stance_head.npz), the review-word
+vectors (review_words.npz) and the words reviewers list together (review_lists.npz), and one
+reader for all."""
 
 from __future__ import annotations
 

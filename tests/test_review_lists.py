@@ -1,0 +1,109 @@
+"""The words reviewers list beside each other: the shipped counts, how they are counted, and
+how the thing a question asks about leaves out the other things of its kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import assistant.relevance as relevance
+from assistant.relevance import LISTED_EVIDENCE, LISTED_SHARE
+from assistant.review_lists import ListedTogether, ReviewLists, load_review_lists
+from bench.train_review_lists import count, list_tokens, listed_pairs, save
+from tests.test_relevance import FILM, assistant_over
+
+
+def read(path: Path) -> ReviewLists:
+    with np.load(path, allow_pickle=False) as data:
+        return ReviewLists(
+            [str(w) for w in data["words"]],
+            *(data[key] for key in ("first", "second", "both", "listed")),
+        )
+
+
+def test_the_shipped_counts_tell_other_things_of_a_kind_from_other_words_for_one() -> None:
+    lists = load_review_lists()
+    assert lists.meta["pairs"] == len(lists.first) > 10_000
+    assert "IMDb" in lists.meta["data"]
+
+    def listed(term: str, word: str) -> bool:
+        together = lists.together(term, [word])[word]
+        return together.both >= LISTED_EVIDENCE and together.share >= LISTED_SHARE
+
+    # things of one kind that reviewers write alike, listed together
+    assert listed("pacing", "editing") and listed("acting", "writing")
+    assert listed("cinematography", "costumes") and listed("violence", "profanity")
+    # other words for one thing are rarely listed together
+    assert not listed("jokes", "gags") and not listed("story", "plot")
+    assert not listed("music", "score")
+    assert lists.together("zzzz-not-a-word", ["story"]) == {}
+    assert lists.together("story", ["story"]) == {}
+
+
+def test_words_are_listed_together_only_in_a_list() -> None:
+    words = ["acting", "writing", "direction", "story", "plot"]
+    row = {w: i for i, w in enumerate(words)}
+
+    def pairs(text: str) -> set[tuple[str, str]]:
+        found = listed_pairs(list_tokens(text), row)
+        return {(words[a], words[b]) for a, b in found}
+
+    listed = pairs("The acting, writing and direction are all first-rate.")
+    assert listed == {("acting", "writing"), ("acting", "direction"), ("writing", "direction")}
+    # two joined words make no list; words far apart in a list are not beside each other
+    assert pairs("The story and the plot.") == set()
+    assert ("story", "plot") not in pairs("The story, the sets, the music, the lights and plot")
+    assert list_tokens("Café acting,writing") == ["cafe", "acting", ",", "writing"]
+
+
+def test_the_counts_are_counted_saved_and_read_back(tmp_path: Path) -> None:
+    docs = [
+        list_tokens("The acting, writing and direction are fine; the story too."),
+        list_tokens("Acting, writing, music: all fine. The story and plot drag."),
+        list_tokens("Good acting and a good story."),
+        list_tokens("The writing is sharp."),
+    ]
+    words = ["acting", "writing", "direction", "story", "plot", "music", "and"]
+    first, second, both, listed = count(docs, words, min_listed=1)
+    found = {
+        (words[a], words[b]): (int(n), int(m))
+        for a, b, n, m in zip(first, second, both, listed, strict=True)
+    }
+    assert found[("acting", "writing")] == (2, 2)  # in two reviews, listed in both
+    assert found[("acting", "direction")] == (1, 1)
+    assert ("story", "plot") not in found  # never listed together
+    assert not any("and" in pair for pair in found)  # a joiner is no word of a list
+    save(tmp_path / "l.npz", words, (first, second, both, listed), {"pairs": len(first)})
+    lists = read(tmp_path / "l.npz")
+    assert set(lists.words) == {"acting", "writing", "direction", "music"}
+    assert lists.together("acting", ["writing", "story"]) == {"writing": ListedTogether(2, 2)}
+    assert lists.together("writing", ["acting"])["acting"].share == 1.0
+    only_common = count(docs, words, min_listed=2)
+    assert len(only_common[0]) == 1
+
+
+def test_a_thing_of_the_same_kind_listed_beside_the_asked_one_is_not_taken_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: "How is the pacing of Onward?" quoted reviews on its direction and its editing,
+    which reviewers write where they write "pacing" (0.71 and 0.72 alike), as speaking of the
+    pacing: they also list them beside it ("the pacing, editing and direction")."""
+    rows = [
+        ("Al Beat", "rotten", "The pacing drags through a long middle."),
+        ("Bea Cut", "fresh", "The editing is sharp and the direction sure-footed."),
+        ("Cy Pace", "fresh", "It moves at a brisk pace."),
+        ("Di Cut", "fresh", "Crisp editing keeps every scene tight."),
+        ("Ed Score", "fresh", "A lovely score by a young composer."),
+    ]
+    with assistant_over(tmp_path, rows) as assistant:
+        matcher = assistant.retriever.meaning
+        words, _ = matcher.words_for(["pacing"])
+        result = assistant.ask(f"How is the pacing of {FILM}?")
+        monkeypatch.setattr(relevance, "LISTED_SHARE", 1.1)  # the rule off
+        matcher._known.clear()
+        unruled, _ = matcher.words_for(["pacing"])
+    assert "editing" in unruled  # written where "pacing" is: taken without the rule
+    assert "editing" not in words and "direction" not in words, words
+    assert {c.critic for c in result.citations} == {"Al Beat"}, result.answer
