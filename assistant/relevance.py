@@ -7,13 +7,13 @@ few words reviewers write in its place, learnt from public reviews ("story" -> p
 narrative; `assistant.review_words`), ranked after those, and by the words that the sentence
 model, the index's usage and the review words all put near it, none near enough alone
 ("witty" for the jokes); less the words reviewers list beside it, other things of its kind
-("editing" beside "pacing", `assistant.review_lists`). A passage that uses one of them is a candidate, and candidates rank
-by how near the words they use are to the thing, added up (a passage on "the gags" and "the
-humor" speaks more of the jokes than one on either), ties broken by how near the whole
-passage is; one speaking of it in another word that a reading is sure of ("the songs" for the
-music), not in the asked word, weighs as if it wrote the asked word too (PARAPHRASE_WEIGHT).
-Passages that use none of the words are not cited:
-a film with 300 reviews and 6 about its message gets 6 citations, not 8.
+("editing" beside "pacing", `assistant.review_lists`). A passage that uses one of them is a
+candidate, and candidates rank by how near the words they use are to the thing, added up (a
+passage on "the gags" and "the humor" speaks more of the jokes than one on either), ties
+broken by how near the whole passage is; one speaking of it in another word that a reading is
+sure of ("the songs" for the music), not in the asked word, weighs as if it wrote the asked
+word too (PARAPHRASE_WEIGHT). Passages that use none of the words are not cited: a film with
+300 reviews and 6 about its message gets 6 citations, not 8.
 """
 
 from __future__ import annotations

@@ -59,11 +59,31 @@ class ReviewLists:
     meta: dict[str, Any] = field(default_factory=dict)
 
     @functools.cached_property
-    def _pairs(self) -> dict[tuple[int, int], int]:
-        return {
-            (int(a), int(b)): i
-            for i, (a, b) in enumerate(zip(self.first, self.second, strict=True))
-        }
+    def _keys(self) -> npt.NDArray[np.int64]:
+        """One number per pair, in the order of the pairs; sorted when they are (as written
+        by `bench.train_review_lists`), else sorted here with `_order`."""
+        import numpy as np
+
+        return self.first.astype(np.int64) * len(self.words) + self.second.astype(np.int64)
+
+    @functools.cached_property
+    def _order(self) -> npt.NDArray[np.intp] | None:
+        import numpy as np
+
+        keys = self._keys
+        return None if bool(np.all(keys[:-1] <= keys[1:])) else np.argsort(keys, kind="stable")
+
+    def _pair(self, row: int, other_row: int) -> int | None:
+        """The index of the pair of two word rows, or None when they were never listed."""
+        import numpy as np
+
+        key = min(row, other_row) * len(self.words) + max(row, other_row)
+        order = self._order
+        keys = self._keys if order is None else self._keys[order]
+        at = int(np.searchsorted(keys, key))
+        if at == len(keys) or int(keys[at]) != key:
+            return None
+        return at if order is None else int(order[at])
 
     @functools.cached_property
     def _rows(self) -> dict[str, int]:
@@ -80,7 +100,7 @@ class ReviewLists:
             other_row = self._rows.get(other)
             if other_row is None or other_row == row:
                 continue
-            pair = self._pairs.get((min(row, other_row), max(row, other_row)))
+            pair = self._pair(row, other_row)
             if pair is not None:
                 found[other] = ListedTogether(int(self.both[pair]), int(self.listed[pair]))
         return found

@@ -80,6 +80,10 @@ def test_the_counts_are_counted_saved_and_read_back(tmp_path: Path) -> None:
     assert set(lists.words) == {"acting", "writing", "direction", "music"}
     assert lists.together("acting", ["writing", "story"]) == {"writing": ListedTogether(2, 2)}
     assert lists.together("writing", ["acting"])["acting"].share == 1.0
+    arrays = (lists.first, lists.second, lists.both, lists.listed)
+    unsorted = ReviewLists(lists.words, *(array[::-1] for array in arrays))
+    for word in lists.words:
+        assert unsorted.together(word, lists.words) == lists.together(word, lists.words)
     only_common = count(docs, words, min_listed=2)
     assert len(only_common[0]) == 1
 
