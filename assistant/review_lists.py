@@ -4,11 +4,12 @@ are written: a reviewer who lists the editing beside the pacing speaks of two th
 one who writes "plot" for "story" rarely lists the two.
 
 For each pair of review words listed together in public reviews, two counts: the reviews
-that write both words, and the reviews that list them together (within four words of each
-other, joined by "and", "or", "nor" or a comma, in a list of three or more: a comma and
-two joiners around them). They are counted by `python -m bench.train_review_lists` from the
-same 50,000 IMDb user reviews as the review-word vectors (`assistant.review_words`) and
-shipped as `assistant/models/review_lists.npz`; nothing is listed by hand.
+that write both words, and the reviews that list them together (at most four words apart
+with a comma between them: "the acting, writing and direction"; a pair joined by "and" alone
+is as often one thing doubled, "the suspense and tension"). They are counted by `python -m
+bench.train_review_lists` from the same 50,000 IMDb user reviews as the review-word vectors
+(`assistant.review_words`) and shipped as `assistant/models/review_lists.npz`; nothing is
+listed by hand.
 
 Importing this module is cheap: numpy and the counts load on first use.
 """

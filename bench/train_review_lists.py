@@ -6,9 +6,9 @@ Reads the 50,000 IMDb user reviews in `../shared/data/imdb-50k` (never copied in
 the reviews of the Pixar films that CS109 lists are left out, as for the review-word vectors)
 and, for each pair of the review words (`assistant/models/review_words.npz`), counts the
 reviews that write both and the reviews that list them together: the two stand at most
-LIST_SPAN words apart with "and", "or", "nor" or a comma between them, and the stretch from
-LIST_CONTEXT words before the first to LIST_CONTEXT after the second holds a comma and at
-least two joiners ("the acting, writing and direction", not "the story and the plot").
+LIST_SPAN words apart with a comma between them ("the acting, writing and direction" lists
+"acting" with "writing" and with "direction"). A pair joined by "and" alone is not counted:
+that is how writers double one thing ("the suspense and tension") as often as they list two.
 Pairs listed together in fewer than `--min-listed` reviews are not kept. Writes
 `assistant/models/review_lists.npz`, with the counting facts as JSON.
 
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 OUT = ROOT / "assistant" / "models" / FILE
 LIST_SPAN = 4
-LIST_CONTEXT = 3
-JOINERS = frozenset({"and", "or", "nor", ","})
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|,")
 
 
@@ -49,11 +47,11 @@ def list_tokens(text: str) -> list[str]:
 
 
 def listed_pairs(tokens: Sequence[str], row_of: dict[str, int]) -> set[tuple[int, int]]:
-    """The pairs of known words (rows, smaller first) that `tokens` lists together."""
-    joiner = [token in JOINERS for token in tokens]
+    """The pairs of known words (rows, smaller first) that `tokens` lists together: at most
+    LIST_SPAN tokens apart with a comma between them."""
     pairs: set[tuple[int, int]] = set()
-    for k, is_joiner in enumerate(joiner):
-        if not is_joiner:
+    for k, token in enumerate(tokens):
+        if token != ",":
             continue
         for i in range(max(k - LIST_SPAN + 1, 0), k):
             first = row_of.get(tokens[i])
@@ -61,10 +59,7 @@ def listed_pairs(tokens: Sequence[str], row_of: dict[str, int]) -> set[tuple[int
                 continue
             for j in range(k + 1, min(i + LIST_SPAN, len(tokens) - 1) + 1):
                 second = row_of.get(tokens[j])
-                if second is None or second == first:
-                    continue
-                around = range(max(i - LIST_CONTEXT, 0), min(j + LIST_CONTEXT + 1, len(tokens)))
-                if any(tokens[n] == "," for n in around) and sum(joiner[n] for n in around) >= 2:
+                if second is not None and second != first:
                     pairs.add((min(first, second), max(first, second)))
     return pairs
 
@@ -77,7 +72,7 @@ def count(
     import numpy as np
     from scipy.sparse import csc_matrix
 
-    row_of = {w: i for i, w in enumerate(words) if w not in JOINERS}
+    row_of = {w: i for i, w in enumerate(words)}
     listed: Counter[tuple[int, int]] = Counter()
     doc_rows: list[int] = []
     word_columns: list[int] = []
@@ -149,9 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         "counted": dt.date.today().isoformat(),
         "data": f"IMDb user reviews (Maas et al. 2011): {len(docs)} reviews; the reviews of "
         f"{left_out} Pixar films left out",
-        "method": f"pairs of the {len(words)} review words within {LIST_SPAN} words with a "
-        f"joiner ({', '.join(sorted(JOINERS))}) between, a comma and two joiners within "
-        f"{LIST_CONTEXT} words around; pairs listed in {args.min_listed}+ reviews",
+        "method": f"pairs of the {len(words)} review words at most {LIST_SPAN} words apart "
+        f"with a comma between them, in {args.min_listed}+ reviews",
         "pairs": len(arrays[0]),
     }
     save(args.out, words, arrays, meta)
