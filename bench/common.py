@@ -9,13 +9,28 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def gzip_csv_rows(path: Path) -> Generator[dict[str, str], None, None]:
+    """The rows of a gzipped CSV whose fields may be whole reviews: the csv module's field
+    limit (128 KiB, the process's own) is raised while they are read and put back after, so
+    that nothing else (the loaders' row checks) sees it raised."""
+    import csv
+    import gzip
+
+    limit = csv.field_size_limit(2**31 - 1)
+    try:
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+            yield from csv.DictReader(f)
+    finally:
+        csv.field_size_limit(limit)
 
 
 def shared(*parts: str) -> Path:

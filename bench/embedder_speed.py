@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import json
 import os
 import subprocess
@@ -31,11 +30,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.common import ROOT, SHARED_DATA, shared
+from bench.common import ROOT, SHARED_DATA, gzip_csv_rows, shared
 from index.chunking import chunk_spans
 from index.embedders.base import Embedder
 from index.embedders.factory import load_embedder
@@ -105,12 +105,10 @@ def short_texts(n: int) -> list[str]:
 
 def long_texts(n: int, settings: Settings) -> list[str]:
     """n chunks of IMDb reviews (every 20th review, so many films), cut as ingest cuts them."""
-    csv.field_size_limit(2**31 - 1)
     chunks: list[str] = []
-    path = shared("imdb-50k", "reviews.csv.gz")
     size, overlap = settings.chunk_size, settings.chunk_overlap
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
-        for i, row in enumerate(csv.DictReader(f)):
+    with closing(gzip_csv_rows(shared("imdb-50k", "reviews.csv.gz"))) as rows:
+        for i, row in enumerate(rows):
             if i % 20 == 0:
                 text = row["text"]
                 chunks.extend(text[a:b] for a, b in chunk_spans(text, size, overlap))

@@ -19,9 +19,7 @@ Seeded: the same data gives the same file on every machine with the same librari
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import gzip
 import html
 import json
 import re
@@ -33,14 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.review_words import FILE, ReviewWords, dequantized, review_tokens
-from bench.common import ROOT, SHARED_DATA
+from bench.common import ROOT, SHARED_DATA, gzip_csv_rows
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
     from scipy.sparse import csr_matrix
-
-csv.field_size_limit(10**8)
 
 OUT = ROOT / "assistant" / "models" / FILE
 IMDB = SHARED_DATA / "imdb-50k" / "reviews.csv.gz"
@@ -52,10 +48,9 @@ _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 def imdb_texts(path: Path, exclude_ids: set[str]) -> Iterator[str]:
     """The text of each IMDb review of a film not in `exclude_ids`, its line breaks and HTML
     entities undone."""
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            if row["imdb_title_id"] not in exclude_ids:
-                yield html.unescape(_BR.sub(" ", row["text"]))
+    for row in gzip_csv_rows(path):
+        if row["imdb_title_id"] not in exclude_ids:
+            yield html.unescape(_BR.sub(" ", row["text"]))
 
 
 def training_texts(path: Path) -> tuple[list[str], int]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import gzip
 import hashlib
 import html
 import json
@@ -39,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.common import ROOT, SHARED_DATA
+from bench.common import ROOT, SHARED_DATA, gzip_csv_rows
 from index.chunking import sentence_spans
 
 if TYPE_CHECKING:
@@ -48,8 +47,6 @@ if TYPE_CHECKING:
 
     Matrix = npt.NDArray[np.float32]
     Labels = npt.NDArray[np.float64]
-
-csv.field_size_limit(10**8)
 
 OUT = ROOT / "assistant" / "models" / "stance_head.npz"
 CS109 = SHARED_DATA / "rt-critics-cs109" / "critics.csv"
@@ -146,8 +143,7 @@ def imdb(n: int, mode: str, exclude_ids: set[str], seed: int = SEED) -> list[Exa
         return []
     import numpy as np
 
-    with gzip.open(IMDB, "rt", encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r["imdb_title_id"] not in exclude_ids]
+    rows = [r for r in gzip_csv_rows(IMDB) if r["imdb_title_id"] not in exclude_ids]
     pick = np.random.default_rng(seed).permutation(len(rows))[:n]
     examples = []
     for i in sorted(pick.tolist()):
