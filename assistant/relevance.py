@@ -191,10 +191,11 @@ class ThingMatcher:
             for word, near in words.items()
             if word not in STOPWORDS and (word in focus or word not in titled)
         }
-        for term in self._own_words(focus, vector):
+        own = self._own_words(focus, vector)
+        for term in own:
             words[term] = 1.0
         words = self._not_broader(self._both_numbers(words, focus), focus)
-        words = self._not_listed_beside(words, focus)
+        words = self._not_listed_beside(words, focus, own)
         found = (self._telling(words, focus), vector)
         with self._lock:
             self._known[key] = found
@@ -348,15 +349,19 @@ class ThingMatcher:
         }
 
     @classmethod
-    def _not_listed_beside(cls, words: dict[str, float], focus: list[str]) -> dict[str, float]:
-        """`words` without those reviewers list beside an asked word (see LISTED_SHARE):
-        another thing of the same kind ("editing" beside "pacing"), not the thing."""
+    def _not_listed_beside(
+        cls, words: dict[str, float], focus: list[str], own: list[str]
+    ) -> dict[str, float]:
+        """`words` without those reviewers list beside an asked word that stands for the thing
+        (`own`, see `_own_words`; see LISTED_SHARE): another thing of the same kind ("editing"
+        beside "pacing"), not the thing. Not beside a word that does not stand for it:
+        "special" in "the special effects"."""
         lists = load_review_lists()
         asked = cls._asked_forms(focus)
         others = [word for word in words if word not in asked]
         listed = {
             word
-            for term in focus
+            for term in own
             for word, together in lists.together(term, others).items()
             if together.both >= LISTED_EVIDENCE and together.share >= LISTED_SHARE
         }

@@ -110,3 +110,20 @@ def test_a_thing_of_the_same_kind_listed_beside_the_asked_one_is_not_taken_for_i
     assert "editing" in unruled  # written where "pacing" is: taken without the rule
     assert "editing" not in words, words
     assert {c.critic for c in result.citations} == {"Al Beat"}, result.answer
+
+
+def test_only_the_words_that_stand_for_the_thing_have_their_list_mates_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "special" in "the special effects" does not stand for the thing ("a special film"):
+    what reviewers list beside it is no sibling of the effects."""
+    words = ["effects", "extraordinary", "makeup", "special"]
+    lists = ReviewLists(
+        words,
+        *(np.asarray(column, dtype=np.int32) for column in ([0, 1], [2, 3], [40, 40], [30, 30])),
+    )
+    assert lists.together("special", ["extraordinary"])["extraordinary"] == ListedTogether(40, 30)
+    monkeypatch.setattr(relevance, "load_review_lists", lambda: lists)
+    found = {"effects": 1.0, "extraordinary": 0.3, "makeup": 0.3}
+    kept = relevance.ThingMatcher._not_listed_beside(found, ["special", "effects"], ["effects"])
+    assert kept == {"effects": 1.0, "extraordinary": 0.3}
