@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Collection, Sequence
 from functools import lru_cache
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from assistant.intent import STOPWORDS
 from assistant.review_lists import load_review_lists
-from assistant.review_words import load_review_words, word_ranks
+from assistant.review_words import folded, load_review_words, word_ranks
 from assistant.scope import ScopeFacts, scope_filters
 from index.fts import fts_query, other_numbers
 from index.names import name_key
@@ -125,8 +124,7 @@ Found = tuple[dict[str, float], "npt.NDArray[np.float32]"]
 
 def words_of(text: str) -> set[str]:
     """The words of `text`, casefolded, accents dropped."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return set(_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
+    return set(_WORD.findall(folded(text)))
 
 
 def untitled(text: str, titles: Sequence[str]) -> str:

@@ -60,27 +60,23 @@ class ReviewLists:
     meta: dict[str, Any] = field(default_factory=dict)
 
     @functools.cached_property
-    def _keys(self) -> npt.NDArray[np.int64]:
-        """One number per pair, in the order of the pairs; sorted when they are (as written
-        by `bench.train_review_lists`), else sorted here with `_order`."""
+    def _lookup(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp] | None]:
+        """One number per pair, sorted, and where each sorted one stands among the pairs (None
+        when the pairs are sorted already, as `bench.train_review_lists` writes them)."""
         import numpy as np
 
-        return self.first.astype(np.int64) * len(self.words) + self.second.astype(np.int64)
-
-    @functools.cached_property
-    def _order(self) -> npt.NDArray[np.intp] | None:
-        import numpy as np
-
-        keys = self._keys
-        return None if bool(np.all(keys[:-1] <= keys[1:])) else np.argsort(keys, kind="stable")
+        keys = self.first.astype(np.int64) * len(self.words) + self.second.astype(np.int64)
+        if bool(np.all(keys[:-1] <= keys[1:])):
+            return keys, None
+        order = np.argsort(keys, kind="stable")
+        return keys[order], order
 
     def _pair(self, row: int, other_row: int) -> int | None:
         """The index of the pair of two word rows, or None when they were never listed."""
         import numpy as np
 
         key = min(row, other_row) * len(self.words) + max(row, other_row)
-        order = self._order
-        keys = self._keys if order is None else self._keys[order]
+        keys, order = self._lookup
         at = int(np.searchsorted(keys, key))
         if at == len(keys) or int(keys[at]) != key:
             return None

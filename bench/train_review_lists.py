@@ -103,16 +103,14 @@ def save(path: Path, words: list[str], arrays: Sequence[Any], meta: dict[str, An
     import numpy as np
 
     first, second, both, listed = arrays
-    used = sorted(set(first.tolist()) | set(second.tolist()))
-    new_row = {old: new for new, old in enumerate(used)}
-    remap = np.vectorize(new_row.__getitem__, otypes=[np.int32])
+    used = np.unique(np.concatenate([first, second]))  # sorted: the rows keep their order
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.npz")
     np.savez_compressed(
         partial,
-        words=np.asarray([words[i] for i in used] or [""])[: len(used)],
-        first=remap(first) if len(first) else first,
-        second=remap(second) if len(second) else second,
+        words=np.asarray([words[i] for i in used], dtype=str),
+        first=np.searchsorted(used, first).astype(np.int32),
+        second=np.searchsorted(used, second).astype(np.int32),
         both=both,
         listed=listed,
         meta=json.dumps(meta),
