@@ -244,8 +244,15 @@ class ThingMatcher:
         "story"), weighted below the sentence model's own neighbours (see REVIEW_NEIGHBOURS):
         those the sentence model puts near enough the thing and, where the index shows how it
         uses both, used near enough as the thing is ("bit" is written beside "ending" in "the
-        ending was a bit abrupt", but the passages holding it are about anything)."""
-        alike = load_review_words().near(focus, REVIEW_NEIGHBOURS)
+        ending was a bit abrupt", but the passages holding it are about anything). A word the
+        index does not write stands for its other number where the index writes that:
+        "performances" is among the words reviewers write for the acting, and the reviews of
+        Her write only "performance"."""
+        alike: dict[str, float] = {}
+        for word, near in load_review_words().near(focus, REVIEW_NEIGHBOURS).items():
+            held = [form for form in (word, *other_numbers(word)) if vocabulary.holds(form)]
+            for form in held[:1]:
+                alike[form] = max(near, alike.get(form, -1.0))
         agreement = vocabulary.similarities(alike, vector)
         asked_usage = vocabulary.used_like(focus)
         usage = {} if asked_usage is None else vocabulary.usage_similarities(alike, asked_usage)

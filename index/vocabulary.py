@@ -47,6 +47,10 @@ class Vocabulary:
         """Each word's row (built once per vocabulary, not per question)."""
         return {word: i for i, word in enumerate(self.words)}
 
+    def holds(self, word: str) -> bool:
+        """Whether `word` is one of the vocabulary's words."""
+        return word in self._rows
+
     @cached_property
     def _has_usage(self) -> npt.NDArray[np.bool_] | None:
         """Which rows have a usage of their own (a zero row has none)."""

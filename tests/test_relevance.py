@@ -910,6 +910,22 @@ def test_a_word_written_in_the_things_place_counts_in_either_number(tmp_path: Pa
     assert unmarked(result.lead).startswith(f"2 of the 4 reviews of {FILM} speak of the acting")
 
 
+def test_a_word_written_in_the_things_place_counts_where_the_index_writes_only_its_other_number(
+    tmp_path: Path,
+) -> None:
+    """Was: `make demo`'s "How is the acting in Her?" found none of its 26 reviews, two of
+    which praise Phoenix's "performance": reviewers write "performances" for the acting, which
+    these reviews never write, and "performance" was only ever added beside it."""
+    rows = [
+        ("Al Stage", "fresh", "Phoenix's central performance is of the lofty levels we expect."),
+        ("Bea Drag", "rotten", "The story drags in its long middle."),
+        ("Cy Snow", "fresh", "A lonely city, gorgeously shot."),
+    ]
+    result = answered_over(tmp_path, rows, f"How is the acting in {FILM}?")
+    assert {c.critic for c in result.citations} == {"Al Stage"}, result.answer
+    assert unmarked(result.lead).startswith(f"1 of the 3 reviews of {FILM} speaks of the acting")
+
+
 def test_the_other_number_of_a_word_stays_out_where_the_review_words_write_it_elsewhere(
     tmp_path: Path,
 ) -> None:
