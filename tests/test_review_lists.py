@@ -127,3 +127,27 @@ def test_only_the_words_that_stand_for_the_thing_have_their_list_mates_left_out(
     found = {"effects": 1.0, "extraordinary": 0.3, "makeup": 0.3}
     kept = relevance.ThingMatcher._not_listed_beside(found, ["special", "effects"], ["effects"])
     assert kept == {"effects": 1.0, "extraordinary": 0.3}
+
+
+def test_a_counts_file_that_cannot_be_read_names_itself_and_the_rebuild(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import assistant.review_lists as review_lists
+    from index.errors import ModelError
+
+    monkeypatch.setattr(review_lists, "FILE", "absent_review_lists.npz")
+    with pytest.raises(ModelError) as absent:
+        review_lists.load_review_lists.__wrapped__()
+    assert "assistant/models/absent_review_lists.npz" in str(absent.value)
+    assert "python -m bench.train_review_lists" in str(absent.value)
+
+    def packaged(*columns: list[int]) -> object:
+        arrays = tuple(np.asarray(column, dtype=np.int32) for column in columns)
+        return lambda *args: ((["acting", "writing"], arrays), {})
+
+    monkeypatch.setattr(review_lists, "read_packaged", packaged([0], [1], [9], [9, 9]))
+    with pytest.raises(ModelError, match="pair arrays of different lengths: rebuild it with"):
+        review_lists.load_review_lists.__wrapped__()
+    monkeypatch.setattr(review_lists, "read_packaged", packaged([0], [5], [9], [9]))
+    with pytest.raises(ModelError, match="names a word it does not hold: rebuild it with"):
+        review_lists.load_review_lists.__wrapped__()
