@@ -29,11 +29,14 @@ from assistant.evaluation import (
 )
 from assistant.service import Assistant
 from bench.common import SHARED_DATA
+from index.fts import other_numbers
 from ui.settings import load_settings
 
 QUESTIONS = SHARED_DATA.parent / "eval" / "pixar_semantic_dev.jsonl"
 AS_WRITTEN = "as written"
-# {thing}, {film}; {film_lower}, {thing_upper}, {film_upper}: in lower case, or in capitals
+# {thing}, {film}; {film_lower}, {thing_upper}, {film_upper}: in lower case, or in capitals;
+# {thing_other}: its last word in the other number ("the joke", "the villains"; by the spelling
+# rule alone, so a mass noun reads oddly: "the musics")
 FRAMES = {
     "lower case": "what do critics say about the {thing} in {film_lower}",
     "thoughts on": "Thoughts on the {thing} in {film}?",
@@ -44,6 +47,7 @@ FRAMES = {
     "any good": "Was the {thing} of {film} any good?",
     "tell me": "Tell me about the {thing} in {film}.",
     "in capitals": "WHAT DO CRITICS SAY ABOUT THE {thing_upper} IN {film_upper}?",
+    "other number": "What do critics say about the {thing_other} in {film}?",
 }
 
 
@@ -59,12 +63,20 @@ def framed(path: Path, frame: str) -> list[Question]:
                 film=things[q.id][1],
                 film_lower=things[q.id][1].lower(),
                 thing_upper=things[q.id][0].upper(),
+                thing_other=other_number(things[q.id][0]),
                 film_upper=things[q.id][1].upper(),
             ),
         )
         for q in load_questions(path)
         if q.id in things
     ]
+
+
+def other_number(thing: str) -> str:
+    """`thing` with its last word in the other number: "jokes" -> "joke", "voice cast" ->
+    "voice casts"."""
+    *head, last = thing.split()
+    return " ".join([*head, other_numbers(last)[0]])
 
 
 def row(name: str, report: EvalReport, written: EvalReport | None) -> str:

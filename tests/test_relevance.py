@@ -948,6 +948,26 @@ def test_the_other_number_of_a_word_stays_out_where_the_review_words_write_it_el
     assert acting == {"acting": 1.0, "performances": 0.31, "performance": 0.31}, acting
 
 
+def test_the_asked_word_weighs_the_same_in_either_number(tmp_path: Path) -> None:
+    """Was: "a visual triumph" weighed 0.75 for the visuals, its nearness to "visuals", and
+    ranked below every passage writing "visuals" (Pixar semantic dev syn_recall 0.700): the
+    asked word in its other number is the asked word, whichever number the question uses."""
+    rows = [
+        ("Al Eye", "fresh", "A visual triumph from the first frame."),
+        ("Bea Lens", "fresh", "The visuals dazzle."),
+        ("Cy Quip", "fresh", "Every joke lands."),
+        ("Di Pun", "rotten", "The jokes are stale."),
+    ]
+    with assistant_over(tmp_path, rows) as assistant:
+        meaning = assistant.retriever.meaning
+        weights = {
+            asked: meaning.words_for([asked])[0] for asked in ("visuals", "visual", "jokes", "joke")
+        }
+    for asked, other in (("visuals", "visual"), ("jokes", "joke")):
+        assert weights[asked][asked] == weights[asked][other] == 1.0, weights[asked]
+        assert weights[other][asked] == weights[other][other] == 1.0, weights[other]
+
+
 def test_words_written_alike_rank_after_the_sentence_models_own_neighbours(home: Path) -> None:
     assistant = Assistant(Settings(home=home, engine="extractive"))
     try:
