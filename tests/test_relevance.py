@@ -18,6 +18,7 @@ from assistant.relevance import (
     AGREED_EACH,
     AGREED_MEAN,
     MAX_NEIGHBOURS,
+    MORE_WRITTEN,
     NEIGHBOUR_FLOOR,
     REVIEW_AGREEMENT,
     REVIEW_NEIGHBOURS,
@@ -25,6 +26,7 @@ from assistant.relevance import (
     USED_ALIKE,
     WRITTEN_ALIKE,
     ThingMatcher,
+    read_in_written_number,
 )
 from assistant.result import Result
 from assistant.review_words import load_review_words, word_ranks
@@ -893,6 +895,39 @@ def test_a_thing_is_found_by_the_words_reviewers_write_in_its_place(tmp_path: Pa
     assert "(or in a word reviewers write in its place: " in result.lead, result.lead
     # "narrative" is one of the sentence model's own neighbours of "story": not listed
     assert '"plot"' in result.lead and '"narrative"' not in result.lead, result.lead
+
+
+def test_a_thing_asked_in_its_rarely_written_number_is_read_in_the_other(tmp_path: Path) -> None:
+    """Was: "What do critics say about the dialogues in X?" quoted the review on its
+    conversations and not the one on its "dialog", which "the dialogue" quotes: read as
+    "dialogues", a form the review words learn from 9 times fewer uses, the thing had lost
+    its nearest word. Forms both written often are read as asked: their senses part ("sets" is
+    not "set")."""
+    assert read_in_written_number(["stories"]) == ["story"]
+    assert read_in_written_number(["dialogues"]) == ["dialogue"]
+    assert read_in_written_number(["voice", "casts"]) == ["voice", "cast"]
+    assert read_in_written_number(["musics"]) == ["music"]  # no word of the review words
+    for asked in ("story", "jokes", "joke", "sets", "lines", "themes"):
+        assert read_in_written_number([asked]) == [asked]
+    ranks = word_ranks()
+    assert ranks["dialogues"] + 1 >= MORE_WRITTEN * (ranks["dialogue"] + 1)
+    assert ranks["sets"] + 1 < MORE_WRITTEN * (ranks["set"] + 1)
+    rows = [
+        ("Ed Talk", "fresh", "The dialog crackles."),
+        ("Fay Talk", "fresh", "Every conversation sparkles."),
+        ("Gus Cel", "fresh", "The animation is fluid and bright."),
+        ("Hal End", "rotten", "The finale fizzles out."),
+    ]
+    echo = [(c + " Jr.", f, t) for c, f, t in rows]  # each word in two passages
+    files = [write(tmp_path / "a.csv", rows), write(tmp_path / "b.csv", echo, "Echo")]
+    asked = [
+        f"What do critics say about the {thing} in {FILM}?" for thing in ("dialogue", "dialogues")
+    ]
+    dialogue, dialogues = answers(tmp_path / "home", files, *asked)
+    cited = {c.critic for c in dialogues.citations}
+    assert cited == {c.critic for c in dialogue.citations} == {"Ed Talk", "Fay Talk"}, (
+        dialogues.answer
+    )
 
 
 def test_a_word_written_in_the_things_place_counts_in_either_number(tmp_path: Path) -> None:
