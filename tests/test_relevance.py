@@ -902,16 +902,17 @@ def test_a_thing_asked_in_its_rarely_written_number_is_read_in_the_other(tmp_pat
     conversations and not the one on its "dialog", which "the dialogue" quotes: read as
     "dialogues", a form the review words learn from 9 times fewer uses, the thing had lost
     its nearest word. Forms both written often are read as asked: their senses part ("sets" is
-    not "set")."""
+    not "set", "effect" not "effects")."""
     assert read_in_written_number(["stories"]) == ["story"]
     assert read_in_written_number(["dialogues"]) == ["dialogue"]
     assert read_in_written_number(["voice", "casts"]) == ["voice", "cast"]
     assert read_in_written_number(["musics"]) == ["music"]  # no word of the review words
-    for asked in ("story", "jokes", "joke", "sets", "lines", "themes"):
+    for asked in ("story", "jokes", "joke", "sets", "lines", "themes", "effect", "times"):
         assert read_in_written_number([asked]) == [asked]
     ranks = word_ranks()
     assert ranks["dialogues"] + 1 >= MORE_WRITTEN * (ranks["dialogue"] + 1)
     assert ranks["sets"] + 1 < MORE_WRITTEN * (ranks["set"] + 1)
+    assert ranks["effect"] + 1 < MORE_WRITTEN * (ranks["effects"] + 1)
     rows = [
         ("Ed Talk", "fresh", "The dialog crackles."),
         ("Fay Talk", "fresh", "Every conversation sparkles."),
