@@ -23,6 +23,7 @@ from assistant.relevance import (
     REVIEW_AGREEMENT,
     REVIEW_NEIGHBOURS,
     REVIEW_WEIGHT,
+    UNCROWDED,
     USED_ALIKE,
     WRITTEN_ALIKE,
     ThingMatcher,
@@ -76,10 +77,17 @@ def assistant_over(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Iterator
 def answered_over(tmp_path: Path, rows: list[tuple[str, str, str]], question: str) -> Result:
     """`question` answered over an index of `rows` (as FILM) and the same rows as another film,
     so that each word is seen in two passages."""
+    (result,) = all_answered_over(tmp_path, rows, question)
+    return result
+
+
+def all_answered_over(
+    tmp_path: Path, rows: list[tuple[str, str, str]], *questions: str
+) -> list[Result]:
+    """`questions` answered over one index, as `answered_over` builds it."""
     echo = [(c + " Jr.", f, t) for c, f, t in rows]
     files = [write(tmp_path / "a.csv", rows), write(tmp_path / "b.csv", echo, "Echo")]
-    (result,) = answers(tmp_path / "home", files, question)
-    return result
+    return answers(tmp_path / "home", files, *questions)
 
 
 @pytest.fixture(scope="module")
@@ -919,12 +927,10 @@ def test_a_thing_asked_in_its_rarely_written_number_is_read_in_the_other(tmp_pat
         ("Gus Cel", "fresh", "The animation is fluid and bright."),
         ("Hal End", "rotten", "The finale fizzles out."),
     ]
-    echo = [(c + " Jr.", f, t) for c, f, t in rows]  # each word in two passages
-    files = [write(tmp_path / "a.csv", rows), write(tmp_path / "b.csv", echo, "Echo")]
     asked = [
         f"What do critics say about the {thing} in {FILM}?" for thing in ("dialogue", "dialogues")
     ]
-    dialogue, dialogues = answers(tmp_path / "home", files, *asked)
+    dialogue, dialogues = all_answered_over(tmp_path, rows, *asked)
     cited = {c.critic for c in dialogues.citations}
     assert cited == {c.critic for c in dialogue.citations} == {"Ed Talk", "Fay Talk"}, (
         dialogues.answer
@@ -1033,6 +1039,34 @@ def test_usage_does_not_overrule_the_review_words() -> None:
     unused = UsageOnly({"lensing": USED_ALIKE - 0.1, "lensings": USED_ALIKE - 0.1})
     borne = ThingMatcher._borne_out(words, ["cinematography"], unused)  # type: ignore[arg-type]
     assert borne == {"cinematography": 1.0}, borne
+
+
+def test_a_word_written_where_every_word_of_the_craft_is_written_is_not_sure_of_the_thing(
+    tmp_path: Path,
+) -> None:
+    """Was: "Did critics like the pacing in Onward?" quoted "a big step in the right
+    direction" before "Onward has its issues and pacing problems": the review words put
+    "direction" 0.71 from "pacing", enough to be sure of it, but "direction" is as near every
+    word of the craft. How alike two words are written is read beyond how crowded both places
+    are."""
+    review_words = load_review_words()
+    beyond = review_words.alike_beyond_crowding(["pacing"], ["direction", "pace"])
+    assert beyond["direction"] < UNCROWDED <= beyond["pace"], beyond
+    assert review_words.alike_beyond_crowding(["acting"], ["script"])["script"] < UNCROWDED
+    for thing, word in (("screenplay", "writing"), ("dialogue", "lines"), ("music", "score")):
+        assert review_words.alike_beyond_crowding([thing], [word])[word] >= UNCROWDED, word
+    assert review_words.similarities(["pacing"], ["direction"])["direction"] >= 0.7
+    # a word the review words do not know is left out, as `similarities` leaves it
+    assert review_words.alike_beyond_crowding(["pacing"], ["zqxv"]) == {}
+    assert review_words.alike_beyond_crowding(["zqxv"], ["pace"]) == {}
+    rows = [
+        ("Al Step", "fresh", "A big step in the right direction for the studio."),
+        ("Bea Beat", "fresh", "It has its issues and pacing problems, but it ends well."),
+        ("Cy Song", "fresh", "A gorgeous score that swells at all the right moments."),
+        ("Di Glow", "fresh", "The colours glow and every frame looks painted by hand."),
+    ]
+    result = answered_over(tmp_path, rows, f"How is the pacing of {FILM}?")
+    assert [c.critic for c in result.citations][:1] == ["Bea Beat"], result.answer
 
 
 def test_words_written_alike_rank_after_the_sentence_models_own_neighbours(home: Path) -> None:
