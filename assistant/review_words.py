@@ -79,13 +79,11 @@ class ReviewWords:
         """The `most` words written most like `focus` (their vectors averaged), with their
         cosine similarity; the focus words themselves left out. {} when no focus word is
         known."""
-        import numpy as np
-
         mean = self._mean(focus)
         if mean is None or most <= 0:
             return {}
         similarity = self.vectors @ mean
-        best = np.argsort(-similarity, kind="stable")[: most + len(focus)]
+        best = top_rows(similarity, most + len(focus))
         asked = set(focus)
         found = {self.words[i]: float(similarity[i]) for i in best if self.words[i] not in asked}
         return dict(list(found.items())[:most])
@@ -140,6 +138,19 @@ class ReviewWords:
             return None
         mean: npt.NDArray[np.float32] = self.vectors[rows].mean(axis=0)
         return mean / max(float(np.linalg.norm(mean)), 1e-9)
+
+
+def top_rows(values: npt.NDArray[np.float32], n: int) -> npt.NDArray[np.intp]:
+    """The indices of the `n` largest `values`, largest first, ties in index order: what a
+    stable sort of the whole array would put first, without sorting all of it (the review
+    words are ~20,000: 1.5 ms sorted, a tenth of that partitioned)."""
+    import numpy as np
+
+    if n >= len(values):
+        return np.argsort(-values, kind="stable")
+    floor = np.partition(values, len(values) - n)[len(values) - n]
+    candidates = np.flatnonzero(values >= floor)  # every value tied with the n-th, in order
+    return candidates[np.argsort(-values[candidates], kind="stable")][:n]
 
 
 def dequantized(quantized: npt.NDArray[Any], scale: npt.NDArray[Any]) -> npt.NDArray[np.float32]:

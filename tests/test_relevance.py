@@ -30,7 +30,7 @@ from assistant.relevance import (
     read_in_written_number,
 )
 from assistant.result import Result
-from assistant.review_words import load_review_words, word_ranks
+from assistant.review_words import load_review_words, top_rows, word_ranks
 from assistant.service import Assistant
 from index.filters import Filters
 from index.ingest import ingest
@@ -1039,6 +1039,21 @@ def test_usage_does_not_overrule_the_review_words() -> None:
     unused = UsageOnly({"lensing": USED_ALIKE - 0.1, "lensings": USED_ALIKE - 0.1})
     borne = ThingMatcher._borne_out(words, ["cinematography"], unused)  # type: ignore[arg-type]
     assert borne == {"cinematography": 1.0}, borne
+
+
+def test_the_nearest_review_words_are_those_a_stable_sort_puts_first() -> None:
+    """`top_rows` partitions instead of sorting all ~20,000 review words (crowding is read
+    for each new word of a question), and picks as the stable sort did, ties included."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for trial in range(300):
+        values = rng.standard_normal(int(rng.integers(1, 200))).astype(np.float32)
+        if trial % 2:
+            values = np.round(values, 1)  # many ties, at the cut too
+        n = int(rng.integers(1, len(values) + 3))
+        expected = np.argsort(-values, kind="stable")[:n]
+        assert top_rows(values, n).tolist() == expected.tolist(), (trial, n)
 
 
 def test_a_word_written_where_every_word_of_the_craft_is_written_is_not_sure_of_the_thing(
