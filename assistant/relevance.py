@@ -234,8 +234,8 @@ class ThingMatcher:
         # weighs the same passages alike. The other number used to weigh only its nearness
         # (0.75 "visual", 0.76 "joke"), so that it ranked below every passage writing the
         # asked form; Pixar semantic dev syn_recall 0.700 -> 0.703 (BENCHMARKS.md)
-        written = self.retriever.index.catalog.word_passages(self._asked_forms(own))
-        for form, passages in written.items():
+        held = self.retriever.index.catalog.word_passages(self._asked_forms(own))
+        for form, passages in held.items():
             if form in own or passages:
                 words[form] = 1.0
         words = self._not_broader(self._both_numbers(words, focus), focus)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.models import read_packaged
 from index.errors import ModelError
+from index.nearest import top_rows
 
 if TYPE_CHECKING:
     import numpy as np
@@ -138,19 +139,6 @@ class ReviewWords:
             return None
         mean: npt.NDArray[np.float32] = self.vectors[rows].mean(axis=0)
         return mean / max(float(np.linalg.norm(mean)), 1e-9)
-
-
-def top_rows(values: npt.NDArray[np.float32], n: int) -> npt.NDArray[np.intp]:
-    """The indices of the `n` largest `values`, largest first, ties in index order: what a
-    stable sort of the whole array would put first, without sorting all of it (the review
-    words are ~20,000: 1.5 ms sorted, a tenth of that partitioned)."""
-    import numpy as np
-
-    if n >= len(values):
-        return np.argsort(-values, kind="stable")
-    floor = np.partition(values, len(values) - n)[len(values) - n]
-    candidates = np.flatnonzero(values >= floor)  # every value tied with the n-th, in order
-    return candidates[np.argsort(-values[candidates], kind="stable")][:n]
 
 
 def dequantized(quantized: npt.NDArray[Any], scale: npt.NDArray[Any]) -> npt.NDArray[np.float32]:

@@ -11,6 +11,7 @@ from index.embedders.base import Embedder
 from index.embedders.factory import load_embedder
 from index.errors import StoreError
 from index.filters import Filters, chroma_where
+from index.nearest import top_rows
 from index.settings import Settings
 from index.vectors import VectorStore
 
@@ -103,7 +104,7 @@ class Index:
             return []
         matrix = np.stack([vectors[cid] for cid in held]).astype(np.float32, copy=False)
         similarities = matrix @ np.asarray(vector, dtype=np.float32)
-        best = np.argsort(-similarities, kind="stable")[:n]
+        best = top_rows(similarities, n)
         return [(held[i], float(similarities[i])) for i in best]
 
     def _check_model(self) -> None:

@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.nearest import top_rows
 from index.store import Index
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class Vocabulary:
             usage = self.usage @ np.asarray(used_like, dtype=np.float32)
             mixed = (1 - USAGE_WEIGHT) * similarity + USAGE_WEIGHT * usage
             similarity = np.where(has_usage, mixed, similarity)
-        best = np.argsort(-similarity, kind="stable")[:most]
+        best = top_rows(similarity, most)
         return {self.words[i]: float(similarity[i]) for i in best if similarity[i] >= floor}
 
     def similarities(

@@ -30,10 +30,11 @@ from assistant.relevance import (
     read_in_written_number,
 )
 from assistant.result import Result
-from assistant.review_words import load_review_words, top_rows, word_ranks
+from assistant.review_words import load_review_words, word_ranks
 from assistant.service import Assistant
 from index.filters import Filters
 from index.ingest import ingest
+from index.nearest import top_rows
 from index.settings import Settings
 from index.store import open_index
 from index.vocabulary import VocabularyStore
@@ -1043,7 +1044,8 @@ def test_usage_does_not_overrule_the_review_words() -> None:
 
 def test_the_nearest_review_words_are_those_a_stable_sort_puts_first() -> None:
     """`top_rows` partitions instead of sorting all ~20,000 review words (crowding is read
-    for each new word of a question), and picks as the stable sort did, ties included."""
+    for each new word of a question; the index's vocabulary and passages are ranked by it
+    too), and picks as the stable sort did, ties included."""
     import numpy as np
 
     rng = np.random.default_rng(7)
